@@ -1,0 +1,67 @@
+"""The ``perfsheet`` command line. Thin: every command calls the core through one function.
+
+Imports are lazy so that ``perfsheet --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from perfsheet.errors import PerfsheetError
+
+app = typer.Typer(
+    name="perfsheet",
+    help="项目支出绩效目标表：解析绩效指标、校验金额合计、生成标准化汇总表。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+addin_app = typer.Typer(help="构建与安装 Excel 加载项（perfsheet.xlam）。", no_args_is_help=True)
+app.add_typer(addin_app, name="addin")
+
+FileArg = Annotated[Path, typer.Argument(help="工作簿文件（.xlsx / .xlsm / .xls）")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="只处理该工作表")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出到标准输出")]
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="指标质量规则文件（TOML）")]
+
+
+def _fail(err: PerfsheetError) -> None:
+    typer.echo(f"错误：{err}", err=True)
+    raise typer.Exit(err.exit_code)
+
+
+@app.command()
+def parse(file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: RulesOpt = None) -> None:
+    """解析工作簿中的绩效目标表：单位、项目、指标与校验结果。"""
+    from perfsheet.commands import run_parse
+
+    try:
+        code = run_parse(file, sheet=sheet, as_json=json, rules=rules)
+    except PerfsheetError as err:
+        _fail(err)
+    raise typer.Exit(code)
+
+
+@app.command()
+def check(file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: RulesOpt = None) -> None:
+    """校验金额合计与绩效指标；有“错误”级问题时退出码为 1。"""
+    from perfsheet.commands import run_check
+
+    try:
+        code = run_check(file, sheet=sheet, as_json=json, rules=rules)
+    except PerfsheetError as err:
+        _fail(err)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("已中断。", err=True)
+        sys.exit(130)

@@ -1,0 +1,9 @@
+"""The pure-Python core: no xlwings, no openpyxl, no file I/O.
+
+- ``models``      pydantic models (Target, Indicator, Table, Finding…)
+- ``grid``        cell values with coordinates, as readers hand them over
+- ``text``        text normalization (HTML, widths, spaces)
+- ``categories``  the indicator framework: level-1/level-2 codes and aliases
+- ``targets``     ``parse_target``: 指标值 -> operator, number, unit
+- ``indicators``  ``parse_indicators``: the packed 绩效指标 cell -> indicators
+"""

@@ -1,0 +1,83 @@
+"""The grid: cell values with their coordinates, as every reader hands them to the core.
+
+Readers (``perfsheet.io.readers`` for files, ``perfsheet.excel.actions`` for live books)
+produce a :class:`SheetGrid`; the core never sees a file or an Excel object.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+CellValue = str | float | int | bool | _dt.datetime | _dt.date | _dt.time | _dt.timedelta | None
+
+
+def col_letter(col: int) -> str:
+    """1-based column number -> Excel letters (1 -> "A", 27 -> "AA")."""
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_number(letters: str) -> int:
+    """Excel letters -> 1-based column number ("AA" -> 27)."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def cell_ref(row: int, col: int) -> str:
+    """1-based row and column -> "B12"."""
+    return f"{col_letter(col)}{row}"
+
+
+@dataclass(frozen=True, slots=True)
+class MergedRange:
+    """A merged range, 1-based and inclusive."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+
+
+@dataclass(slots=True)
+class SheetGrid:
+    """The values of one sheet. ``rows[r - 1][c - 1]`` is the cell at row r, column c.
+
+    Rows may be ragged (shorter than the widest row); missing cells are ``None``.
+    ``origin_row``/``origin_col`` shift the grid when a reader hands over only a used
+    range that does not start at A1.
+    """
+
+    name: str
+    rows: list[list[CellValue]]
+    merged: list[MergedRange] = field(default_factory=list)
+    origin_row: int = 1
+    origin_col: int = 1
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def value(self, row: int, col: int) -> CellValue:
+        """The value at 1-based sheet coordinates (``None`` outside the grid)."""
+        r = row - self.origin_row
+        c = col - self.origin_col
+        if r < 0 or c < 0 or r >= len(self.rows):
+            return None
+        line = self.rows[r]
+        return line[c] if c < len(line) else None
+
+
+@dataclass(slots=True)
+class WorkbookGrid:
+    path: str
+    sheets: list[SheetGrid]

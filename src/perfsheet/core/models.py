@@ -1,0 +1,125 @@
+"""Pydantic models shared by every step of the pipeline.
+
+The flow is one-directional:
+grid (io readers) -> table model (core.table) -> indicators (core.indicators)
+-> findings (core.checks, core.audit) -> output plans (core.plans) -> writers.
+
+These models are the boundary types: the CLI's JSON, the summary workbook and the
+Excel add-in all read them. Field names are part of the public JSON contract
+(see README «JSON 格式»), so rename nothing without updating it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Op = Literal["≥", "≤", ">", "<", "="]
+TargetKind = Literal["quantitative", "qualitative", "placeholder", "deadline", "empty"]
+Severity = Literal["error", "warning", "info"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Target(_Model):
+    """One target value (指标值) such as ``≥1.4万人``, ``合规`` or ``待单位补充...``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: TargetKind
+    op: Op | None = None
+    value: float | None = None  # the number as written: 1.4 for ``≥1.4万人``
+    unit: str | None = None  # the unit as written: ``万人``
+    base_value: float | None = None  # normalized: 14000
+    base_unit: str | None = None  # normalized: ``人``
+    ambiguous: bool = False  # 以上/以下/达到/高于… or an implicit operator
+    implicit_op: bool = False  # a bare number: ``=`` assumed
+    raw: str = ""
+
+
+class Indicator(_Model):
+    """One item of a packed 绩效指标 cell."""
+
+    seq: int | None = None
+    level1: str | None = None  # canonical: 产出指标 / 效益指标 / 满意度指标 / 成本指标
+    level1_code: str | None = None
+    level2: str | None = None  # canonical: 数量指标, 经济效益指标, 服务对象满意度指标…
+    level2_code: str | None = None
+    legacy: bool = False  # old-scheme category (14 成本 under 产出, 24 可持续影响)
+    name: str | None = None  # 三级指标
+    period_value: str | None = None  # 实施周期指标值, cleaned text
+    annual_value: str | None = None  # 年度指标值, cleaned text
+    period_target: Target | None = None
+    annual_target: Target | None = None
+    warnings: list[str] = Field(default_factory=list)
+    raw: str = ""
+
+
+class Amounts(_Model):
+    total: float | None = None  # 总计
+    fiscal: float | None = None  # 财政拨款
+    special: float | None = None  # 财政专户拨款
+    other: float | None = None  # 其他资金
+
+
+class Finding(_Model):
+    """A problem (or a note) found by a check. ``rule`` ids are stable."""
+
+    rule: str
+    severity: Severity
+    sheet: str | None = None
+    cell: str | None = None  # "B12"
+    row: int | None = None  # 1-based sheet row
+    message: str  # Chinese, one line
+    unit: str | None = None  # 资金使用单位
+    project: str | None = None
+    expected: float | str | None = None
+    actual: float | str | None = None
+    difference: float | None = None
+    basis: str | None = None  # where the rule comes from (audit rules)
+
+
+class Project(_Model):
+    name: str
+    row: int  # the row holding the name
+    rows: list[int]  # every row merged into this project (fragments included)
+    amounts: Amounts
+    goal: str | None = None  # 绩效目标
+    indicators: list[Indicator] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)  # other columns, by header text
+
+
+class Unit(_Model):
+    """资金使用单位: a subtotal row followed by its projects, or the implicit unit."""
+
+    name: str | None = None
+    row: int | None = None
+    amounts: Amounts | None = None
+    projects: list[Project] = Field(default_factory=list)
+
+
+class GrandTotal(_Model):
+    row: int
+    amounts: Amounts
+
+
+class Table(_Model):
+    sheet: str
+    title: str | None = None
+    department: str | None = None
+    amount_unit: str | None = None
+    header_rows: list[int]
+    columns: dict[str, str]  # role ("name", "total", …) or extra header -> column letter
+    grand_total: GrandTotal | None = None
+    units: list[Unit] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class WorkbookResult(_Model):
+    """The ``perfsheet parse --json`` document."""
+
+    file: str
+    tables: list[Table] = Field(default_factory=list)
