@@ -130,7 +130,7 @@ _HEAD_RE = re.compile(_HEAD)
 _DIGIT_DUN_RE = re.compile(r"\d[ \t]*、")
 _CATS_CACHE: dict[str, tuple] = {}
 
-_BOUNDARY = frozenset("。；;，,\n \t")
+_BOUNDARY = frozenset("。；;，,\n")
 _WS = " \t\n"
 _VALUE_STRIP = " \t\n；;，,。"
 _VALUE_LSTRIP = " \t\n：:；;"
@@ -153,13 +153,16 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
         s = m.start(1)
         strong = m.group("s") is not None
         exp = str(expected)
-        prev = t[s - 1] if s else "\n"
-        at_boundary = prev in _BOUNDARY
+        k = s - 1
+        while k >= 0 and t[k] in " \t":
+            k -= 1
+        # a boundary: start, or 。；;，, or a newline before (blanks skipped); not ``: 1000``
+        at_boundary = k < 0 or t[k] in _BOUNDARY
         warn: str | None = None
         if d != exp and len(d) > len(exp) and d.endswith(exp) and not at_boundary:
             s += len(d) - len(exp)  # ``≥3902、`` = value ``≥390`` + item 2
             d = exp
-        if d == exp:
+        if d == exp or (at_boundary and d.lstrip("0") == exp):  # ``01、`` numbering too
             if not strong:
                 if starts:
                     if not at_boundary or not _COMPLETE_RE.search(t, starts[-1][1], s):
@@ -171,18 +174,20 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
                     continue
             seq = expected
         else:
-            if not strong or len(d) > 4:
+            if not strong:
                 continue
-            complete = bool(starts) and _COMPLETE_RE.search(t, starts[-1][1], s) is not None
-            if not at_boundary and not complete and starts:
-                continue
-            if not at_boundary and len(d) > 1:
+            if at_boundary:
+                if len(d) > 4:
+                    continue
+            else:
+                if starts and _COMPLETE_RE.search(t, starts[-1][1], s) is None:
+                    continue
                 # glued to the previous value: take the shortest tail without a leading zero
-                k = len(d) - 1
-                while k > 0 and d[k] == "0":
-                    k -= 1
-                s += k
-                d = d[k:]
+                j = len(d) - 1
+                while j > 0 and d[j] == "0":
+                    j -= 1
+                s += j
+                d = d[j:]
             seq = int(d)
             warn = w_numbering(expected)
         starts.append((s, m.end(), seq, warn))
@@ -522,7 +527,7 @@ def _parse_fast(t: str) -> list[Indicator] | None:
             j -= 1
         if j == i:
             continue
-        if (j > 0 and t[j - 1].isdigit()) or int(t[j:i]) != expected:
+        if (j > 0 and t[j - 1].isdigit()) or t[j:i] != str(expected):
             return None
         starts.append((j, m.end()))
         expected += 1

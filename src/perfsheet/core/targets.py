@@ -339,10 +339,10 @@ def _single(part: str) -> Target:
     """Classify one part (no top-level separators)."""
     if _PLACEHOLDER_RE.search(part):
         return _target("placeholder", part)
-    if _DIGIT_RE.search(part) is None:
-        return _target("qualitative", part)
     if ("前" in part or "内完成" in part) and _DEADLINE_RE.match(part):
         return _target("deadline", part, "≤")
+    if _DIGIT_RE.search(part) is None:
+        return _target("qualitative", part)
     if not _RANGE_RE.search(part):
         t = _quant(part)
         if t is not None:
