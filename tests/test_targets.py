@@ -278,3 +278,37 @@ def test_parse_target_never_raises_and_is_consistent(text):
         assert t.value is None
     # validation accepts what the parser built with model_construct
     Target.model_validate(t.model_dump())
+
+
+def test_fast_constructor_equals_model_construct():
+    from perfsheet.core.models import Indicator
+    from perfsheet.core.targets import fast_constructor
+
+    t = parse_target("≥90%")
+    for cls, fields in (
+        (Target, dict(t.__dict__)),
+        (
+            Indicator,
+            {
+                "seq": 1,
+                "level1": "产出指标",
+                "level1_code": "1",
+                "level2": "数量指标",
+                "level2_code": "11",
+                "legacy": False,
+                "name": "培训人数",
+                "period_value": "≥90%",
+                "annual_value": "≥90%",
+                "period_target": t,
+                "annual_target": t,
+                "warnings": [],
+                "raw": "1、…",
+            },
+        ),
+    ):
+        fast = fast_constructor(cls)(dict(fields))
+        slow = cls.model_construct(**fields)
+        assert fast.__getstate__() == slow.__getstate__()
+        assert fast == slow and fast.model_dump() == slow.model_dump()
+        assert fast.model_fields_set == set(cls.model_fields)
+        assert cls.model_validate(fast.model_dump()) == fast
