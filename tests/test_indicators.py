@@ -373,6 +373,7 @@ QUAL = [
     "待单位补充...",
     "1、通过验收；2、完成结算",  # numbered prose inside a value
     "按照35人需求，租用宿舍",
+    "发展绿色生态,带动村集体收入增长",  # the seed's ``;`` + ``,`` pages
     "≥3%（含广清、广佛、广德产业园）",
 ]
 
@@ -480,3 +481,16 @@ def test_generated_lists_parse_back_in_every_style(items, style):
                 assert target.kind != "quantitative"
         assert set(got.warnings) <= {W_MULTI, W_PLACEHOLDER}, got.warnings
     assert out == reference(text)
+
+
+def test_huge_inputs_stay_correct():
+    # a 10,000-digit value glued to the next item number (the regexes must not backtrack)
+    text = "1、1-产出指标；11-数量指标；a；实施周期指标值:1；年度指标值:1" + "0" * 9999
+    text += "2、1-产出指标；11-数量指标；b；实施周期指标值:1；年度指标值:1"
+    out = parse_indicators(text)
+    assert [x.seq for x in out] == [1, 2]
+    assert out[0].annual_value == "1" + "0" * 9999
+    # many numbered prose fragments after a complete item stay in its value
+    text = "1、1-产出指标；11-数量指标；x；实施周期指标值:1；年度指标值:1。" + "2、x。" * 3000
+    [one] = parse_indicators(text)
+    assert one.annual_value.endswith("2、x")

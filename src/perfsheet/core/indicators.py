@@ -101,7 +101,7 @@ _HEAD = (
     rf"|(?:{_NAME_ALT})\s*[；;，,]"
 )
 # N、 + optional (empty) group that participates when a category head follows.
-_ITEM_RE = re.compile(rf"(\d+)[ \t]*、\s*(?P<s>(?={_HEAD}))?")
+_ITEM_RE = re.compile(rf"(?<!\d)(\d++)[ \t]*、\s*(?P<s>(?={_HEAD}))?")
 
 _LABEL_RE = re.compile(
     r"(?:(?P<p>实施周期指标值|实施期指标值|实施周期目标值|中长期指标值|长期指标值)"
@@ -148,6 +148,17 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
     starts: list[tuple[int, int, int, str | None]] = []
     expected = 1
     n = len(t)
+    # end of the first 年度 label of the current item (-1: none, -2: not looked up yet);
+    # one search per item keeps many ``N、`` candidates linear
+    complete_end = -2
+
+    def complete_before(pos: int) -> bool:
+        nonlocal complete_end
+        if complete_end == -2:
+            cm = _COMPLETE_RE.search(t, starts[-1][1])
+            complete_end = cm.end() if cm else -1
+        return 0 <= complete_end <= pos
+
     for i, m in enumerate(cands):
         d = m.group(1)
         s = m.start(1)
@@ -165,7 +176,7 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
         if d == exp or (at_boundary and d.lstrip("0") == exp):  # ``01、`` numbering too
             if not strong:
                 if starts:
-                    if not at_boundary or not _COMPLETE_RE.search(t, starts[-1][1], s):
+                    if not at_boundary or not complete_before(s):
                         continue
                 elif not at_boundary:
                     continue
@@ -180,7 +191,7 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
                 if len(d) > 4:
                     continue
             else:
-                if starts and _COMPLETE_RE.search(t, starts[-1][1], s) is None:
+                if starts and not complete_before(s):
                     continue
                 # glued to the previous value: take the shortest tail without a leading zero
                 j = len(d) - 1
@@ -192,6 +203,7 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
             warn = w_numbering(expected)
         starts.append((s, m.end(), seq, warn))
         expected = seq + 1
+        complete_end = -2
     return starts
 
 

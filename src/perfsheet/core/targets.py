@@ -149,7 +149,8 @@ _POST_OP_INFO: dict[str, tuple[Op, bool]] = {
 }
 _POST_OP_RE = "及以上|或以上|以上|及以下|或以下|以下|以内|之内|内"
 
-_NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+"
+# possessive digit runs: a 10,000-digit "number" must not make the regexes backtrack
+_NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})++|\d++)(?:\.\d++)?|[-+]?\.\d++"
 _UNIT = (
     r"[%％‰]|百分比|百分点"
     r"|[A-Za-z\u4e00-\u9fff㎡㎞²³]{1,6}?(?:[/／][A-Za-z\u4e00-\u9fff㎡²³·]{1,4}?)?"
@@ -169,7 +170,9 @@ _CORE_RE = re.compile(
 _PRE_OP_END_RE = re.compile("(?:" + "|".join(re.escape(w) for w, _, _, _ in _PRE_OPS) + r")[ \t]*$")
 _PRE_OP_WINDOW = 8
 
-_RANGE_RE = re.compile(rf"(?:{_NUM})\s*[^\s\d达]{{0,4}}?\s*(?:[-~～—–]|至|到)\s*(?:{_NUM})")
+_RANGE_RE = re.compile(
+    rf"(?<![\d.,])(?:{_NUM})\s*[^\s\d达]{{0,4}}?\s*(?:[-~～—–]|至|到)\s*(?:{_NUM})"
+)
 
 _PLACEHOLDER_RE = re.compile(
     r"^(?:待[^，,。；;]{0,8}?(?:补充|填写|填报|完善|确定|明确|核定)|待定|暂无|暂缺|未填写?|"
@@ -185,7 +188,8 @@ _DEADLINE_RE = re.compile(
 )
 
 _DIGIT_RE = re.compile(r"\d")
-_SPLIT_RE = re.compile(r"[；;。](?![^（(]*[）)])")
+_SPLIT_RE = re.compile(r"[；;。]")
+_SPLIT_TOKENS_RE = re.compile(r"[；;。（()）]")
 _STRIP_END = " \t\n。；;，,、.．!！"
 
 _MULTIPLIERS: tuple[tuple[str, int], ...] = (
@@ -335,6 +339,25 @@ def _quant(text: str) -> Target | None:
     )
 
 
+def _split_parts(body: str) -> list[str]:
+    """Split at ``；`` ``;`` ``。`` outside parentheses (one linear pass)."""
+    if "（" not in body and "(" not in body:
+        return _SPLIT_RE.split(body)
+    parts: list[str] = []
+    depth = last = 0
+    for m in _SPLIT_TOKENS_RE.finditer(body):
+        c = m.group()
+        if c in "（(":
+            depth += 1
+        elif c in "）)":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            parts.append(body[last : m.start()])
+            last = m.end()
+    parts.append(body[last:])
+    return parts
+
+
 def _single(part: str) -> Target:
     """Classify one part (no top-level separators)."""
     if _PLACEHOLDER_RE.search(part):
@@ -363,8 +386,8 @@ def analyze_target(text: str) -> tuple[Target, bool]:
         return (_EMPTY if not raw else _target("empty", raw)), False
     if "\n" in body:
         body = body.replace("\n", "")
-    if ("；" in body or ";" in body or "。" in body) and _SPLIT_RE.search(body):
-        parts = [p.strip() for p in _SPLIT_RE.split(body)]
+    if "；" in body or ";" in body or "。" in body:
+        parts = [p.strip() for p in _split_parts(body)]
         parts = [p.rstrip(_STRIP_END) for p in parts if p.strip(_STRIP_END)]
         if len(parts) > 1:
             singles = [_single(p) for p in parts]
