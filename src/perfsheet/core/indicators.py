@@ -4,26 +4,35 @@ The cell looks like (domain notes §6)::
 
     1、1-产出指标；11-数量指标；培训人数；实施周期指标值:≥390；年度指标值:≥390。2、…
 
-Design (single pass, no per-character Python loop):
+Design (single pass, no per-character Python loop over the text):
 
 1. :func:`~perfsheet.core.text.clean_text` (HTML removed without inserting characters, entities,
    spaces, line breaks, full-width digits).
-2. One compiled regex finds every ``N、`` candidate and, in the same match, whether a *category
-   head* follows (``1-产出指标；`` / ``产出指标；`` / ``11-数量指标；``…: a "strong" start).
-   Candidates are accepted in order, tracking the expected next number:
+2. **Fast path** (canonical cells, the common case): item boundaries by a literal-first regex
+   (``、`` followed by ``d-``) with the numbers 1, 2, 3… from the start of the text, labels by
+   ``str.find``, the two category fields by one anchored regex (resolved once per distinct
+   prefix). An item that is not canonical is handed to the general item parser when the
+   boundaries are certain (a category head at its start, no other ``N、`` inside), else the whole
+   cell goes to the general path. Tests assert that the fast path and the general path give
+   identical results (the seed, and hypothesis-generated cells).
+3. **General path** (the reference): one compiled regex finds every ``N、`` candidate and, in
+   the same match, whether a *category head* follows (``1-产出指标；`` / ``产出指标；`` /
+   ``11-数量指标；``…: a "strong" start). Candidates are accepted in order, tracking the
+   expected next number:
 
    - strong and the expected number -> a new item (separator before it: ``。``, newline, or
      nothing at all; ``≥3902、1-产出指标`` is value ``≥390`` + item 2: digits glued to the previous
      value are split off when their tail is the expected number);
-   - strong with another number -> a new item only at a boundary (``。``, ``；``, whitespace, start)
-     or after a complete item (one that has its 年度指标值 label), with a numbering warning;
+   - strong with another number -> a new item only at a boundary (``。；;，,`` or a newline
+     before it, blanks skipped, or the start) or after a complete item (one that has its
+     年度指标值 label), with a numbering warning;
    - weak (no category follows, e.g. ``2、通过…`` prose inside a value) -> a new item only when it
      is the expected number, at a boundary, the current item is complete, and a value label
      follows before the next candidate. So ``N、`` lists inside values stay in the value.
 
-3. Per item: the value labels (``实施周期指标值`` / ``年度指标值`` with ``:``/``：`` or
-   none; a single ``指标值:`` also accepted) are located with one regex; the head before them
-   gives level 1, level 2 (``code-name`` or a known name/alias, normalized by code, see
+   Per item: the value labels (``实施周期指标值`` / ``年度指标值`` with ``:``/``：`` or none; a
+   single ``指标值:`` also accepted) are located with ``str.find``; the head before them gives
+   level 1, level 2 (``code-name`` or a known name/alias, normalized by code, see
    :mod:`~perfsheet.core.categories`) and the 三级指标 name; each value runs to the next label, so
    values may contain ``；`` ``。`` ``:`` (``保障办公人员≥4人；租用1台公务车辆`` is one value).
 
