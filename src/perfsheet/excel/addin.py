@@ -77,13 +77,13 @@ def xlwings_dir() -> Path:
 
 
 def asset_dir(name: str) -> Path:
-    """``addin/`` or ``macros/``: the repository's, else the copy packaged in the wheel."""
-    repo = Path(__file__).resolve().parents[3] / name
-    if repo.is_dir():
-        return repo
+    """``addin/`` or ``macros/``: the copy packaged in the wheel, else the repository's."""
     packaged = Path(__file__).resolve().parent / "_assets" / name
     if packaged.is_dir():
         return packaged
+    repo = Path(__file__).resolve().parents[3] / name
+    if repo.is_dir() and (repo.parent / "pyproject.toml").is_file():
+        return repo
     raise AddinError(f"找不到加载项源文件夹 {name}/（安装包不完整）")
 
 
