@@ -1,0 +1,465 @@
+"""Checks of one table: money totals, amount cells, fragments, indicator format.
+
+Every finding has a stable ``rule`` id, a severity, the sheet, the cell address and row it is
+about, and a one-line Chinese message giving the expected value, the actual value and the
+difference where there are numbers.
+
+Rule ids (stable, part of the JSON contract):
+
+========================  ========  ==========================================================
+rule                      severity  meaning
+========================  ========  ==========================================================
+``row-total``             error     总计 ≠ 财政拨款 + 财政专户拨款 + 其他资金 (any row with amounts)
+``unit-subtotal``         error     a unit row ≠ the sum of its projects (per column)
+``grand-total``           error     the 合计 row ≠ the sum of the units (or projects), per column
+``amount-format``         error     an amount cell that is not a number
+``amount-dash``           info      ``-``/``—`` in an amount cell, counted as 0
+``fragment-merged``       info      a page-break fragment row joined to a project
+``fragment-orphan``       error     a fragment row that could not be placed (kept, not dropped)
+``project-unnamed``       warning   a row with amounts but no project name
+``grand-total-duplicate`` warning   a second 合计/总计 row (not used in the checks)
+``indicator-numbering``   warning   gaps, repeats or a wrong start in the ``N、`` numbering
+``indicator-category``    warning   unknown category code, or level-2 not under its level-1
+``indicator-missing-value`` warning 实施周期指标值 or 年度指标值 missing
+``indicator-placeholder`` warning   a placeholder such as ``待单位补充...``
+``indicator-unparsed``    warning   text the parser could not read completely
+========================  ========  ==========================================================
+
+Tolerance: a sum is wrong when it differs by more than half a unit of the last decimal shown
+(0.005 for 2 decimals), taking the coarsest precision among the cells compared. Sums are exact
+``Decimal`` arithmetic, so binary float noise never produces a finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from perfsheet.core.amounts import Amount, format_amount, tolerance
+from perfsheet.core.grid import cell_ref, col_letter
+from perfsheet.core.models import Finding, Indicator, Table
+
+AMOUNT_ROLES = ("total", "fiscal", "special", "other")
+PART_ROLES = ("fiscal", "special", "other")
+LABELS = {"total": "总计", "fiscal": "财政拨款", "special": "财政专户拨款", "other": "其他资金"}
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Sheet order: by row, then by severity, keeping the order of equal ones."""
+    return sorted(
+        findings,
+        key=lambda f: (f.row if f.row is not None else 10**9, _SEVERITY_ORDER[f.severity]),
+    )
+
+
+def _f(d: Decimal) -> float:
+    return float(d)
+
+
+# --------------------------------------------------------------------------------------------
+# amounts
+
+
+def amount_findings(
+    sheet: str, row: int, name: str, amounts: dict[str, Amount], roles: dict[str, int]
+) -> list[Finding]:
+    out: list[Finding] = []
+    who = f"「{name}」" if name else ""
+    for role, a in amounts.items():
+        cell = cell_ref(row, roles[role])
+        if a.status == "invalid":
+            out.append(
+                Finding(
+                    rule="amount-format",
+                    severity="error",
+                    sheet=sheet,
+                    cell=cell,
+                    row=row,
+                    project=name or None,
+                    message=f"第{row}行{who}{LABELS[role]}（{cell}）{a.note}，无法参与合计校验",
+                    actual=a.raw if isinstance(a.raw, str | float | int) else str(a.raw),
+                )
+            )
+        elif a.status == "dash":
+            out.append(
+                Finding(
+                    rule="amount-dash",
+                    severity="info",
+                    sheet=sheet,
+                    cell=cell,
+                    row=row,
+                    project=name or None,
+                    message=f"第{row}行{who}{LABELS[role]}（{cell}）为{a.note}",
+                    actual=str(a.raw),
+                )
+            )
+    return out
+
+
+@dataclass
+class MoneyUnit:
+    row: int | None
+    name: str | None
+    amounts: dict[str, Amount] | None
+    projects: list[tuple[int, str, dict[str, Amount]]] = field(default_factory=list)
+
+
+@dataclass
+class MoneyRows:
+    grand: int | None
+    grand_amounts: dict[str, Amount] | None
+    units: list[MoneyUnit]
+
+
+def _usable(amounts: list[Amount]) -> bool:
+    return not any(a.is_invalid for a in amounts)
+
+
+def _value(a: Amount | None) -> Decimal:
+    return a.value if a is not None and a.value is not None else Decimal(0)
+
+
+def _precision(amounts: list[Amount]) -> int:
+    """Decimals of the coarsest value shown (blanks and dashes are exact zeros)."""
+    shown = [a.decimals for a in amounts if a.status in ("number", "text")]
+    return min(shown) if shown else 2
+
+
+def _compare(
+    actual: Amount | None, parts: list[Amount]
+) -> tuple[Decimal, Decimal, Decimal, int] | None:
+    """(expected, actual, difference, decimals to show) when they differ beyond the tolerance."""
+    involved = [*parts, *([actual] if actual is not None else [])]
+    if not _usable(involved):
+        return None
+    expected = sum((_value(p) for p in parts), Decimal(0))
+    got = _value(actual)
+    diff = got - expected
+    if abs(diff) <= tolerance(_precision(involved)):
+        return None
+    shown = max((a.decimals for a in involved if a.status in ("number", "text")), default=2)
+    return expected, got, diff, shown
+
+
+def _money_message(
+    what: str, expected: Decimal, actual: Decimal, diff: Decimal, d: int, basis: str
+) -> str:
+    return (
+        f"{what}应为 {format_amount(expected, d)}（{basis}），"
+        f"实为 {format_amount(actual, d)}，差额 {format_amount(diff, d)}"
+    )
+
+
+def _has_any(amounts: dict[str, Amount] | None) -> bool:
+    return bool(amounts) and any(not a.is_blank for a in amounts.values())  # type: ignore[union-attr]
+
+
+def row_total(
+    sheet: str, row: int, name: str | None, amounts: dict[str, Amount], roles: dict[str, int],
+    unit: str | None = None,
+) -> Finding | None:  # fmt: skip
+    """``row-total``: 总计 = 财政拨款 + 财政专户拨款 + 其他资金."""
+    parts_roles = [r for r in PART_ROLES if r in amounts]
+    if "total" not in amounts or not parts_roles or not _has_any(amounts):
+        return None
+    res = _compare(amounts["total"], [amounts[r] for r in parts_roles])
+    if res is None:
+        return None
+    expected, actual, diff, d = res
+    who = f"「{name}」" if name else ""
+    basis = "+".join(LABELS[r] for r in parts_roles)
+    cell = cell_ref(row, roles["total"])
+    return Finding(
+        rule="row-total",
+        severity="error",
+        sheet=sheet,
+        cell=cell,
+        row=row,
+        unit=unit,
+        project=name,
+        message=f"第{row}行{who}" + _money_message("总计", expected, actual, diff, d, basis),
+        expected=_f(expected),
+        actual=_f(actual),
+        difference=_f(diff),
+    )
+
+
+def money_findings(sheet: str, roles: dict[str, int], rows: MoneyRows) -> list[Finding]:
+    out: list[Finding] = []
+    present = [r for r in AMOUNT_ROLES if r in roles]
+    # row totals: grand total, units, projects
+    if rows.grand is not None and rows.grand_amounts is not None:
+        f = row_total(sheet, rows.grand, "合计", rows.grand_amounts, roles)
+        if f:
+            out.append(f)
+    for u in rows.units:
+        if u.row is not None and u.amounts is not None:
+            f = row_total(sheet, u.row, u.name, u.amounts, roles, unit=u.name)
+            if f:
+                out.append(f)
+        for prow, pname, pamounts in u.projects:
+            f = row_total(sheet, prow, pname, pamounts, roles, unit=u.name)
+            if f:
+                out.append(f)
+    # unit subtotals
+    for u in rows.units:
+        if u.row is None or not _has_any(u.amounts) or not u.projects:
+            continue
+        assert u.amounts is not None
+        for role in present:
+            parts = [p[2][role] for p in u.projects]
+            res = _compare(u.amounts[role], parts)
+            if res is None:
+                continue
+            expected, actual, diff, d = res
+            out.append(
+                Finding(
+                    rule="unit-subtotal",
+                    severity="error",
+                    sheet=sheet,
+                    cell=cell_ref(u.row, roles[role]),
+                    row=u.row,
+                    unit=u.name,
+                    message=f"第{u.row}行单位「{u.name}」"
+                    + _money_message(LABELS[role], expected, actual, diff, d,
+                                     f"其下 {len(u.projects)} 个项目之和"),
+                    expected=_f(expected),
+                    actual=_f(actual),
+                    difference=_f(diff),
+                )
+            )  # fmt: skip
+    # grand total
+    if rows.grand is not None and _has_any(rows.grand_amounts):
+        assert rows.grand_amounts is not None
+        has_units = any(u.row is not None for u in rows.units)
+        for role in present:
+            parts: list[Amount] = []
+            for u in rows.units:
+                if u.row is not None and _has_any(u.amounts):
+                    assert u.amounts is not None
+                    parts.append(u.amounts[role])
+                else:
+                    parts.extend(p[2][role] for p in u.projects)
+            if not parts:
+                continue
+            res = _compare(rows.grand_amounts[role], parts)
+            if res is None:
+                continue
+            expected, actual, diff, d = res
+            n_units = sum(1 for u in rows.units if u.row is not None)
+            n_projects = sum(len(u.projects) for u in rows.units)
+            basis = f"{n_units} 个单位之和" if has_units else f"{n_projects} 个项目之和"
+            if has_units and any(u.row is None or not _has_any(u.amounts) for u in rows.units):
+                basis = "各单位（无小计行的按其项目）之和"
+            out.append(
+                Finding(
+                    rule="grand-total",
+                    severity="error",
+                    sheet=sheet,
+                    cell=cell_ref(rows.grand, roles[role]),
+                    row=rows.grand,
+                    message=f"第{rows.grand}行合计的"
+                    + _money_message(LABELS[role], expected, actual, diff, d, basis),
+                    expected=_f(expected),
+                    actual=_f(actual),
+                    difference=_f(diff),
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# rows and fragments
+
+
+def fragment_merged(
+    sheet: str, row: int, cell: str | None, project: str, project_row: int, where: str,
+    unit: str | None,
+) -> Finding:  # fmt: skip
+    pos = "开头" if where == "head" else "末尾"
+    return Finding(
+        rule="fragment-merged",
+        severity="info",
+        sheet=sheet,
+        cell=cell,
+        row=row,
+        unit=unit,
+        project=project,
+        message=f"第{row}行是分页断开的片段，已接到项目「{project}」（第{project_row}行）的{pos}",
+    )
+
+
+def fragment_orphan(sheet: str, row: int, cell: str | None, snippet: str, text: str) -> Finding:
+    return Finding(
+        rule="fragment-orphan",
+        severity="error",
+        sheet=sheet,
+        cell=cell,
+        row=row,
+        message=f"第{row}行只有文字、没有项目名称（「{snippet}」），无法判断属于哪个项目，"
+        "未并入任何项目，请人工核对",
+        actual=text,
+    )
+
+
+def unnamed_project(sheet: str, row: int, name_col: str) -> Finding:
+    return Finding(
+        rule="project-unnamed",
+        severity="warning",
+        sheet=sheet,
+        cell=f"{name_col}{row}",
+        row=row,
+        message=f"第{row}行有金额但没有项目名称，已按无名项目处理",
+    )
+
+
+def duplicate_grand_total(sheet: str, row: int, first_row: int, name: str) -> Finding:
+    return Finding(
+        rule="grand-total-duplicate",
+        severity="warning",
+        sheet=sheet,
+        row=row,
+        message=f"第{row}行是又一个「{name}」行（第{first_row}行已是合计），未参与校验",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# indicators
+
+
+def _level_text(code: str | None, name: str | None) -> str:
+    if code and name:
+        return f"{code}-{name}"
+    return code or name or "?"
+
+
+def _known_codes() -> tuple[set[str], set[str]]:
+    try:
+        from perfsheet.core import categories
+    except ImportError:  # pragma: no cover - before the parser branch is merged
+        return set(), set()
+    level1 = {c for c in ("1", "2", "3", "4") if categories.level1_name(c)}
+    level2 = {c for l1 in level1 for c in categories.level2_codes_under(l1)}
+    return level1, level2
+
+
+def _is_placeholder(ind: Indicator) -> bool:
+    targets = (ind.period_target, ind.annual_target)
+    return any(t is not None and t.kind == "placeholder" for t in targets) or bool(
+        ind.name and "待单位补充" in ind.name
+    )
+
+
+def indicator_findings(table: Table) -> list[Finding]:
+    """``indicator-*`` findings for every project of the table."""
+    out: list[Finding] = []
+    col = table.columns.get("indicators")
+    level1_codes, level2_codes = _known_codes()
+    for unit in table.units:
+        for p in unit.projects:
+            if not p.indicators:
+                continue
+            cell = f"{col}{p.row}" if col else None
+
+            def add(rule: str, message: str, *, cell: str | None = cell, p=p, unit=unit) -> None:
+                out.append(
+                    Finding(
+                        rule=rule,
+                        severity="warning",
+                        sheet=table.sheet,
+                        cell=cell,
+                        row=p.row,
+                        unit=unit.name,
+                        project=p.name,
+                        message=message,
+                    )
+                )
+
+            who = f"第{p.row}行项目「{p.name}」"
+            # numbering
+            seqs = [i.seq for i in p.indicators]
+            problems: list[str] = []
+            if any(s is None for s in seqs):
+                problems.append(f"{sum(1 for s in seqs if s is None)} 项没有序号")
+            numbered = [s for s in seqs if s is not None]
+            if numbered:
+                seen: set[int] = set()
+                repeats = sorted({s for s in numbered if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
+                missing = sorted(set(range(1, max(numbered) + 1)) - set(numbered))
+                if numbered[0] != 1 and 1 not in missing:
+                    problems.append(f"从 {numbered[0]} 开始")
+                if missing:
+                    problems.append("缺少序号 " + "、".join(map(str, missing)))
+                if repeats:
+                    problems.append("序号重复 " + "、".join(map(str, repeats)))
+                if not missing and not repeats and numbered != sorted(numbered):
+                    problems.append("序号顺序错乱")
+            if problems:
+                written = "、".join(str(s) if s is not None else "无" for s in seqs)
+                add(
+                    "indicator-numbering",
+                    f"{who}的绩效指标编号不连续：{'；'.join(problems)}"
+                    f"（应为 1–{len(seqs)}，实为 {written}）",
+                )
+            for pos, ind in enumerate(p.indicators, start=1):
+                label = f"{who}第 {ind.seq if ind.seq is not None else pos} 项指标"
+                if ind.name:
+                    label += f"「{ind.name}」"
+                # categories
+                l1, l2 = ind.level1_code, ind.level2_code
+                if l1 and level1_codes and l1 not in level1_codes:
+                    add("indicator-category", f"{label}的一级指标编码「{l1}」不在指标体系中")
+                if l2 and level2_codes and l2 not in level2_codes:
+                    add("indicator-category", f"{label}的二级指标编码「{l2}」不在指标体系中")
+                elif l1 and l2 and not l2.startswith(l1):
+                    add(
+                        "indicator-category",
+                        f"{label}的二级指标「{_level_text(l2, ind.level2)}」"
+                        f"不属于一级指标「{_level_text(l1, ind.level1)}」",
+                    )
+                if ind.level1 is None and ind.level2 is None and (ind.name or ind.period_value):
+                    add("indicator-category", f"{label}没有一级、二级指标")
+                # placeholders and missing values
+                if _is_placeholder(ind):
+                    add(
+                        "indicator-placeholder",
+                        f"{label}仍是待补充的占位内容（实施周期指标值「{ind.period_value or ''}」，"
+                        f"年度指标值「{ind.annual_value or ''}」）",
+                    )
+                else:
+                    missing_fields = [
+                        name
+                        for name, value in (
+                            ("实施周期指标值", ind.period_value),
+                            ("年度指标值", ind.annual_value),
+                        )
+                        if not (value or "").strip()
+                    ]
+                    if missing_fields:
+                        add(
+                            "indicator-missing-value",
+                            f"{label}缺少{'和'.join(missing_fields)}",
+                        )
+                if ind.warnings:
+                    add(
+                        "indicator-unparsed",
+                        f"{label}未能完全解析：{'；'.join(ind.warnings)}",
+                    )
+    return out
+
+
+__all__ = [
+    "LABELS",
+    "MoneyRows",
+    "MoneyUnit",
+    "amount_findings",
+    "col_letter",
+    "fragment_merged",
+    "fragment_orphan",
+    "indicator_findings",
+    "money_findings",
+    "row_total",
+    "sort_findings",
+]
