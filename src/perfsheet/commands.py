@@ -56,7 +56,7 @@ def _write_json(result: WorkbookResult) -> None:
 
 
 def _console() -> Console:
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    return Console(file=sys.stdout, highlight=False)
 
 
 def _counts(findings: list[Finding]) -> Counter[str]:
@@ -118,24 +118,20 @@ def _summary_line(result: WorkbookResult) -> str:
     )
 
 
-def _findings_table(console: Console, table: Table) -> None:
+def _findings_lines(console: Console, table: Table) -> None:
+    """One line per finding: level, cell, message, rule id (greppable, no wrapping tables)."""
     if not table.findings:
         console.print("  没有发现问题。")
         return
-    rt = RichTable(show_lines=False, pad_edge=False)
-    rt.add_column("级别", no_wrap=True)
-    rt.add_column("位置", no_wrap=True)
-    rt.add_column("规则", no_wrap=True)
-    rt.add_column("说明")
     for f in table.findings:
         where = f.cell or (f"第{f.row}行" if f.row else "")
-        rt.add_row(
-            Text(SEVERITY_LABELS[f.severity], style=_SEVERITY_STYLES[f.severity]),
-            where,
-            f.rule,
-            f.message,
-        )
-    console.print(rt)
+        line = Text("  ")
+        line.append(f"[{SEVERITY_LABELS[f.severity]}]", style=_SEVERITY_STYLES[f.severity])
+        if where:
+            line.append(f" {where}")
+        line.append(f" {f.message}")
+        line.append(f"  ({f.rule})", style="dim")
+        console.print(line, soft_wrap=True)
 
 
 def run_parse(
@@ -150,10 +146,12 @@ def run_parse(
     console.print(Text(f"文件：{result.file}", style="bold"))
     for table in result.tables:
         _table_overview(console, table)
-    console.print(_summary_line(result))
+    console.print(_summary_line(result), soft_wrap=True)
     if any(t.findings for t in result.tables):
-        console.print("查看问题明细：perfsheet check <文件>；")
-        console.print("完整结果：perfsheet parse <文件> --json")
+        console.print(
+            "查看问题明细：perfsheet check <文件>；完整结果：perfsheet parse <文件> --json",
+            soft_wrap=True,
+        )
     return 0
 
 
@@ -170,8 +168,8 @@ def run_check(
     console.print(Text(f"文件：{result.file}", style="bold"))
     for table in result.tables:
         console.print(Text(f"工作表「{table.sheet}」：{table.title or '（无标题）'}", style="bold"))
-        _findings_table(console, table)
-    console.print(_summary_line(result))
+        _findings_lines(console, table)
+    console.print(_summary_line(result), soft_wrap=True)
     if errors:
         console.print(Text(f"校验未通过：{errors} 个错误。", style="bold red"))
     else:

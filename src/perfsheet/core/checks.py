@@ -335,35 +335,80 @@ def _level_text(code: str | None, name: str | None) -> str:
     return code or name or "?"
 
 
-def _known_codes() -> tuple[set[str], set[str]]:
-    try:
-        from perfsheet.core import categories
-    except ImportError:  # pragma: no cover - before the parser branch is merged
-        return set(), set()
-    level1 = {c for c in ("1", "2", "3", "4") if categories.level1_name(c)}
-    level2 = {c for l1 in level1 for c in categories.level2_codes_under(l1)}
-    return level1, level2
+# Parser warnings (perfsheet.core.indicators W_* texts) -> the rule that reports them. Matched by
+# prefix so that warnings with details (``未知二级指标代码25``) fall in the right rule; anything
+# not listed is ``indicator-unparsed`` (nothing the parser says is dropped).
+_WARNING_RULES: tuple[tuple[str, str], ...] = (
+    ("序号不连续", "indicator-numbering"),
+    ("缺少序号", "indicator-numbering"),
+    ("缺少一级指标", "indicator-category"),
+    ("缺少二级指标", "indicator-category"),
+    ("未知一级指标", "indicator-category"),
+    ("未知二级指标", "indicator-category"),
+    ("一级指标代码与名称不符", "indicator-category"),
+    ("二级指标代码与名称不符", "indicator-category"),
+    ("二级指标“", "indicator-category"),  # …不属于一级指标…
+    ("缺少实施周期指标值", "indicator-missing-value"),
+    ("缺少年度指标值", "indicator-missing-value"),
+    ("实施周期指标值为空", "indicator-missing-value"),
+    ("年度指标值为空", "indicator-missing-value"),
+    ("缺少指标值", "indicator-missing-value"),  # also 缺少指标值标签
+    ("指标内容待补充", "indicator-placeholder"),
+)
+
+
+def warning_rule(warning: str) -> str:
+    """The ``indicator-*`` rule that reports a parser warning."""
+    for prefix, rule in _WARNING_RULES:
+        if warning.startswith(prefix):
+            return rule
+    return "indicator-unparsed"
 
 
 def _is_placeholder(ind: Indicator) -> bool:
     targets = (ind.period_target, ind.annual_target)
-    return any(t is not None and t.kind == "placeholder" for t in targets) or bool(
-        ind.name and "待单位补充" in ind.name
-    )
+    return any(t is not None and t.kind == "placeholder" for t in targets)
+
+
+def _numbering_problems(seqs: list[int | None]) -> list[str]:
+    problems: list[str] = []
+    if any(s is None for s in seqs):
+        problems.append(f"{sum(1 for s in seqs if s is None)} 项没有序号")
+    numbered = [s for s in seqs if s is not None]
+    if not numbered:
+        return problems
+    seen: set[int] = set()
+    repeats: set[int] = set()
+    for s in numbered:
+        (repeats if s in seen else seen).add(s)
+    missing = sorted(set(range(1, max(numbered) + 1)) - seen)
+    if missing:
+        problems.append("缺少序号 " + "、".join(map(str, missing)))
+    if repeats:
+        problems.append("序号重复 " + "、".join(map(str, sorted(repeats))))
+    if not missing and not repeats and numbered != sorted(numbered):
+        problems.append("序号顺序错乱")
+    return problems
 
 
 def indicator_findings(table: Table) -> list[Finding]:
-    """``indicator-*`` findings for every project of the table."""
+    """``indicator-*`` findings (warnings) for every project of the table.
+
+    - ``indicator-numbering``: one finding per project whose ``N、`` numbers are not 1..n;
+    - per indicator, one finding per rule, from the parser's warnings (see
+      :func:`warning_rule`) plus the structural checks done here (level 2 not under its level 1,
+      placeholder targets, both values missing).
+    """
     out: list[Finding] = []
     col = table.columns.get("indicators")
-    level1_codes, level2_codes = _known_codes()
     for unit in table.units:
         for p in unit.projects:
             if not p.indicators:
                 continue
             cell = f"{col}{p.row}" if col else None
+            who = f"第{p.row}行项目「{p.name}」"
 
-            def add(rule: str, message: str, *, cell: str | None = cell, p=p, unit=unit) -> None:
+            def add(rule: str, message: str, *, p=p, unit=unit, cell=cell) -> None:
                 out.append(
                     Finding(
                         rule=rule,
@@ -377,25 +422,8 @@ def indicator_findings(table: Table) -> list[Finding]:
                     )
                 )
 
-            who = f"第{p.row}行项目「{p.name}」"
-            # numbering
             seqs = [i.seq for i in p.indicators]
-            problems: list[str] = []
-            if any(s is None for s in seqs):
-                problems.append(f"{sum(1 for s in seqs if s is None)} 项没有序号")
-            numbered = [s for s in seqs if s is not None]
-            if numbered:
-                seen: set[int] = set()
-                repeats = sorted({s for s in numbered if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
-                missing = sorted(set(range(1, max(numbered) + 1)) - set(numbered))
-                if numbered[0] != 1 and 1 not in missing:
-                    problems.append(f"从 {numbered[0]} 开始")
-                if missing:
-                    problems.append("缺少序号 " + "、".join(map(str, missing)))
-                if repeats:
-                    problems.append("序号重复 " + "、".join(map(str, repeats)))
-                if not missing and not repeats and numbered != sorted(numbered):
-                    problems.append("序号顺序错乱")
+            problems = _numbering_problems(seqs)
             if problems:
                 written = "、".join(str(s) if s is not None else "无" for s in seqs)
                 add(
@@ -407,46 +435,48 @@ def indicator_findings(table: Table) -> list[Finding]:
                 label = f"{who}第 {ind.seq if ind.seq is not None else pos} 项指标"
                 if ind.name:
                     label += f"「{ind.name}」"
-                # categories
+                buckets: dict[str, list[str]] = {}
+                for w in ind.warnings:
+                    rule = warning_rule(w)
+                    if rule != "indicator-numbering":  # reported once per project above
+                        buckets.setdefault(rule, []).append(w)
                 l1, l2 = ind.level1_code, ind.level2_code
-                if l1 and level1_codes and l1 not in level1_codes:
-                    add("indicator-category", f"{label}的一级指标编码「{l1}」不在指标体系中")
-                if l2 and level2_codes and l2 not in level2_codes:
-                    add("indicator-category", f"{label}的二级指标编码「{l2}」不在指标体系中")
-                elif l1 and l2 and not l2.startswith(l1):
-                    add(
-                        "indicator-category",
-                        f"{label}的二级指标「{_level_text(l2, ind.level2)}」"
-                        f"不属于一级指标「{_level_text(l1, ind.level1)}」",
-                    )
-                if ind.level1 is None and ind.level2 is None and (ind.name or ind.period_value):
-                    add("indicator-category", f"{label}没有一级、二级指标")
-                # placeholders and missing values
-                if _is_placeholder(ind):
-                    add(
-                        "indicator-placeholder",
-                        f"{label}仍是待补充的占位内容（实施周期指标值「{ind.period_value or ''}」，"
-                        f"年度指标值「{ind.annual_value or ''}」）",
-                    )
-                else:
-                    missing_fields = [
-                        name
-                        for name, value in (
-                            ("实施周期指标值", ind.period_value),
-                            ("年度指标值", ind.annual_value),
-                        )
-                        if not (value or "").strip()
+                if l1 and l2 and not l2.startswith(l1) and "indicator-category" not in buckets:
+                    buckets["indicator-category"] = [
+                        f"二级指标「{_level_text(l2, ind.level2)}」"
+                        f"不属于一级指标「{_level_text(l1, ind.level1)}」"
                     ]
-                    if missing_fields:
-                        add(
-                            "indicator-missing-value",
-                            f"{label}缺少{'和'.join(missing_fields)}",
+                if _is_placeholder(ind) and "indicator-placeholder" not in buckets:
+                    buckets["indicator-placeholder"] = ["指标内容待补充"]
+                if (
+                    not (ind.period_value or "").strip()
+                    and not (ind.annual_value or "").strip()
+                    and "indicator-missing-value" not in buckets
+                    and "indicator-placeholder" not in buckets
+                ):
+                    buckets["indicator-missing-value"] = ["缺少指标值"]
+                for rule in (
+                    "indicator-category",
+                    "indicator-missing-value",
+                    "indicator-placeholder",
+                    "indicator-unparsed",
+                ):
+                    if rule not in buckets:
+                        continue
+                    detail = "；".join(dict.fromkeys(buckets[rule]))
+                    if rule == "indicator-placeholder":
+                        period, annual = ind.period_value or "", ind.annual_value or ""
+                        text = (
+                            f"{label}仍是待补充的占位内容"
+                            f"（实施周期指标值「{period}」，年度指标值「{annual}」）"
                         )
-                if ind.warnings:
-                    add(
-                        "indicator-unparsed",
-                        f"{label}未能完全解析：{'；'.join(ind.warnings)}",
-                    )
+                    elif rule == "indicator-unparsed":
+                        text = f"{label}未能完全解析：{detail}"
+                    elif rule == "indicator-category":
+                        text = f"{label}的指标类别有误：{detail}"
+                    else:
+                        text = f"{label}{detail}"
+                    add(rule, text)
     return out
 
 

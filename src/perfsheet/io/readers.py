@@ -19,6 +19,7 @@ Chinese reason. Nothing here writes to the input.
 
 from __future__ import annotations
 
+import mmap
 import os
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,17 @@ MAX_CELLS = 20_000_000
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+# An encrypted .xlsx is a compound file holding these streams (names are UTF-16LE).
+_ENCRYPTED_STREAMS = tuple(n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo"))
+_ENCRYPTED = "工作簿已加密（设有打开密码），请先在 Excel 中取消密码后再试"
 
 
-def _sniff(path: Path) -> None:
+def _is_encrypted_ooxml(path: Path) -> bool:
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return all(mm.find(name) >= 0 for name in _ENCRYPTED_STREAMS)
+
+
+def _sniff(path: Path) -> str:
     """Fail early, with a precise reason, on inputs that are not workbooks at all."""
     shown = str(path)
     if not path.exists():
@@ -51,8 +60,16 @@ def _sniff(path: Path) -> None:
         raise InputError(shown, f"无法打开文件（{err.strerror or err}）") from None
     if size == 0:
         raise InputError(shown, "文件为空（0 字节），不是有效的工作簿")
-    if head.startswith(_ZIP_MAGIC) or head.startswith(_CFB_MAGIC):
-        return
+    if head.startswith(_CFB_MAGIC):
+        try:
+            encrypted = _is_encrypted_ooxml(path)
+        except (OSError, ValueError):
+            encrypted = False
+        if encrypted:
+            raise InputError(shown, _ENCRYPTED)
+        return "cfb"
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
         raise InputError(
@@ -61,17 +78,23 @@ def _sniff(path: Path) -> None:
     raise InputError(shown, "不是 Excel 工作簿（文件内容既不是 .xlsx/.xlsm 也不是 .xls 格式）")
 
 
-def _reason(err: BaseException) -> str:
+def _reason(err: BaseException, kind: str = "") -> str:
     """A Chinese reason for a calamine error."""
     if isinstance(err, pc.PasswordError):
-        return "工作簿已加密（设有打开密码），请先在 Excel 中取消密码后再试"
+        return _ENCRYPTED
     if isinstance(err, pc.ZipError):
         return "文件已损坏或不完整（不是有效的 .xlsx 压缩包）"
     if isinstance(err, pc.XmlError):
         return "工作簿内容已损坏（XML 无法解析）"
     text = str(err)
     if "password" in text.lower() or "encrypt" in text.lower():
-        return "工作簿已加密（设有打开密码），请先在 Excel 中取消密码后再试"
+        return _ENCRYPTED
+    if "detect file format" in text:
+        if kind == "zip":
+            return "文件已损坏或不完整（压缩包中没有可识别的工作簿内容）"
+        if kind == "cfb":
+            return "文件已损坏，或是其他 Office 文档而不是 .xls 工作簿"
+        return "不是 Excel 工作簿（无法识别文件格式）"
     if "Cfb" in text or "OLE" in text:
         return "文件已损坏或不是有效的 .xls 工作簿"
     return "文件已损坏或格式无法识别，无法作为工作簿读取"
@@ -118,7 +141,7 @@ def read_workbook(path: str | os.PathLike[str], sheet: str | None = None) -> Wor
     """
     p = Path(path)
     shown = str(path)
-    _sniff(p)
+    kind = _sniff(p)
     try:
         with p.open("rb") as fh:
             book = pc.CalamineWorkbook.from_filelike(fh)
@@ -141,7 +164,7 @@ def read_workbook(path: str | os.PathLike[str], sheet: str | None = None) -> Wor
     except OSError as err:
         raise InputError(shown, f"无法打开文件（{err.strerror or err}）") from None
     except Exception as err:
-        raise InputError(shown, _reason(err)) from None
+        raise InputError(shown, _reason(err, kind)) from None
     return WorkbookGrid(path=shown, sheets=sheets)
 
 
