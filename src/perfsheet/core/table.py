@@ -239,7 +239,8 @@ def _find_header(sh: _Sheet) -> _Header | None:
         rows = [r]
         texts = top
         roles = single
-        if r + 1 <= sh.n_rows:
+        # a second header row only extends a first row that is a header itself
+        if r + 1 <= sh.n_rows and "name" in single:
             below = sh.row_texts(r + 1)
             combined = dict(top)
             for col, v in below.items():
