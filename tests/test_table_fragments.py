@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from perfsheet.core.models import Project, Table
 from perfsheet.core.table import build_tables, join_text
 from perfsheet.io.readers import read_workbook
@@ -187,11 +185,10 @@ def test_merged_name_cell_claims_the_row(tmp_path: Path) -> None:
     assert not [f for f in t.findings if f.rule == "fragment-orphan"]
 
 
-# --- with the indicator parser ------------------------------------------------------------
+# --- indicators parsed from the joined text ------------------------------------------------
 
 
 def test_number_cut_in_half_parses_whole(tmp_path: Path) -> None:
-    pytest.importorskip("perfsheet.core.indicators")
     t = _table(
         tmp_path,
         [
@@ -208,7 +205,6 @@ def test_number_cut_in_half_parses_whole(tmp_path: Path) -> None:
 
 
 def test_head_number_cut_parses_whole(tmp_path: Path) -> None:
-    pytest.importorskip("perfsheet.core.indicators")
     t = _table(
         tmp_path,
         [

@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 from perfsheet.core.models import Table
 from perfsheet.core.table import build_tables
 from perfsheet.io.readers import read_workbook
@@ -135,7 +133,7 @@ def test_clean_variant_has_the_same_table() -> None:
     assert not [f for f in clean.findings if f.rule in MONEY_RULES]
 
 
-# --- indicators (need the indicator parser) ------------------------------------------------
+# --- indicators ---------------------------------------------------------------------------
 
 
 def _projects(t: Table):
@@ -143,7 +141,6 @@ def _projects(t: Table):
 
 
 def test_156_indicators() -> None:
-    pytest.importorskip("perfsheet.core.indicators")
     counts = [len(p.indicators) for p in _projects(raw_table())]
     assert counts == INDICATOR_COUNTS
     assert sum(counts) == 156
@@ -152,7 +149,6 @@ def test_156_indicators() -> None:
 
 
 def test_indicators_across_the_page_breaks() -> None:
-    pytest.importorskip("perfsheet.core.indicators")
     p = {p.row: p for p in _projects(raw_table())}
     # line 13 | line 15: "…新型农村集" + "体经济…"
     item = p[15].indicators[10]
@@ -172,7 +168,6 @@ def test_indicators_across_the_page_breaks() -> None:
 
 
 def test_clean_variant_parses_to_the_same_indicators() -> None:
-    pytest.importorskip("perfsheet.core.indicators")
     for pr, pc in zip(_projects(raw_table()), _projects(clean_table()), strict=True):
         raw_ind = [i.model_dump(exclude={"raw"}) for i in pr.indicators]
         clean_ind = [i.model_dump(exclude={"raw"}) for i in pc.indicators]
@@ -180,7 +175,6 @@ def test_clean_variant_parses_to_the_same_indicators() -> None:
 
 
 def test_seed_indicator_findings() -> None:
-    pytest.importorskip("perfsheet.core.indicators")
     t = raw_table()
     placeholders = sorted(f.row for f in t.findings if f.rule == "indicator-placeholder")
     assert placeholders == [36, 37]

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from perfsheet.core import checks
 from perfsheet.core.amounts import Amount, parse_amount
 from perfsheet.core.grid import CellValue, SheetGrid, WorkbookGrid, cell_ref, col_letter
+from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import (
     Amounts,
     Finding,
@@ -44,14 +45,6 @@ from perfsheet.core.models import (
     Unit,
 )
 from perfsheet.errors import InputError
-
-try:  # the indicator parser lands from its own branch; tables still build without it
-    from perfsheet.core.indicators import parse_indicators as _parse_indicators
-except ImportError:  # pragma: no cover - only before the parser is merged
-
-    def _parse_indicators(text: str | None) -> list[Indicator]:
-        return []
-
 
 AMOUNT_ROLES = ("total", "fiscal", "special", "other")
 TEXT_ROLES = ("goal", "indicators")
@@ -763,7 +756,7 @@ def build_tables(wb: WorkbookGrid, sheet: str | None = None) -> list[Table]:
         header = _find_header(sh)
         if header is None:
             continue
-        table = _build_table(sh, header, _parse_indicators)
+        table = _build_table(sh, header, parse_indicators)
         if table is not None:
             tables.append(table)
     if not tables:
