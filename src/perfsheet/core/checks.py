@@ -329,6 +329,11 @@ def duplicate_grand_total(sheet: str, row: int, first_row: int, name: str) -> Fi
 # indicators
 
 
+def _one_line(text: str) -> str:
+    """Messages are one line: line breaks inside quoted cell text become spaces."""
+    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
+
+
 def _level_text(code: str | None, name: str | None) -> str:
     if code and name:
         return f"{code}-{name}"
@@ -418,7 +423,7 @@ def indicator_findings(table: Table) -> list[Finding]:
                         row=p.row,
                         unit=unit.name,
                         project=p.name,
-                        message=message,
+                        message=_one_line(message),
                     )
                 )
 

@@ -78,6 +78,7 @@ _DEPARTMENT = re.compile(
 _VALUE_END = re.compile(r"\s{2,}|[(（]?\s*(?:金额|货币)?单位\s*[:：]|\t")
 _NOTE_ROW = re.compile(
     r"^(?:注|说明|备注|填表说明|填报说明)\s*[:：\d、.]|^第\s*\d+\s*页|^共\s*\d+\s*页"
+    r"|^[-－—]\s*\d+\s*[-－—]$|^\d+\s*/\s*\d+$"
 )
 _GRAND_NAMES = frozenset({"合计", "总计", "合计数", "总合计", "全部合计", "合计金额", "总计金额"})
 _PROJECT_SUFFIX = re.compile(r"(?:经费|资金|项目|费|补助|补贴|工程|专项|资助|奖励|支出)$")
@@ -103,7 +104,7 @@ def _plain(s: str) -> str:
 
 def _header_key(value: CellValue) -> str:
     """Header text normalized for synonym matching."""
-    return _plain(_text(value)).translate(_PARENS).strip("*※:").replace("\\n", "")
+    return _plain(_text(value)).translate(_PARENS).strip("*※:")
 
 
 def _display(value: CellValue) -> str:
@@ -371,10 +372,14 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
     for label, col in header.extras.items():
         v = sh.value(r, col)
         extra[label] = v
-        if isinstance(v, str) and _plain(v):
-            texts[label] = v
+        if v is not None and _plain(_text(v)):
+            texts[label] = _text(v)
     has_amounts = any(not a.is_blank for a in amounts.values())
     has_goal_or_ind = any(role in texts for role in TEXT_ROLES)
+    if not has_amounts and len(cells) == 1:
+        (only,) = cells.values()
+        if _NOTE_ROW.match(_plain(_text(only))):
+            return None  # a note under the table or a page number
     if name:
         if _plain(name) in _GRAND_NAMES:
             kind = "grand"
@@ -680,8 +685,8 @@ def _build_table(
             if not p.name:
                 findings.append(checks.unnamed_project(sheet, p.row, cols_letters["name"]))
             extra = dict(p.extra)
-            for label in header.extras:
-                if label in joined:
+            for label in header.extras:  # only where a fragment continues the cell
+                if any(label in f.texts for f in heads + tails):
                     extra[label] = joined[label]
             indicators = parse(joined.get("indicators")) if "indicators" in joined else []
             project_models.append(
