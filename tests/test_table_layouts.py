@@ -255,3 +255,29 @@ def test_note_rows_under_the_table_are_not_projects(tmp_path: Path) -> None:
     rows.append(["注：本表金额单位为万元。"])
     t = _one(write_xlsx(tmp_path / "表注.xlsx", rows))
     assert [p.name for p in t.units[0].projects] == ["项目甲经费"]
+
+
+def test_department_and_unit_in_one_cell_and_unit_in_the_title(tmp_path: Path) -> None:
+    rows = table_rows(
+        projects=[P("项目甲经费", (10, 10, None, None))],
+        title="示例市统计局项目支出绩效目标表（单位：万元）",
+        department="部门名称：示例市统计局          金额单位：元",
+        unit_line=None,
+    )
+    t = _one(write_xlsx(tmp_path / "同格.xlsx", rows))
+    assert t.title == "示例市统计局项目支出绩效目标表"
+    assert t.department == "示例市统计局"
+    assert t.amount_unit == "万元"  # the first one above the header
+
+
+def test_page_subtotal_rows_are_skipped_and_reported(tmp_path: Path) -> None:
+    rows = table_rows(
+        projects=[P("项目甲经费", (10, 10, None, None)), P("项目乙经费", (20, 20, None, None))],
+        grand=(30, 30, None, None),
+    )
+    rows.insert(6, ["本页小计", 10, 10, None, None, None, None])
+    t = _one(write_xlsx(tmp_path / "页小计.xlsx", rows))
+    assert [p.name for p in t.units[0].projects] == ["项目甲经费", "项目乙经费"]
+    skipped = [f for f in t.findings if f.rule == "row-skipped"]
+    assert [(f.row, f.severity) for f in skipped] == [(7, "info")]
+    assert _money(t) == []

@@ -18,6 +18,7 @@ rule                      severity  meaning
 ``fragment-orphan``       error     a fragment row that could not be placed (kept, not dropped)
 ``project-unnamed``       warning   a row with amounts but no project name
 ``grand-total-duplicate`` warning   a second 合计/总计 row (not used in the checks)
+``row-skipped``           info      a 小计 / 本页合计 row (not used in the checks)
 ``indicator-numbering``   warning   gaps, repeats or a wrong start in the ``N、`` numbering
 ``indicator-category``    warning   unknown category code, or level-2 not under its level-1
 ``indicator-missing-value`` warning 实施周期指标值 or 年度指标值 missing
@@ -312,6 +313,16 @@ def unnamed_project(sheet: str, row: int, name_col: str) -> Finding:
         cell=f"{name_col}{row}",
         row=row,
         message=f"第{row}行有金额但没有项目名称，已按无名项目处理",
+    )
+
+
+def subtotal_skipped(sheet: str, row: int, name: str) -> Finding:
+    return Finding(
+        rule="row-skipped",
+        severity="info",
+        sheet=sheet,
+        row=row,
+        message=f"第{row}行「{name}」是页小计/小计行，未参与合计校验",
     )
 
 

@@ -71,6 +71,9 @@ _EDGE_TAGS_START = re.compile(r"\A(?:\s|<\s*/?\s*[a-zA-Z][a-zA-Z0-9:]*(?:\s[^<>]
 _PARENS = str.maketrans({"（": "(", "）": ")", "：": ":", "【": "[", "】": "]"})
 _UNIT_IN_HEADER = re.compile(r"[(\[](?:单位:)?(亿元|万元|千元|元)[)\]]")
 _AMOUNT_UNIT = re.compile(r"(?:金额|货币|计量)?单位\s*[:：]?\s*[(（]?\s*(亿元|万元|千元|元)")
+_UNIT_ANNOTATION = re.compile(
+    r"[(（]?\s*(?:金额|货币|计量)?单位\s*[:：]?\s*[(（]?\s*(?:亿元|万元|千元|元)\s*[)）]?"
+)
 _DEPARTMENT = re.compile(
     r"(部门名称|预算部门名称|预算部门|主管部门|预算单位名称|预算单位|填报单位|编制单位|单位名称|部门)"
     r"\s*[:：]\s*(?P<value>.*)"
@@ -81,6 +84,7 @@ _NOTE_ROW = re.compile(
     r"|^[-－—]\s*\d+\s*[-－—]$|^\d+\s*/\s*\d+$"
 )
 _GRAND_NAMES = frozenset({"合计", "总计", "合计数", "总合计", "全部合计", "合计金额", "总计金额"})
+_SUBTOTAL_NAMES = frozenset({"小计", "本页小计", "本页合计", "分页小计", "分页合计", "本页总计"})
 _PROJECT_SUFFIX = re.compile(r"(?:经费|资金|项目|费|补助|补贴|工程|专项|资助|奖励|支出)$")
 
 
@@ -294,11 +298,12 @@ def _title_block(sh: _Sheet, header_row: int) -> _TitleBlock:
             is_meta = False
             m_unit = _AMOUNT_UNIT.search(raw)
             if m_unit:
-                is_meta = True
                 if out.amount_unit is None:
                     out.amount_unit = m_unit.group(1)
+                raw = _UNIT_ANNOTATION.sub(" ", raw).strip()  # 项目支出绩效目标表（单位：万元）
+                is_meta = len(_plain(raw)) < 2
             m_dep = _DEPARTMENT.search(raw)
-            if m_dep and not (m_unit and m_unit.start() <= m_dep.start()):
+            if m_dep:
                 is_meta = True
                 value = _VALUE_END.split(m_dep.group("value"), maxsplit=1)[0].strip()
                 if not value and i + 1 < len(cols):
@@ -383,6 +388,8 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
     if name:
         if _plain(name) in _GRAND_NAMES:
             kind = "grand"
+        elif _plain(name) in _SUBTOTAL_NAMES:
+            kind = "subtotal"
         elif not has_amounts and not has_goal_or_ind and _NOTE_ROW.match(_plain(name)):
             return None
         elif has_goal_or_ind:
@@ -555,7 +562,7 @@ def _place_fragments(
 
 def _resolve_units(records: list[_Row]) -> None:
     """Decide, for each name-only row ("cand"), whether it is a unit row or a textless project."""
-    real = [r for r in records if r.kind != "frag"]
+    real = [r for r in records if r.kind not in ("frag", "subtotal")]
     for idx, rec in enumerate(real):
         if rec.kind != "cand":
             continue
@@ -638,6 +645,9 @@ def _build_table(
                 grand = rec
             else:
                 findings.append(checks.duplicate_grand_total(sheet, rec.row, grand.row, rec.name))
+            continue
+        if rec.kind == "subtotal":
+            findings.append(checks.subtotal_skipped(sheet, rec.row, rec.name))
             continue
         if rec.kind == "unit":
             current = (rec, [])
