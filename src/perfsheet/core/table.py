@@ -336,8 +336,6 @@ class _Row:
     amounts: dict[str, Amount]
     texts: dict[str, str]  # text role or extra header -> raw text (non-blank only)
     extra: dict[str, CellValue]
-    # filled while assembling projects
-    parts: dict[int, dict[str, str]] = field(default_factory=dict)  # row -> column texts
 
     @property
     def has_amounts(self) -> bool:
