@@ -52,8 +52,18 @@ def vba_bin(built: Path) -> bytes:
 def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     again = addin.build_addin(tmp_path)  # a folder: perfsheet.xlam inside it
     assert again == tmp_path / "perfsheet.xlam"
-    digest = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (built, again)]
-    assert digest[0] == digest[1]
+    # and once more in a fresh interpreter with another hash seed, through the CLI
+    other = tmp_path / "other.xlam"
+    env = dict(os.environ, PYTHONHASHSEED="12345", PYTHONPATH=str(ROOT / "src"))
+    subprocess.run(
+        [sys.executable, "-m", "perfsheet", "addin", "build", "-o", str(other)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    digest = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (built, again, other)]
+    assert digest[0] == digest[1] == digest[2]
 
 
 def test_package_parts(built: Path) -> None:
