@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -35,6 +36,7 @@ EXPECTED_MODULES = {
     "xlwings_udfs": "standard",
     "PerfsheetFolder": "standard",
     "PerfsheetRibbon": "standard",
+    "PerfsheetText": "standard",
 }
 
 
@@ -98,6 +100,7 @@ def _sources() -> dict[str, str]:
         "Dictionary": cls_body,
         "PerfsheetRibbon": (ROOT / "macros/PerfsheetRibbon.bas").read_bytes().decode("cp1252"),
         "PerfsheetFolder": (ROOT / "macros/PerfsheetFolder.bas").read_bytes().decode("cp1252"),
+        "PerfsheetText": (ROOT / "macros/PerfsheetText.bas").read_bytes().decode("cp1252"),
     }
 
 
@@ -114,7 +117,7 @@ def test_every_module_reads_back_with_olevba(vba_bin: bytes) -> None:
     for name, code in found.items():
         assert code == modules[name].code  # byte-for-byte what was stored
     sources = _sources()
-    for name in ("xlwings", "PerfsheetRibbon", "PerfsheetFolder"):
+    for name in ("xlwings", "PerfsheetRibbon", "PerfsheetFolder", "PerfsheetText"):
         assert found[name] == sources[name]
     # a class keeps its exported body, with the stored-only attributes added
     dictionary = found["Dictionary"]
@@ -320,3 +323,115 @@ def test_cli_build_and_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert addin.read_conf(tmp_path / "x" / "perfsheet.conf")["UDF Modules"]
     result = runner.invoke(app, ["addin", "install", "--uninstall", "--dir", str(tmp_path / "x")])
     assert result.exit_code == 0 and not (tmp_path / "x" / "perfsheet.xlam").exists()
+
+
+# --------------------------------------------------------------------------- run our VBA
+
+_UNO_SCRIPT = r"""
+import json, subprocess, sys, time, uno
+from com.sun.star.beans import PropertyValue
+
+soffice, profile, pipe, doc_path = sys.argv[1:5]
+paths = json.loads(sys.argv[5])
+proc = subprocess.Popen([soffice, "-env:UserInstallation=" + profile, "--headless", "--invisible",
+                         "--norestore", "--accept=pipe,name=%s;urp;" % pipe],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local)
+    for _ in range(240):
+        try:
+            ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
+            break
+        except Exception:
+            time.sleep(0.25)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    def prop(name, value):
+        p = PropertyValue(); p.Name = name; p.Value = value; return p
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(doc_path), "_blank", 0,
+                                       (prop("Hidden", True), prop("MacroExecutionMode", 4)))
+    provider = doc.getScriptProvider()
+    def script(name):
+        return provider.getScript("vnd.sun.star.script:perfsheet.PerfsheetText.%s"
+                                  "?language=Basic&location=document" % name)
+    out = {"modules": list(doc.BasicLibraries.getByName("perfsheet").getElementNames()),
+           "title": script("FolderPickerTitle").invoke((), (), ())[0],
+           "hex": [script("Utf16Hex").invoke((p,), (), ())[0] for p in paths]}
+    print(json.dumps(out))
+    doc.close(True)
+    desktop.terminate()
+finally:
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+"""
+
+
+def _uno_python() -> str | None:
+    for candidate in (sys.executable, "/usr/bin/python3", shutil.which("python3")):
+        if candidate and Path(candidate).exists():
+            probe = subprocess.run([candidate, "-c", "import uno"], capture_output=True)
+            if probe.returncode == 0:
+                return candidate
+    return None
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_runs_our_vba_text_helpers(built: Path, tmp_path: Path) -> None:
+    """PerfsheetText compiled from our vbaProject.bin and executed by LibreOffice Basic
+    (VBA mode): the folder encoding matches ribbon.decode_folder, the ChrW title is right.
+
+    Only the platform-neutral module goes in: LibreOffice compiles a library as a whole
+    and does not support the ``#If`` / ``Declare PtrSafe`` lines of xlwings' module.
+    """
+    from perfsheet.excel import ribbon
+    from perfsheet.excel.vba import build_vba_project, document_module, module_from_bas
+    from perfsheet.excel.vba.project import WORKBOOK_BASE, WORKSHEET_BASE
+
+    soffice, python = _soffice(), _uno_python()
+    if soffice is None or python is None:
+        pytest.skip("needs LibreOffice with its Python bridge (python3-uno)")
+    text = (ROOT / "macros/PerfsheetText.bas").read_bytes().decode("cp1252")
+    vba = build_vba_project(
+        "perfsheet",
+        [
+            document_module("ThisWorkbook", WORKBOOK_BASE),
+            document_module("Sheet2", WORKSHEET_BASE),
+            module_from_bas(text),
+        ],
+    )
+    doc = tmp_path / "helpers.xlsm"
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(doc, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(ADDIN_CT.encode(), XLSM_CT.encode())
+            elif info.filename == "xl/vbaProject.bin":
+                data = vba
+            dst.writestr(info.filename, data)
+    paths = ["A", "C:\\预算\\2025年 绩效", '/Users/张三/Documents/o\'k "x"', "D:\\𠀀\\表"]
+    script = tmp_path / "run_vba.py"
+    script.write_text(_UNO_SCRIPT, encoding="utf-8")
+    result = subprocess.run(
+        [
+            python,
+            str(script),
+            soffice,
+            (tmp_path / "lo-profile").as_uri(),
+            f"perfsheet{os.getpid()}",
+            str(doc),
+            json.dumps(paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "PerfsheetText" in out["modules"]
+    assert out["title"] == "选择要批量转换的文件夹"
+    for path, encoded in zip(paths, out["hex"], strict=True):
+        assert re.fullmatch(r"(?:[0-9A-F]{4})+", encoded)
+        assert ribbon.decode_folder(encoded) == path

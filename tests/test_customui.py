@@ -80,7 +80,7 @@ def _macro_sources() -> dict[str, str]:
 
 def test_macros_are_cp1252_crlf_exports() -> None:
     sources = _macro_sources()
-    assert set(sources) == {"PerfsheetRibbon", "PerfsheetFolder"}
+    assert set(sources) == {"PerfsheetRibbon", "PerfsheetFolder", "PerfsheetText"}
     for stem, text in sources.items():
         raw = (MACROS / f"{stem}.bas").read_bytes()
         assert b"\n" not in raw.replace(b"\r\n", b""), f"{stem}: bare LF"
@@ -97,9 +97,12 @@ def test_callback_passes_the_tag_to_python() -> None:
     assert "folder_hex='\" & Utf16Hex(folder)" in text
     folder = _macro_sources()["PerfsheetFolder"]
     assert "Public Function PickFolder() As String" in folder
-    assert "Public Function Utf16Hex(ByVal text As String) As String" in folder
-    # the dialog title is 选择要批量转换的文件夹, spelled with ChrW code points
-    codes = re.findall(r"ChrW\(&H([0-9A-F]{4})\)", folder)
+    assert ".Title = FolderPickerTitle()" in folder
+    helpers = _macro_sources()["PerfsheetText"]
+    assert "Public Function Utf16Hex(ByVal text As String) As String" in helpers
+    # the dialog title is 选择要批量转换的文件夹, spelled with ChrW code points (LibreOffice
+    # also runs it: test_addin_build.test_libreoffice_runs_our_vba_text_helpers)
+    codes = re.findall(r"ChrW\(&H([0-9A-F]{4})\)", helpers)
     assert "".join(chr(int(c, 16)) for c in codes) == "选择要批量转换的文件夹"
 
 
