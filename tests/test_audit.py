@@ -16,6 +16,7 @@ from perfsheet.core.audit import (
     quality_score,
     rules_from_toml,
 )
+from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import Amounts, Finding, Project, Table, Unit
 
 
@@ -479,3 +480,83 @@ def test_default_rules_cover_every_rule_with_documented_severity():
     }
     assert all(rules.enabled(r) for r in QUALITY_RULES)
     assert set(BASIS) == set(QUALITY_RULES)
+
+
+# ------------------------------------------------------------------------------------------
+# The same rules on made-up packed 绩效指标 text, through the real parser
+# ------------------------------------------------------------------------------------------
+
+CLEAN_ITEMS = [
+    ("1-产出指标", "11-数量指标", "培训人数", "≥390人", "≥390人"),
+    ("1-产出指标", "12-质量指标", "资金支出合规性", "合规", "合规"),
+    ("1-产出指标", "13-时效指标", "资金拨付及时率", "100%", "100%"),
+    ("2-效益指标", "22-社会效益", "带动就业人数", "≥1.4万人", "≥1.4万人"),
+    ("3-满意度指标", "31-服务对象满意度", "参加培训学员满意度", "≥90%", "≥90%"),
+]
+
+
+def packed(*extra: tuple[str, str, str, str, str], base=CLEAN_ITEMS) -> str:
+    """A 绩效指标 cell in the seed's style: ``N、一级；二级；三级；实施周期指标值:…；年度指标值:…。``"""
+    items = [*base, *extra]
+    return "".join(
+        f"{n}、{l1}；{l2}；{name}；实施周期指标值:{p}；年度指标值:{a}。"
+        for n, (l1, l2, name, p, a) in enumerate(items, start=1)
+    )
+
+
+def audit_text(text: str) -> dict[str, list[int | None]]:
+    found = audit_indicators(parse_indicators(text))
+    out: dict[str, list[int | None]] = {}
+    for f in found:
+        out.setdefault(f.rule, []).append(f.indicator)
+    return out
+
+
+def test_parsed_clean_cell_has_no_findings():
+    assert audit_text(packed()) == {}
+
+
+PARSED_CASES = [
+    # (rule, extra item, flagged?)
+    ("indicator-vague", ("2-效益指标", "22-社会效益", "园区知名度", "提升", "有所提升"), True),
+    ("indicator-vague", ("2-效益指标", "21-经济效益", "龙岩旅游人次", "正向提升", "正向提升"), True),
+    ("indicator-vague", ("1-产出指标", "13-时效指标", "年度预算执行率", "≤100%", "≤100%"), True),
+    ("indicator-vague", ("1-产出指标", "13-时效指标", "采购完成率", "采购完成率", "≥95%"), True),
+    ("indicator-vague", ("2-效益指标", "21-经济效益", "村集体收入", "较上年提升5%", "≥5%"), False),
+    ("indicator-vague", ("2-效益指标", "22-社会效益", "是否提高工作效率", "是", "是"), False),
+    ("indicator-misfiled", ("4-成本指标", "42-社会成本指标", "可持续影响指标", "100%", "100%"), True),
+    ("indicator-misfiled", ("2-效益指标", "22-社会效益", "被接待人员满意度", "100%", "100%"), True),
+    ("indicator-misfiled", ("2-效益指标", "21-经济效益", "人均培训成本", "≤4000元/人", "≤4000元/人"), True),
+    ("indicator-misfiled", ("1-产出指标", "13-时效指标", "任务考核情况", "较好以上", "较好以上"), True),
+    ("indicator-misfiled", ("1-产出指标", "13-时效指标", "发放补贴时间", "每月5日前", "每月5日前"), False),
+    ("indicator-misfiled", ("4-成本指标", "42-社会成本指标", "施工扰民投诉", "≤2次", "≤2次"), False),
+    ("indicator-unit", ("1-产出指标", "13-时效指标", "招商目标达成率", "≥10家", "≥10家"), True),
+    ("indicator-unit", ("1-产出指标", "11-数量指标", "培训期数", "≥5", "≥5"), True),
+    ("indicator-unit", ("1-产出指标", "12-质量指标", "项目完成率", "≥120%", "≥120%"), True),
+    ("indicator-unit", ("1-产出指标", "11-数量指标", "培训期数", "≥5期", "≥5期"), False),
+    ("indicator-unit", ("1-产出指标", "12-质量指标", "招商目标达成率", "≥90%", "≥90%"), False),
+    ("indicator-period", ("1-产出指标", "13-时效指标", "修复时间", "≤2小时", "≥2小时"), True),
+    ("indicator-period", ("1-产出指标", "11-数量指标", "发稿数量", "≥100篇", "≥150篇"), True),
+    ("indicator-period", ("1-产出指标", "11-数量指标", "发稿数量", "≥150篇", "≥50篇"), False),
+    ("indicator-legacy", ("1-产出指标", "14-成本指标", "人均成本", "≤10元", "≤10元"), False),
+]
+
+
+@pytest.mark.parametrize(("rule", "item", "expected"), PARSED_CASES)
+def test_parsed_rule_cases(rule, item, expected):
+    got = audit_text(packed(item))
+    assert (6 in got.get(rule, [])) is expected, got
+
+
+def test_parsed_duplicate_and_coverage_and_legacy():
+    dup = ("1-产出指标", "11-数量指标", "媒体宣传报道", "不低于30篇", "不低于30篇")
+    dup2 = ("1-产出指标", "11-数量指标", "媒体宣传报道", "不低于6篇。", "不低于6篇")
+    assert audit_text(packed(dup, dup2)) == {"indicator-duplicate": [7]}
+    assert audit_text(packed(dup)) == {}
+    only_output = packed(base=CLEAN_ITEMS[:3])
+    assert audit_text(only_output) == {"indicator-coverage": [None, None]}
+    legacy = packed(
+        ("1-产出指标", "14-成本指标", "人均成本", "≤10元", "≤10元"),
+        ("4-成本指标", "41-经济成本指标", "项目建设成本", "≤65万元", "≤65万元"),
+    )
+    assert audit_text(legacy) == {"indicator-legacy": [6]}

@@ -56,6 +56,17 @@ from typing import Any, Final, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from perfsheet.core.categories import (
+    LEVEL1,
+    LEVEL1_ALIASES,
+    LEVEL2,
+    LEVEL2_ALIASES,
+    is_legacy,
+    level1_code_of,
+    level1_name,
+    level2_code_of,
+    level2_name,
+)
 from perfsheet.core.models import Finding, Indicator, Project, Severity, Table, Target, Unit
 from perfsheet.errors import PerfsheetError
 
@@ -124,72 +135,53 @@ _SEVERITIES: Final[tuple[str, ...]] = get_args(Severity)
 _RULE_ORDER: Final = {rule: i for i, rule in enumerate(QUALITY_RULES)}
 
 # --------------------------------------------------------------------------------------------
-# Categories (canonical names; codes as in domain notes §1.2)
+# Categories (perfsheet.core.categories: codes, canonical names, aliases)
 # --------------------------------------------------------------------------------------------
 
-_LEVEL1_BY_CODE: Final = {"1": "产出指标", "2": "效益指标", "3": "满意度指标", "4": "成本指标"}
-_LEVEL2_BY_CODE: Final = {
-    "11": "数量指标",
-    "12": "质量指标",
-    "13": "时效指标",
-    "14": "成本指标",
-    "21": "经济效益指标",
-    "22": "社会效益指标",
-    "23": "生态效益指标",
-    "24": "可持续影响指标",
-    "31": "服务对象满意度指标",
-    "41": "经济成本指标",
-    "42": "社会成本指标",
-    "43": "生态环境成本指标",
-}
-_ALIASES: Final = {
-    "环境效益指标": "生态效益指标",
-    "社会公众或服务对象满意度指标": "服务对象满意度指标",
-}
-_CATEGORY_NAMES: Final = frozenset(_LEVEL1_BY_CODE.values()) | frozenset(_LEVEL2_BY_CODE.values())
-_NEW_SCHEME_LEVEL2: Final = frozenset({"经济成本指标", "社会成本指标", "生态环境成本指标"})
-# Category names that, typed as a 三级指标, mean the unit put a category in the name field.
-_CATEGORY_AS_NAME: Final = (
-    _CATEGORY_NAMES
-    | frozenset(_ALIASES)
-    | frozenset(
-        n.removesuffix("指标") for n in (*_LEVEL2_BY_CODE.values(), *_ALIASES) if len(n) >= 6
-    )
+_CATEGORY_NAMES: Final = frozenset(LEVEL1.values()) | frozenset(i.name for i in LEVEL2.values())
+_NEW_SCHEME_LEVEL2: Final = frozenset({"41", "42", "43"})
+# Category names that, typed as a 三级指标, mean the unit put a category in the name field
+# (short aliases such as 数量 / 质量 are left out: they are plausible parts of a real name).
+_CATEGORY_AS_NAME: Final = _CATEGORY_NAMES | frozenset(
+    k for k in (*LEVEL1_ALIASES, *LEVEL2_ALIASES) if len(k) >= 4
 )
 
 
 def _canon_category(name: str | None) -> str | None:
-    """``经济效益`` -> ``经济效益指标``; ``环境效益指标`` -> ``生态效益指标``; unknown -> as is."""
+    """A written category name -> its canonical name (``经济效益`` -> ``经济效益指标``,
+    ``产出`` -> ``产出指标``); None when unknown."""
     if not name:
         return None
     n = re.sub(r"\s+", "", name)
-    n = re.sub(r"^\d+\s*[-－—.、]\s*", "", n)
-    if not n.endswith("指标"):
-        n += "指标"
-    return _ALIASES.get(n, n)
+    if n in _CATEGORY_NAMES:
+        return n
+    c1 = level1_code_of(n)
+    if c1 is not None:
+        return level1_name(c1)
+    return level2_name(level2_code_of(n))
 
 
 def _level1(ind: Indicator) -> str | None:
-    if ind.level1_code and ind.level1_code in _LEVEL1_BY_CODE:
-        return _LEVEL1_BY_CODE[ind.level1_code]
-    return _canon_category(ind.level1)
+    return level1_name(ind.level1_code) or _canon_category(ind.level1) or ind.level1
 
 
 def _level2(ind: Indicator) -> str | None:
-    if ind.level2_code and ind.level2_code in _LEVEL2_BY_CODE:
-        return _LEVEL2_BY_CODE[ind.level2_code]
-    return _canon_category(ind.level2)
+    return level2_name(ind.level2_code) or _canon_category(ind.level2) or ind.level2
 
 
 def _is_legacy(ind: Indicator) -> bool:
-    if ind.legacy or ind.level2_code in ("14", "24"):
+    if ind.legacy or is_legacy(ind.level2_code):
         return True
     l2 = _level2(ind)
     return l2 == "可持续影响指标" or (l2 == "成本指标" and _level1(ind) == "产出指标")
 
 
 def _is_new_scheme(ind: Indicator) -> bool:
-    return _level1(ind) == "成本指标" or _level2(ind) in _NEW_SCHEME_LEVEL2
+    return (
+        _level1(ind) == "成本指标"
+        or ind.level2_code in _NEW_SCHEME_LEVEL2
+        or _level2(ind) in ("经济成本指标", "社会成本指标", "生态环境成本指标")
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,8 +289,7 @@ def _check_string_list(value: Any) -> list[str] | None:
 
 
 def _required_name(name: str) -> str | None:
-    canon = _canon_category(name)
-    return canon if canon in _CATEGORY_NAMES else None
+    return _canon_category(name)
 
 
 def _validate(data: dict[str, Any], text: str, source: str) -> dict[str, dict[str, Any]]:
@@ -539,12 +530,14 @@ def _is_time_unit(unit: str | None) -> bool:
 
 def _is_rate_name(name: str | None) -> bool:
     core = _core_name(name)
+    if core.startswith("是否") or core.endswith("效率"):  # a yes/no question; efficiency
+        return False
     return bool(_RATE_NAME_RE.search(core)) or _is_percent(_name_unit(name))
 
 
 def _is_count_name(name: str | None) -> bool:
     core = _core_name(name)
-    if core.endswith(("质量", "指数", "系数", "分数", "函数")):
+    if core.startswith("是否") or core.endswith(("质量", "指数", "系数", "分数", "函数")):
         return False
     return core.endswith(("数", "量", "频次", "次数"))
 
@@ -639,12 +632,23 @@ def _vague_reasons(ind: Indicator, words: Sequence[str]) -> _Reasons:
         if name_norm and text_norm in (name_norm, core):
             reasons.add("指标值重复了指标名称，没有给出目标", v.label)
             continue
+        t = v.target
+        if (
+            t is not None
+            and t.kind == "quantitative"
+            and t.value is not None
+            and _is_percent(t.unit)
+            and not _GROWTH_RE.search(core)
+            and ((t.op in ("≤", "<") and t.value >= 100) or (t.op in ("≥", ">") and t.value <= 0))
+        ):
+            reasons.add(f"指标值「{shown}」对百分比恒成立，没有约束力", v.label)
+            continue
         if quantitative:
             continue
         if no_digit and len(text_norm) <= 20 and _NAME_LIKE_RE.search(text_norm):
             reasons.add(f"指标值「{shown}」是一个指标名称，不是目标值", v.label)
             continue
-        hits = [w for w in words if w in v.text]
+        hits = [w for w in words if w in v.text] if no_digit else []
         if hits:
             word = max(hits, key=len)
             reasons.add(f"指标值「{shown}」为模糊表述（含「{word}」），不可衡量", v.label)
