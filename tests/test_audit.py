@@ -496,7 +496,8 @@ CLEAN_ITEMS = [
 
 
 def packed(*extra: tuple[str, str, str, str, str], base=CLEAN_ITEMS) -> str:
-    """A 绩效指标 cell in the seed's style: ``N、一级；二级；三级；实施周期指标值:…；年度指标值:…。``"""
+    """A 绩效指标 cell in the seed's style:
+    ``N、一级；二级；三级；实施周期指标值:…；年度指标值:…。``"""
     items = [*base, *extra]
     return "".join(
         f"{n}、{l1}；{l2}；{name}；实施周期指标值:{p}；年度指标值:{a}。"
@@ -519,17 +520,41 @@ def test_parsed_clean_cell_has_no_findings():
 PARSED_CASES = [
     # (rule, extra item, flagged?)
     ("indicator-vague", ("2-效益指标", "22-社会效益", "园区知名度", "提升", "有所提升"), True),
-    ("indicator-vague", ("2-效益指标", "21-经济效益", "龙岩旅游人次", "正向提升", "正向提升"), True),
+    (
+        "indicator-vague",
+        ("2-效益指标", "21-经济效益", "龙岩旅游人次", "正向提升", "正向提升"),
+        True,
+    ),
     ("indicator-vague", ("1-产出指标", "13-时效指标", "年度预算执行率", "≤100%", "≤100%"), True),
     ("indicator-vague", ("1-产出指标", "13-时效指标", "采购完成率", "采购完成率", "≥95%"), True),
     ("indicator-vague", ("2-效益指标", "21-经济效益", "村集体收入", "较上年提升5%", "≥5%"), False),
     ("indicator-vague", ("2-效益指标", "22-社会效益", "是否提高工作效率", "是", "是"), False),
-    ("indicator-misfiled", ("4-成本指标", "42-社会成本指标", "可持续影响指标", "100%", "100%"), True),
+    (
+        "indicator-misfiled",
+        ("4-成本指标", "42-社会成本指标", "可持续影响指标", "100%", "100%"),
+        True,
+    ),
     ("indicator-misfiled", ("2-效益指标", "22-社会效益", "被接待人员满意度", "100%", "100%"), True),
-    ("indicator-misfiled", ("2-效益指标", "21-经济效益", "人均培训成本", "≤4000元/人", "≤4000元/人"), True),
-    ("indicator-misfiled", ("1-产出指标", "13-时效指标", "任务考核情况", "较好以上", "较好以上"), True),
-    ("indicator-misfiled", ("1-产出指标", "13-时效指标", "发放补贴时间", "每月5日前", "每月5日前"), False),
-    ("indicator-misfiled", ("4-成本指标", "42-社会成本指标", "施工扰民投诉", "≤2次", "≤2次"), False),
+    (
+        "indicator-misfiled",
+        ("2-效益指标", "21-经济效益", "人均培训成本", "≤4000元/人", "≤4000元/人"),
+        True,
+    ),
+    (
+        "indicator-misfiled",
+        ("1-产出指标", "13-时效指标", "任务考核情况", "较好以上", "较好以上"),
+        True,
+    ),
+    (
+        "indicator-misfiled",
+        ("1-产出指标", "13-时效指标", "发放补贴时间", "每月5日前", "每月5日前"),
+        False,
+    ),
+    (
+        "indicator-misfiled",
+        ("4-成本指标", "42-社会成本指标", "施工扰民投诉", "≤2次", "≤2次"),
+        False,
+    ),
     ("indicator-unit", ("1-产出指标", "13-时效指标", "招商目标达成率", "≥10家", "≥10家"), True),
     ("indicator-unit", ("1-产出指标", "11-数量指标", "培训期数", "≥5", "≥5"), True),
     ("indicator-unit", ("1-产出指标", "12-质量指标", "项目完成率", "≥120%", "≥120%"), True),

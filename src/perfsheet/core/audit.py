@@ -5,9 +5,10 @@ Seven rules, each a :class:`~perfsheet.core.models.Finding` with a stable id:
 ============================  ========  ===================================================
 rule                          default   flags
 ============================  ========  ===================================================
-``indicator-vague``           warning   提升/有所提升/提高… as a target, a value repeating the
-                                        indicator name, a scoring rule written as the value,
-                                        a rate or count without any number
+``indicator-vague``           warning   提升/有所提升/提高… as a target (values without a
+                                        number), a value repeating the indicator name or being
+                                        a name, a scoring rule written as the value, a rate or
+                                        count without any number, a vacuous ``≤100%``
 ``indicator-coverage``        warning   a project without a 产出 / 效益 / 满意度 indicator
                                         (required categories configurable)
 ``indicator-misfiled``        warning   满意度 outside 满意度指标, 成本 under 经济效益, a
@@ -802,14 +803,20 @@ def audit_indicators(
     rules: AuditRules | None = None,
     *,
     new_scheme: bool | None = None,
+    project_name: str | None = None,
 ) -> list[Finding]:
-    """Audit one project's indicators. Findings carry no location (see :func:`audit_project`).
+    """Audit one project's indicators. Findings carry no location (see :func:`audit_project`);
+    with ``project_name`` the messages start with 项目「…」.
 
     ``new_scheme``: whether the table uses the 2021 scheme (成本指标 as level 1), for
     ``indicator-legacy``; None = decide from these indicators alone.
     """
     rules = rules or default_rules()
     em = _Emitter(rules, [])
+    who = f"项目「{project_name}」" if project_name else ""
+
+    def label(ind: Indicator) -> str:
+        return who + _label(ind)
 
     if rules.enabled(COVERAGE) and rules.required_categories:
         present = {c for ind in indicators for c in (_level1(ind), _level2(ind)) if c}
@@ -818,7 +825,7 @@ def audit_indicators(
             if required not in present:
                 em.emit(
                     COVERAGE,
-                    f"项目缺少{required}（现有一级指标：{have}）",
+                    f"{who or '项目'}缺少{required}（现有一级指标：{have}）",
                     expected=required,
                     actual=have,
                 )
@@ -833,7 +840,7 @@ def audit_indicators(
                 first = first_seen[key]
                 em.emit(
                     DUPLICATE,
-                    f"{_label(ind)}与第{first.seq}项三级指标名称重复",
+                    f"{label(ind)}与第{first.seq}项三级指标名称重复",
                     seq=ind.seq,
                     actual=ind.name,
                 )
@@ -847,29 +854,29 @@ def audit_indicators(
         if rules.enabled(VAGUE):
             r = _vague_reasons(ind, rules.vague_words)
             if r:
-                em.emit(VAGUE, f"{_label(ind)}：{r.text()}", seq=ind.seq)
+                em.emit(VAGUE, f"{label(ind)}：{r.text()}", seq=ind.seq)
         if rules.enabled(MISFILED):
             r = _misfiled_reasons(ind)
             if r:
                 category = " / ".join(filter(None, [_level1(ind), _category_text(ind)]))
                 em.emit(
                     MISFILED,
-                    f"{_label(ind)}（{category}）：{r.text()}",
+                    f"{label(ind)}（{category}）：{r.text()}",
                     seq=ind.seq,
                     actual=category,
                 )
         if rules.enabled(UNIT):
             r = _unit_reasons(ind)
             if r:
-                em.emit(UNIT, f"{_label(ind)}：{r.text()}", seq=ind.seq)
+                em.emit(UNIT, f"{label(ind)}：{r.text()}", seq=ind.seq)
         if rules.enabled(PERIOD):
             r = _period_reasons(ind)
             if r:
-                em.emit(PERIOD, f"{_label(ind)}：{r.text()}", seq=ind.seq)
+                em.emit(PERIOD, f"{label(ind)}：{r.text()}", seq=ind.seq)
         if rules.enabled(LEGACY) and new_scheme and _is_legacy(ind):
             em.emit(
                 LEGACY,
-                f"{_label(ind)}使用了旧体系类别「{_category_text(ind)}」，"
+                f"{label(ind)}使用了旧体系类别「{_category_text(ind)}」，"
                 "而本表已采用2021年体系（成本指标单列为一级指标）",
                 seq=ind.seq,
                 actual=_category_text(ind),
@@ -889,7 +896,9 @@ def audit_project(
 ) -> list[Finding]:
     """Audit one project; findings point at its 绩效指标 cell (``table.columns["indicators"]``
     and ``project.row``) and carry the project and unit names."""
-    findings = audit_indicators(project.indicators, rules, new_scheme=new_scheme)
+    findings = audit_indicators(
+        project.indicators, rules, new_scheme=new_scheme, project_name=project.name
+    )
     column = table.columns.get("indicators") if table is not None else None
     location = {
         "sheet": table.sheet if table is not None else None,
