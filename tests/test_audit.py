@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit_helpers import complete, dl, ind, ph, qt
 from perfsheet.core.audit import (
@@ -585,3 +587,54 @@ def test_parsed_duplicate_and_coverage_and_legacy():
         ("4-成本指标", "41-经济成本指标", "项目建设成本", "≤65万元", "≤65万元"),
     )
     assert audit_text(legacy) == {"indicator-legacy": [6]}
+
+
+# ------------------------------------------------------------------------------------------
+# Robustness: any text the parser accepts can be audited and scored
+# ------------------------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "1、",
+        "2、",
+        "3、",
+        "1-产出指标；",
+        "2-效益指标；",
+        "3-满意度指标；",
+        "4-成本指标；",
+        "11-数量指标；",
+        "13-时效指标；",
+        "21-经济效益；",
+        "22-社会效益；",
+        "24-可持续影响指标；",
+        "42-社会成本指标；",
+        "实施周期指标值:",
+        "年度指标值:",
+        "≥",
+        "≤",
+        "100%",
+        "120%",
+        "10家",
+        "390",
+        "提升",
+        "待单位补充...",
+        "满意度",
+        "完成率",
+        "成本",
+        "。",
+        "；",
+        "(%)",
+        "每月5日前",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=6)), max_size=30))
+def test_audit_never_raises_and_scores_stay_in_range(parts):
+    indicators = parse_indicators("".join(parts))
+    project = _project("模糊项目", 20, indicators)
+    findings = audit_table(_table(project))
+    for f in findings:
+        assert f.rule in QUALITY_RULES and f.message and f.cell == "G20"
+    assert 0 <= quality_score(project, findings) <= 100

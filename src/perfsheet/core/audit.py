@@ -479,10 +479,12 @@ _PERCENT_MARKERS: Final = ("%", "％", "百分比", "百分点", "‰")
 _COUNT_CHARS: Final = frozenset(
     "个家人次户篇场项件台辆套所座期批名位条份本册处间栋幢张棵头只艘架部"
 )
+_CACHE: Final = 8192  # memo size of the pure text helpers (names repeat across projects)
 _UP: Final = frozenset({"≥", ">"})
 _DOWN: Final = frozenset({"≤", "<"})
 
 
+@lru_cache(maxsize=_CACHE)
 def _norm(text: str | None) -> str:
     """Whitespace out, full-width brackets and % unified, trailing punctuation off."""
     if not text:
@@ -492,6 +494,7 @@ def _norm(text: str | None) -> str:
     return s.rstrip("。.;；,，")
 
 
+@lru_cache(maxsize=_CACHE)
 def _core_name(name: str | None) -> str:
     """The name without trailing bracket notes: ``人员到位率（%）`` -> ``人员到位率``."""
     s = _norm(name)
@@ -502,6 +505,7 @@ def _core_name(name: str | None) -> str:
         s = t
 
 
+@lru_cache(maxsize=_CACHE)
 def _name_unit(name: str | None) -> str | None:
     """A unit given in the name: ``受训学员满意度(%)`` -> ``%``; ``人均培训成本(元)`` -> ``元``."""
     m = _TRAILING_BRACKET_RE.search(_norm(name))
@@ -514,10 +518,12 @@ def _is_placeholder_text(text: str | None) -> bool:
     return bool(text) and bool(_PLACEHOLDER_RE.search(text or ""))
 
 
+@lru_cache(maxsize=_CACHE)
 def _is_percent(unit: str | None) -> bool:
     return bool(unit) and any(mark in unit for mark in _PERCENT_MARKERS)  # type: ignore[operator]
 
 
+@lru_cache(maxsize=_CACHE)
 def _is_count_unit(unit: str | None) -> bool:
     if not unit or "/" in unit or _is_percent(unit):
         return False
@@ -525,10 +531,12 @@ def _is_count_unit(unit: str | None) -> bool:
     return bool(u) and u[0] in _COUNT_CHARS and not _TIME_UNIT_RE.match(u)
 
 
+@lru_cache(maxsize=_CACHE)
 def _is_time_unit(unit: str | None) -> bool:
     return bool(unit) and bool(_TIME_UNIT_RE.match(unit or ""))
 
 
+@lru_cache(maxsize=_CACHE)
 def _is_rate_name(name: str | None) -> bool:
     core = _core_name(name)
     if core.startswith("是否") or core.endswith("效率"):  # a yes/no question; efficiency
@@ -536,6 +544,7 @@ def _is_rate_name(name: str | None) -> bool:
     return bool(_RATE_NAME_RE.search(core)) or _is_percent(_name_unit(name))
 
 
+@lru_cache(maxsize=_CACHE)
 def _is_count_name(name: str | None) -> bool:
     core = _core_name(name)
     if core.startswith("是否") or core.endswith(("质量", "指数", "系数", "分数", "函数")):
@@ -617,10 +626,10 @@ class _Reasons:
 # --------------------------------------------------------------------------------------------
 
 
-def _vague_reasons(ind: Indicator, words: Sequence[str]) -> _Reasons:
+def _vague_reasons(ind: Indicator, values: list[_Value], words: Sequence[str]) -> _Reasons:
     reasons = _Reasons()
     name_norm, core = _norm(ind.name), _core_name(ind.name)
-    for v in _values(ind):
+    for v in values:
         if _is_placeholder(v):
             continue
         text_norm = _norm(v.text)
@@ -661,8 +670,8 @@ def _vague_reasons(ind: Indicator, words: Sequence[str]) -> _Reasons:
     return reasons
 
 
-def _has_time(ind: Indicator) -> bool:
-    for v in _values(ind):
+def _has_time(ind: Indicator, values: list[_Value]) -> bool:
+    for v in values:
         if v.target is not None and (v.target.kind == "deadline" or _is_time_unit(v.target.unit)):
             return True
         if _TIME_RE.search(v.text):
@@ -670,7 +679,7 @@ def _has_time(ind: Indicator) -> bool:
     return bool(_TIME_RE.search(ind.name or ""))
 
 
-def _misfiled_reasons(ind: Indicator) -> _Reasons:
+def _misfiled_reasons(ind: Indicator, values: list[_Value]) -> _Reasons:
     reasons = _Reasons()
     name = _norm(ind.name)
     if not name or _is_placeholder_text(ind.name):
@@ -683,21 +692,21 @@ def _misfiled_reasons(ind: Indicator) -> _Reasons:
         reasons.add(f"满意度类指标归入了「{where}」，应归入满意度指标")
     if l2 == "经济效益指标" and _COST_RE.search(name):
         reasons.add("成本类指标归入了经济效益指标，应归入成本指标")
-    if l2 == "时效指标" and not _has_time(ind):
+    if l2 == "时效指标" and not _has_time(ind, values):
         reasons.add("时效指标没有时间要素（期限、时长或及时率、进度等）")
     if l2 == "生态效益指标":
-        texts = " ".join([ind.name or "", *(v.text for v in _values(ind))])
+        texts = " ".join([ind.name or "", *(v.text for v in values)])
         if not _ECO_RE.search(texts):
             reasons.add("生态效益指标与生态环境无关")
     return reasons
 
 
-def _unit_reasons(ind: Indicator) -> _Reasons:
+def _unit_reasons(ind: Indicator, values: list[_Value]) -> _Reasons:
     reasons = _Reasons()
     rate = _is_rate_name(ind.name)
     name_unit = _name_unit(ind.name)
     core = _core_name(ind.name)
-    for v in _values(ind):
+    for v in values:
         t = v.target
         if not _quantitative(t) or _is_placeholder(v):
             continue
@@ -850,13 +859,15 @@ def audit_indicators(
     if new_scheme is None:
         new_scheme = any(_is_new_scheme(ind) for ind in indicators)
 
+    on = {rule: rules.enabled(rule) for rule in QUALITY_RULES}
     for ind in indicators:
-        if rules.enabled(VAGUE):
-            r = _vague_reasons(ind, rules.vague_words)
+        values = _values(ind)
+        if on[VAGUE]:
+            r = _vague_reasons(ind, values, rules.vague_words)
             if r:
                 em.emit(VAGUE, f"{label(ind)}：{r.text()}", seq=ind.seq)
-        if rules.enabled(MISFILED):
-            r = _misfiled_reasons(ind)
+        if on[MISFILED]:
+            r = _misfiled_reasons(ind, values)
             if r:
                 category = " / ".join(filter(None, [_level1(ind), _category_text(ind)]))
                 em.emit(
@@ -865,15 +876,15 @@ def audit_indicators(
                     seq=ind.seq,
                     actual=category,
                 )
-        if rules.enabled(UNIT):
-            r = _unit_reasons(ind)
+        if on[UNIT]:
+            r = _unit_reasons(ind, values)
             if r:
                 em.emit(UNIT, f"{label(ind)}：{r.text()}", seq=ind.seq)
-        if rules.enabled(PERIOD):
+        if on[PERIOD]:
             r = _period_reasons(ind)
             if r:
                 em.emit(PERIOD, f"{label(ind)}：{r.text()}", seq=ind.seq)
-        if rules.enabled(LEGACY) and new_scheme and _is_legacy(ind):
+        if on[LEGACY] and new_scheme and _is_legacy(ind):
             em.emit(
                 LEGACY,
                 f"{label(ind)}使用了旧体系类别「{_category_text(ind)}」，"
