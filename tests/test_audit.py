@@ -61,7 +61,7 @@ def test_vague_words_are_flagged(value, word):
     got = flagged(findings, "indicator-vague")
     assert list(got) == [6]
     msg = got[6]
-    assert "第6项指标「园区知名度」" in msg
+    assert "第 6 项指标「园区知名度」" in msg
     assert f"含「{word}」" in msg
     assert "（实施周期、年度）" in msg  # same value in both fields: said once
     f = rules_of(findings, "indicator-vague")[0]
@@ -245,7 +245,7 @@ def test_duplicate_names_in_one_project():
     dup = rules_of(findings, "indicator-duplicate")
     assert len(dup) == 1
     assert dup[0].indicator == 7
-    assert dup[0].message == "第7项指标「媒体宣传报道」与第6项三级指标名称重复"
+    assert dup[0].message == "第 7 项指标「媒体宣传报道」与第 6 项三级指标名称重复"
 
 
 def test_duplicate_ignores_bracket_width_but_not_different_names():

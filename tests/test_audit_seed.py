@@ -41,7 +41,7 @@ PLACEHOLDER_ROWS = {36, 37}
 
 # (rule, project row, indicator 序号, 三级指标, words the message must contain)
 KNOWN_CASES = [
-    ("indicator-duplicate", 15, 4, "媒体宣传报道", ["与第3项三级指标名称重复"]),
+    ("indicator-duplicate", 15, 4, "媒体宣传报道", ["与第 3 项三级指标名称重复"]),
     ("indicator-misfiled", 16, 8, "可持续影响指标", ["指标类别名称", "42-社会成本指标"]),
     ("indicator-unit", 25, 3, "广梅产业园招商目标达成率", ["计数单位「家」", "≥10家"]),
     ("indicator-unit", 12, 1, "培训人数", ["「≥390」缺少计量单位"]),
@@ -126,8 +126,8 @@ def test_known_seed_cases_are_flagged(table, projects, rule, row, seq, name, wor
     (finding,) = at(table, rule, row, seq)
     assert finding.cell == f"G{row}" and finding.sheet == table.sheet
     assert finding.project == projects[row].name
-    assert f"第{seq}项指标「{name}」" in finding.message
-    assert finding.message.startswith(f"项目「{projects[row].name}」")
+    assert f"第 {seq} 项指标「{name}」" in finding.message
+    assert finding.message.startswith(f"第{row}行项目「{projects[row].name}」")
     for w in words:
         assert w in finding.message
     assert finding.basis
@@ -240,3 +240,13 @@ def test_cli_bad_rules_file_exit_2_with_line(tmp_path):
     assert result.exit_code == 2
     assert f"规则文件 {rules} 第 2 行" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_table_check_findings_name_their_indicator_for_the_score(table, projects):
+    # the table checks' indicator-* findings carry the 序号 too, so the score counts them
+    assert [f.indicator for f in at(table, "indicator-placeholder", 36)] == [1]
+    (unparsed,) = at(table, "indicator-unparsed", 27)
+    assert unparsed.indicator == 6
+    # 巫山县: 6 indicators; 5 vague, 6 unparsed (its info period note does not count);
+    # 产出 + 效益 of 3 categories -> 70·4/6 + 20
+    assert quality_score(projects[27], table.findings) == round(70 * 4 / 6 + 20)

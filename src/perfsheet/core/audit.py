@@ -564,12 +564,10 @@ def _unit_key(t: Target, name: str | None) -> str | None:
 
 
 def _label(ind: Indicator) -> str:
+    """``第 2 项指标「培训人数」`` (the wording of the table checks' indicator findings)."""
     name = (ind.name or "").strip()
-    if ind.seq is not None and name:
-        return f"第{ind.seq}项指标「{name}」"
-    if ind.seq is not None:
-        return f"第{ind.seq}项指标"
-    return f"指标「{name}」" if name else "指标"
+    head = f"第 {ind.seq} 项指标" if ind.seq is not None else "指标"
+    return f"{head}「{name}」" if name else head
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -813,9 +811,10 @@ def audit_indicators(
     *,
     new_scheme: bool | None = None,
     project_name: str | None = None,
+    project_row: int | None = None,
 ) -> list[Finding]:
     """Audit one project's indicators. Findings carry no location (see :func:`audit_project`);
-    with ``project_name`` the messages start with 项目「…」.
+    with ``project_name`` (and ``project_row``) the messages start with 第N行项目「…」.
 
     ``new_scheme``: whether the table uses the 2021 scheme (成本指标 as level 1), for
     ``indicator-legacy``; None = decide from these indicators alone.
@@ -823,6 +822,8 @@ def audit_indicators(
     rules = rules or default_rules()
     em = _Emitter(rules, [])
     who = f"项目「{project_name}」" if project_name else ""
+    if who and project_row is not None:
+        who = f"第{project_row}行{who}"
 
     def label(ind: Indicator) -> str:
         return who + _label(ind)
@@ -849,7 +850,7 @@ def audit_indicators(
                 first = first_seen[key]
                 em.emit(
                     DUPLICATE,
-                    f"{label(ind)}与第{first.seq}项三级指标名称重复",
+                    f"{label(ind)}与第 {first.seq} 项三级指标名称重复",
                     seq=ind.seq,
                     actual=ind.name,
                 )
@@ -908,7 +909,11 @@ def audit_project(
     """Audit one project; findings point at its 绩效指标 cell (``table.columns["indicators"]``
     and ``project.row``) and carry the project and unit names."""
     findings = audit_indicators(
-        project.indicators, rules, new_scheme=new_scheme, project_name=project.name
+        project.indicators,
+        rules,
+        new_scheme=new_scheme,
+        project_name=project.name,
+        project_row=project.row,
     )
     column = table.columns.get("indicators") if table is not None else None
     location = {
