@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from live_payload import (
     SEED_SHEET,
@@ -53,7 +55,7 @@ from perfsheet.core.plans import (
 )
 from perfsheet.errors import PerfsheetError
 from perfsheet.excel import actions, ribbon
-from perfsheet.excel.live_book import book_path, needs_text_prefix, read_active
+from perfsheet.excel.live_book import book_path, fill_rectangles, needs_text_prefix, read_active
 from perfsheet.io.readers import read_workbook
 
 N_HELPERS = len(HELPER_HEADERS)
@@ -147,6 +149,27 @@ def test_live_grid_equals_the_file_grid_and_gives_the_same_tables() -> None:
     file_json = analyze(read_workbook(SEED_XLSX)).model_dump(exclude={"file"})
     assert live_json == file_json
     assert book.json()["actions"] == []  # reading queues nothing
+
+
+def test_a_used_range_that_does_not_start_at_a1() -> None:
+    """Office.js reports the used range's address; values are anchored at A1. The table
+    moved to B3 gives the same plan two rows down and one column right."""
+    seed = seed_values()
+    width = len(seed[0]) + 1
+    values = [[""] * width, [""] * width] + [["", *r] for r in seed]
+    sheet = sheet_json(SEED_SHEET, values)
+    sheet["used_range_address"] = f"B3:H{len(values)}"
+    _live, wb = read_active(book_of(payload([sheet])))
+    assert (wb.sheets[0].origin_row, wb.sheets[0].origin_col) == (3, 2)
+    _r, queued, _after = run("parse", payload([sheet]))
+    (block,) = of(queued, "setValues", 0)
+    assert (block["start_row"] + 1, block["start_column"] + 1) == (11, 9)  # I11
+    _res, plan = file_plan(values)  # the same cells, read as a grid anchored at A1
+    assert plan.block()[0] == "I11"
+    assert [[shown(v) for v in line] for line in block["values"]] == [
+        ["" if v is None else v for v in line] for line in plan.block()[1]
+    ]
+    assert shown(block["values"][4][6]).startswith("分页碎片，已并入第17行")
 
 
 # --------------------------------------------------------------------------------------------
@@ -666,3 +689,28 @@ def test_batch_convert_of_a_missing_folder_is_a_message(tmp_path: Path) -> None:
     assert ribbon.dispatch(book, "convert:folder", str(tmp_path / "没有这个文件夹")) is None
     (message,) = alerts(book.json()["actions"])
     assert message.startswith("批量转换：找不到文件夹")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(1, 12), st.integers(1, 6)),
+        st.sampled_from(["#FFC7CE", "#ffeb9c", None]),
+        max_size=40,
+    )
+)
+def test_fill_rectangles_cover_exactly_the_cells(fills: dict) -> None:
+    """Classic engines colour rectangles: together they are exactly the given cells."""
+    painted: dict[tuple[int, int], str | None] = {}
+    for r1, c1, r2, c2, color in fill_rectangles(fills):
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                assert (r, c) not in painted
+                painted[(r, c)] = color
+    assert painted == {k: (v.upper() if v else None) for k, v in fills.items()}
+
+
+def test_fill_rectangles_merge_rows_of_one_colour() -> None:
+    fills = {(r, c): "#FFEB9C" for r in range(2, 12) for c in range(1, 9)}
+    fills.update({(12, c): "#FFC7CE" for c in range(1, 9)})
+    assert fill_rectangles(fills) == [(2, 1, 11, 8, "#FFEB9C"), (12, 1, 12, 8, "#FFC7CE")]

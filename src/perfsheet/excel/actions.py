@@ -402,7 +402,7 @@ def apply_marks(book: Any, sheet: Any, marks: list[CellMark]) -> _MarkOutcome:
         else:
             out.notes_skipped += 1
         kept.append(_MarkRecord(sheet.name, cell_ref(*key), noted))
-    set_fills(sheet, fills)
+    set_fills(book, sheet, fills)
     _write_mark_records(book, rec_sheet, kept)
     return out
 
@@ -586,7 +586,7 @@ def _write_standard_sheet(
         total_range = sheet.range((bottom, 1), (bottom, width))
         total_range.color = TOTAL_FILL
         total_range.font.bold = True
-    set_fills(sheet, _row_fills(sheet_spec, block[1 : 1 + len(rows)], first))
+    set_fills(book, sheet, _row_fills(sheet_spec, block[1 : 1 + len(rows)], first))
     set_column_widths(book, sheet, {c.index + 1: c.width for c in columns if c.width is not None})
     freeze_rows(sheet, header_row)
     return created

@@ -193,13 +193,54 @@ def _hex(color: str | None) -> str | None:
     return "#" + c.upper()
 
 
-def set_fills(sheet: Any, fills: Mapping[tuple[int, int], str | None]) -> None:
+def fill_rectangles(
+    fills: Mapping[tuple[int, int], str | None],
+) -> list[tuple[int, int, int, int, str | None]]:
+    """Cells -> rectangles (first row, first col, last row, last col, colour) of one colour:
+    runs along each row, merged with identical runs of the rows below."""
+    by_row: dict[int, list[tuple[int, str | None]]] = {}
+    for (r, c), color in fills.items():
+        by_row.setdefault(r, []).append((c, _hex(color)))
+    runs: dict[int, list[tuple[int, int, str | None]]] = {}
+    for r, cells in by_row.items():
+        cells.sort(key=lambda x: x[0])
+        line: list[tuple[int, int, str | None]] = []
+        for c, color in cells:
+            if line and line[-1][1] == c - 1 and line[-1][2] == color:
+                line[-1] = (line[-1][0], c, color)
+            else:
+                line.append((c, c, color))
+        runs[r] = line
+    out: list[tuple[int, int, int, int, str | None]] = []
+    open_rects: dict[tuple[int, int, str | None], int] = {}  # run -> index in out
+    for r in sorted(runs):
+        still: dict[tuple[int, int, str | None], int] = {}
+        for run in runs[r]:
+            i = open_rects.get(run)
+            if i is not None and out[i][2] == r - 1:
+                r1, c1, _r2, c2, color = out[i]
+                out[i] = (r1, c1, r, c2, color)
+            else:
+                out.append((r, run[0], r, run[1], run[2]))
+                i = len(out) - 1
+            still[run] = i
+        open_rects = still
+    return out
+
+
+def set_fills(book: Any, sheet: Any, fills: Mapping[tuple[int, int], str | None]) -> None:
     """Set (colour) or remove (None) the fill of single cells, other cells untouched.
 
-    One ``set_colors`` matrix over the cells' bounding box (``...`` elsewhere), split into
-    row bands of at most :data:`MAX_COLOR_CELLS` cells.
+    Office.js engines: one ``set_colors`` matrix over the cells' bounding box (``...``
+    elsewhere: unchanged), in row bands of at most :data:`MAX_COLOR_CELLS` cells — one action
+    each. Classic engines apply ``set_colors`` cell by cell (one COM call each), so there the
+    cells are grouped into rectangles of one colour, one ``Range.color`` each.
     """
     if not fills:
+        return
+    if engine_name(book) not in POINT_ENGINES:
+        for r1, c1, r2, c2, color in fill_rectangles(fills):
+            sheet.range((r1, c1), (r2, c2)).color = color
         return
     rows = [r for r, _c in fills]
     cols = [c for _r, c in fills]
@@ -213,7 +254,6 @@ def set_fills(sheet: Any, fills: Mapping[tuple[int, int], str | None]) -> None:
     last = max(rows)
     while r <= last:
         r_end = min(last, r + band - 1)
-        # shrink the band to the rows that have cells
         present = [x for x in range(r, r_end + 1) if x in by_row]
         if present:
             top, bottom = present[0], present[-1]
