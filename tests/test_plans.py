@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfsheet.core.grid import MergedRange
+from perfsheet.core.grid import MergedRange, SheetGrid
 from perfsheet.core.models import WorkbookResult
 from perfsheet.core.plans import (
     COLUMNS,
@@ -26,8 +25,10 @@ from perfsheet.core.plans import (
     default_layout,
     header_key,
     match_columns,
+    own_sheets,
     pick_amount_unit,
     quote_sheet,
+    standard_sheet_names,
 )
 from summary_helpers import EXAMPLE, sample_grid, sample_result, sample_table
 
@@ -274,25 +275,27 @@ def test_annotation_plan_helper_values_statuses_and_marks() -> None:
     assert ann.blocked is None and ann.occupied == []
     assert ann.start_col == 8 and ann.helper_columns == ["H", "I", "J", "K", "L", "M", "N"]
     assert ann.header_row == 4 and ann.header_style_from == "G4"
-    cells = {c.ref: c for c in ann.cells}
-    assert [cells[f"{c}4"].value for c in "HIJKLMN"] == list(HELPER_HEADERS)
-    assert [cells[f"{c}7"].value for c in "HIJKLM"] == [4, 2, 1, 1, 0, 0.75]
-    assert cells["M7"].number_format == "0.0%"
-    assert cells["N7"].value == "错误 1 个"
-    assert cells["N9"].value == "正常；已并入分页碎片（第8行）"
-    assert cells["N8"].value == "分页碎片，已并入第9行（协作交流经费）"
-    assert cells["N11"].value == "警告 1 个；已并入分页碎片（第12行）"
-    assert cells["N12"].value.startswith("分页碎片，已并入第11行")
-    assert cells["N6"].value == "单位小计（2 个项目）"
-    assert cells["N5"].value == "合计"
-    assert cells["M13"].value is None  # no indicators: no ratio
-    mark = cells["B7"]
-    assert mark.role == "mark" and not mark.set_value
-    assert mark.fill == ann.error_fill and "总计 121.00" in mark.note
-    assert ann.marks == 1
-    # warnings and infos are not marked
-    assert "G11" not in cells and "G8" not in cells
-    assert json.loads(ann.model_dump_json())["sheet"] == "表1"  # plain data
+    assert ann.number_formats[5] == "0.0%"
+    cells = ann.cell_values()
+    assert [cells[f"{c}4"] for c in "HIJKLMN"] == list(HELPER_HEADERS)
+    assert ann.values[7] == [4, 2, 1, 1, 0, 0.75, "错误 1 个"]
+    assert cells["N9"] == "正常；已并入分页碎片（第8行）"
+    assert cells["N8"] == "分页碎片，已并入第9行（协作交流经费）"
+    assert cells["N11"] == "警告 1 个；已并入分页碎片（第12行）"
+    assert cells["N12"].startswith("分页碎片，已并入第11行")
+    assert cells["N6"] == "单位小计（2 个项目）"
+    assert cells["N5"] == "合计"
+    assert ann.values[13][5] is None and ann.values[13][0] == 0  # no indicators: no ratio
+    (mark,) = ann.marks
+    assert (mark.ref, mark.fill) == ("B7", ann.error_fill)
+    assert mark.note.startswith("perfsheet：总计 121.00")
+    # the whole block, for a live-book adapter: header row down to the last table row
+    top_left, block = ann.block()
+    assert top_left == "H4" and len(block) == 13 - 4 + 1
+    assert block[0] == list(HELPER_HEADERS) and block[3] == ann.values[7]
+    assert block[-1] == ann.values[13] and all(len(r) == 7 for r in block)
+    again = type(ann).model_validate_json(ann.model_dump_json())  # plain data
+    assert again == ann
 
 
 def test_annotation_plan_refuses_occupied_area() -> None:
@@ -364,6 +367,58 @@ def test_seed_annotation_plan_is_free_and_marks_nothing(seed_result: WorkbookRes
     grids = {g.name: g for g in read_workbook(EXAMPLE).sheets}
     (table,) = seed_result.tables
     ann = annotation_plan(table, grids[table.sheet])
-    assert ann.blocked is None and ann.marks == 0
-    counts = [c.value for c in ann.cells if c.col == ann.start_col and c.role == "body"]
+    assert ann.blocked is None and ann.marks == []
+    counts = [v[0] for v in ann.values.values() if v[0] is not None]
     assert sum(counts) == 156 and len(counts) == 23
+
+
+# ---- which sheets are ours -------------------------------------------------------------------
+
+
+def notes_grid(name: str, sheets: str, version: bool = True) -> SheetGrid:
+    rows = [["类别", "名称", "内容"], ["文件", "生成的工作表", sheets]]
+    if version:
+        rows.append(["文件", "perfsheet 版本", "0.1.0"])
+    return SheetGrid(name=name, rows=rows)
+
+
+def test_own_sheets_are_the_ones_listed_in_our_notes() -> None:
+    listed = "绩效指标明细、项目汇总（perfsheet）、校验结果、说明"
+    grids = [
+        SheetGrid(name="表1", rows=[["x"]]),
+        SheetGrid(name="项目汇总", rows=[["用户自己的汇总"]]),
+        SheetGrid(name="项目汇总（perfsheet）", rows=[[]]),
+        SheetGrid(name="绩效指标明细", rows=[[]]),
+        SheetGrid(name="校验结果", rows=[[]]),
+        notes_grid("说明", listed),
+    ]
+    own = own_sheets(grids)
+    assert own == {"绩效指标明细", "项目汇总（perfsheet）", "校验结果", "说明"}
+    # without the version fact, or a 说明 that does not list itself, nothing is ours
+    assert own_sheets([*grids[:-1], notes_grid("说明", listed, version=False)]) == set()
+    assert own_sheets([*grids[:-1], notes_grid("说明", "绩效指标明细")]) == set()
+    user_notes = SheetGrid(name="说明", rows=[["填表说明：金额单位为万元"]])
+    assert own_sheets([grids[0], user_notes]) == set()
+
+
+def test_standard_sheet_names_avoid_the_users_sheets() -> None:
+    names = standard_sheet_names(["表1", "说明", "项目汇总"])
+    assert names == {
+        "绩效指标明细": "绩效指标明细",
+        "项目汇总": "项目汇总（perfsheet）",
+        "校验结果": "校验结果",
+        "说明": "说明（perfsheet）",
+    }
+    # our own sheets of an earlier run do not block the standard names
+    assert standard_sheet_names(["表1", "说明"], {"说明"})["说明"] == "说明"
+    p = plan(sheet_names=names)
+    notes = list(p.note_rows())
+    assert (
+        "文件",
+        "生成的工作表",
+        "绩效指标明细、项目汇总（perfsheet）、校验结果、说明（perfsheet）",
+    ) in [tuple(r) for r in notes]
+    ours = SheetGrid(name="说明（perfsheet）", rows=[list(r) for r in notes])
+    assert own_sheets([ours, SheetGrid(name="说明", rows=[["用户的说明"]])]) == {
+        "说明（perfsheet）"
+    }

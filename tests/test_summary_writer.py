@@ -404,3 +404,75 @@ def test_libreoffice_reads_the_same_rows_and_recalculates_the_totals(tmp_path: P
         assert lo_number(total_row[3]) == pytest.approx(273101.18)
     source_sheet = openpyxl.load_workbook(src, read_only=True).sheetnames[0]
     assert set(lo_sheets(full, tmp_path)) == {source_sheet, *STANDARD_SHEETS}
+
+
+def test_users_own_sheets_with_standard_names_are_kept(tmp_path: Path) -> None:
+    src = write_source_workbook(tmp_path / "测试局.xlsx")
+    wb = openpyxl.load_workbook(src)
+    wb.create_sheet("说明")["A1"] = "填表说明：金额单位为万元"
+    wb.create_sheet("项目汇总")["B2"] = "用户自己的汇总"
+    wb.save(src)
+    first = Path(summarize(src, generated_at=WHEN).output)
+    expected = [
+        "封面",
+        SOURCE_SHEET,
+        "说明",
+        "项目汇总",
+        SHEET_DETAIL,
+        "项目汇总（perfsheet）",
+        SHEET_FINDINGS,
+        "说明（perfsheet）",
+    ]
+    out = openpyxl.load_workbook(first)
+    assert out.sheetnames == expected
+    assert out.active.title == "项目汇总（perfsheet）"
+    assert out["说明"]["A1"].value == "填表说明：金额单位为万元"
+    assert out["项目汇总"]["B2"].value == "用户自己的汇总"
+    assert out["项目汇总（perfsheet）"]["C2"].value == "青年人才培训项目"
+    assert check_package(first) == []
+    # a summary of that output replaces only our sheets
+    again = Path(summarize(first, tmp_path / "再次.xlsx", generated_at=WHEN).output)
+    b = openpyxl.load_workbook(again)
+    assert b.sheetnames == expected
+    assert b["项目汇总"]["B2"].value == "用户自己的汇总"
+    assert b["说明"]["A1"].value == "填表说明：金额单位为万元"
+
+
+def test_missing_libreoffice_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The independent-reader tests must fail, not skip, in CI when soffice is missing."""
+    import summary_helpers
+
+    monkeypatch.setattr(summary_helpers.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="LibreOffice"):
+        summary_helpers.soffice()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        summary_helpers.soffice()
+
+
+def test_consolidated_workbook_streams_several_results(tmp_path: Path) -> None:
+    """The batch converter's use: one plan and one StandardSheets over many files."""
+    from perfsheet.io.summary_writer import StandardSheets, _new_workbook
+    from perfsheet.io.template import with_columns
+
+    spec = with_columns(
+        builtin_template(),
+        {SHEET_DETAIL: ["来源文件"], SHEET_PROJECTS: ["来源文件"], SHEET_FINDINGS: ["来源文件"]},
+    )
+    plan = SummaryPlan(layout=layout_from_spec(spec), amount_unit="万元", generated_at=WHEN)
+    out = tmp_path / "合并.xlsx"
+    wb = _new_workbook(out, constant_memory=True, font=spec.default_font, when=WHEN)
+    book = StandardSheets(wb, plan, spec)
+    for i in range(3):
+        book.add(sample_result(sheet=f"表{i}"), f"部门{i}.xlsx")
+    book.finish()
+    wb.close()
+    assert check_package(out) == []
+    detail = values(out, SHEET_DETAIL)
+    assert detail[0][-1] == "来源文件" and len(detail) == 1 + 3 * 8
+    assert [r[-1] for r in detail[1:]] == [f"部门{i}.xlsx" for i in range(3) for _ in range(8)]
+    projects = values(out, SHEET_PROJECTS)
+    total = projects[1 + 12]
+    assert total[2] == "合计（12 个项目）" and total[3] == pytest.approx(3 * 203.5)
+    assert projects[1][-1] == "部门0.xlsx"

@@ -160,3 +160,20 @@ def test_fill_placeholders() -> None:
         fill_placeholders(text, {"部门名称": "测试局", "来源文件": "a.xlsx"})
         == "测试局：a.xlsx（{未知}）"
     )
+
+
+def test_with_columns_adds_the_batch_columns_once() -> None:
+    from perfsheet.io.template import with_columns
+
+    base = builtin_template()
+    spec = with_columns(
+        base, {SHEET_DETAIL: ["来源文件", "三级指标"], SHEET_FINDINGS: ["来源文件"]}
+    )
+    keys = [c.key for c in spec.sheets[SHEET_DETAIL].columns]
+    assert keys == [*default_layout(SHEET_DETAIL), "来源文件"]
+    added = spec.sheets[SHEET_DETAIL].columns[-1]
+    assert added.index == len(default_layout(SHEET_DETAIL)) and added.header_style["bold"]
+    assert spec.sheets[SHEET_FINDINGS].conditional[0].last_col == len(
+        default_layout(SHEET_FINDINGS)
+    )
+    assert [c.key for c in base.sheets[SHEET_DETAIL].columns] == default_layout(SHEET_DETAIL)

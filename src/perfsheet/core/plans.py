@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Literal
@@ -41,6 +41,11 @@ SHEET_NOTES = "说明"
 STANDARD_SHEETS: tuple[str, ...] = (SHEET_DETAIL, SHEET_PROJECTS, SHEET_FINDINGS, SHEET_NOTES)
 #: a template must have these; ``说明`` falls back to the built-in layout when missing
 REQUIRED_SHEETS: tuple[str, ...] = (SHEET_DETAIL, SHEET_PROJECTS, SHEET_FINDINGS)
+#: suffix of a standard sheet's name when the user's workbook already has a sheet so named
+OWN_SUFFIX = "（perfsheet）"
+#: 说明 facts that identify a workbook written by perfsheet and the sheets it generated
+VERSION_FACT = "perfsheet 版本"
+SHEETS_FACT = "生成的工作表"
 
 ColumnKind = Literal["text", "amount", "int", "ratio", "score", "number", "link"]
 
@@ -101,7 +106,7 @@ DETAIL_COLUMNS: tuple[ColumnDef, ...] = (
     _c("计量单位", "text", 9, "计量单位（按原文，如 万人、%、元/人）"),
     _c("指标性质", "text", 9, "定量 / 定性 / 待补充（指标值为「待单位补充」之类或未填写）"),
     _c("问题", "text", 32, "解析该条指标时发现的问题（缺少指标值、编号不连续等）"),
-    _c("来源位置", "text", 16, "原表中该项目绩效指标所在的单元格，如 Sheet1!G12"),
+    _c("来源位置", "text", 24, "原表中该项目绩效指标所在的单元格，如 Sheet1!G12"),
     _c("来源文件", "text", 24, "来源工作簿的文件名（批量合并时区分来源）", default=False),
     _c("绩效目标", "text", 40, "项目的绩效目标（原文）", default=False),
     _c("一级代码", "text", 8, "一级指标代码（原文中的 1-、2-…；没有则为空）", default=False),
@@ -112,7 +117,7 @@ DETAIL_COLUMNS: tuple[ColumnDef, ...] = (
 PROJECT_COLUMNS: tuple[ColumnDef, ...] = (
     _c("部门名称", "text", 18, "表头中的部门名称"),
     _c("资金使用单位", "text", 22, "项目所属的资金使用单位；原表没有单位行时为空"),
-    _c("项目名称", "text", 30, "项目名称"),
+    _c("项目名称", "text", 36, "项目名称"),
     _c("总计", "amount", 13, _AMOUNT_DOCS["总计"]),
     _c("财政拨款", "amount", 13, _AMOUNT_DOCS["财政拨款"]),
     _c("财政专户拨款", "amount", 13, _AMOUNT_DOCS["财政专户拨款"]),
@@ -136,7 +141,7 @@ PROJECT_COLUMNS: tuple[ColumnDef, ...] = (
         9,
         "指标质量得分（0–100，算法见本表「说明 · 指标质量」）；未启用质量审查时为空",
     ),
-    _c("来源位置", "link", 16, "原表中项目名称所在的单元格；原表在本工作簿中时可点击跳转"),
+    _c("来源位置", "link", 24, "原表中项目名称所在的单元格；原表在本工作簿中时可点击跳转"),
     _c("来源文件", "text", 24, "来源工作簿的文件名", default=False),
     _c("绩效目标", "text", 40, "项目的绩效目标（原文）", default=False),
 )
@@ -144,7 +149,7 @@ PROJECT_COLUMNS: tuple[ColumnDef, ...] = (
 FINDING_COLUMNS: tuple[ColumnDef, ...] = (
     _c("级别", "text", 7, "错误 / 警告 / 提示"),
     _c("规则", "text", 16, "校验规则名称（规则编号见本表「校验规则」一节）"),
-    _c("位置", "link", 16, "问题所在的单元格；原表在本工作簿中时可点击跳转"),
+    _c("位置", "link", 24, "问题所在的单元格；原表在本工作簿中时可点击跳转"),
     _c("项目/单位", "text", 28, "问题所属的项目（或资金使用单位）"),
     _c("说明", "text", 60, "问题说明"),
     _c("期望值", "number", 13, "按规则应有的值（金额校验为各项之和）"),
@@ -211,6 +216,10 @@ RULE_NAMES: dict[str, str] = {
     "unit-subtotal": "单位小计",
     "grand-total": "总合计",
     "amount-format": "金额格式",
+    "amount-dash": "金额为横线",
+    "project-unnamed": "项目缺少名称",
+    "grand-total-duplicate": "重复的合计行",
+    "row-skipped": "跳过的小计行",
     "fragment-merged": "分页碎片已合并",
     "fragment-orphan": "无法归属的分页碎片",
     "indicator-numbering": "指标编号",
@@ -631,6 +640,7 @@ class SummaryPlan:
         quality_doc: str | None = None,
         sources: Sequence[str] = (),
         template: str | None = None,
+        sheet_names: Mapping[str, str] | None = None,
     ) -> None:
         self.layout: dict[str, list[str | None]] = {
             s: list(layout[s]) if layout and s in layout else list(default_layout(s))
@@ -644,6 +654,9 @@ class SummaryPlan:
         self.quality_doc = quality_doc
         self.template = template
         self.sources: list[str] = list(sources)
+        #: standard sheet -> the name it gets in this workbook (see :func:`standard_sheet_names`)
+        self.sheet_names: dict[str, str] = {n: n for n in STANDARD_SHEETS}
+        self.sheet_names.update(sheet_names or {})
         self._pick = {s: _picker(_FULL[s], self.layout[s]) for s in STANDARD_SHEETS}
         self._totals = _Totals()
         self.tables = 0
@@ -892,9 +905,10 @@ class SummaryPlan:
             facts.append(("来源工作表", "、".join(self._sheets_seen)))
         facts += [
             ("生成时间", self.generated_at.strftime("%Y-%m-%d %H:%M:%S")),
-            ("perfsheet 版本", self.version),
+            (VERSION_FACT, self.version),
             ("金额单位", self.amount_unit or "（原表未注明）"),
             ("模板", self.template or "内置标准汇总模板"),
+            (SHEETS_FACT, "、".join(self.sheet_names[n] for n in STANDARD_SHEETS)),
             (
                 "统计",
                 f"{t['tables']} 个表格，{t['projects']} 个项目，{t['indicators']} 条指标；"
@@ -904,15 +918,16 @@ class SummaryPlan:
         for name, text in facts:
             yield pick(("文件", name, text, None))
         for sheet in STANDARD_SHEETS:
-            yield pick(("工作表", sheet, SHEET_DOCS[sheet], None))
+            yield pick(("工作表", self.sheet_names[sheet], SHEET_DOCS[sheet], None))
         for sheet in (SHEET_DETAIL, SHEET_PROJECTS, SHEET_FINDINGS):
             for key in self.layout[sheet]:
                 if key is None:
                     continue
                 doc = column_def(sheet, key).doc
-                yield pick(("列", f"{sheet} · {self.header_text(sheet, key)}", doc, None))
+                name = f"{self.sheet_names[sheet]} · {self.header_text(sheet, key)}"
+                yield pick(("列", name, doc, None))
         for h in HELPER_HEADERS:
-            yield pick(("辅助列", h, "写在原表右侧：" + HELPER_DOCS[h], None))
+            yield pick(("辅助列", h, "保留原表时写在表格右侧：" + HELPER_DOCS[h], None))
         yield pick(
             (
                 "说明",
@@ -930,6 +945,51 @@ class SummaryPlan:
 
 
 # --------------------------------------------------------------------------------------------
+# Which sheets of a workbook perfsheet wrote (so that a re-run replaces them, and only them)
+# --------------------------------------------------------------------------------------------
+
+
+def own_sheets(grids: Sequence[SheetGrid]) -> set[str]:
+    """The sheets an earlier perfsheet run generated in this workbook.
+
+    Its 说明 sheet (``说明`` or ``说明（perfsheet）``) holds the facts ``perfsheet 版本`` and
+    ``生成的工作表`` (the names it used). Only sheets named there count: a user's own sheet
+    called 说明 or 项目汇总 is never taken for ours.
+    """
+    out: set[str] = set()
+    names = {g.name for g in grids}
+    for g in grids:
+        if g.name not in (SHEET_NOTES, SHEET_NOTES + OWN_SUFFIX):
+            continue
+        facts: dict[str, str] = {}
+        for line in g.rows[:200]:
+            texts = [str(v).strip() for v in line if isinstance(v, str) and v.strip()]
+            for i, t in enumerate(texts[:-1]):
+                if t in (VERSION_FACT, SHEETS_FACT):
+                    facts[t] = texts[i + 1]
+        if VERSION_FACT in facts and SHEETS_FACT in facts:
+            listed = set(facts[SHEETS_FACT].split("、"))
+            if g.name in listed:
+                out |= listed & names
+    return out
+
+
+def standard_sheet_names(existing: Sequence[str], own: Collection[str] = ()) -> dict[str, str]:
+    """Standard sheet -> the name to use: the standard name unless a sheet of the user's
+    (one not in ``own``) already has it; then the name with ``（perfsheet）``."""
+    taken = {n for n in existing if n not in own}
+    out = {}
+    for std in STANDARD_SHEETS:
+        name = std
+        k = 1
+        while name in taken:
+            name = std + (OWN_SUFFIX if k == 1 else f"（perfsheet{k}）")
+            k += 1
+        out[std] = name
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # The annotation plan (helper columns and marks on the source sheet)
 # --------------------------------------------------------------------------------------------
 
@@ -944,17 +1004,13 @@ class _Plain(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class PlannedCell(_Plain):
-    """One cell the plan writes. ``set_value`` False: keep the value, only fill/note."""
+class CellMark(_Plain):
+    """A cell with an ``error`` finding: keep its value, set ``fill`` and a ``note``."""
 
     row: int
     col: int
-    value: str | int | float | None = None
-    set_value: bool = True
-    number_format: str | None = None
-    fill: str | None = None  # "RRGGBB"
-    note: str | None = None
-    role: Literal["header", "body", "mark"] = "body"
+    fill: str = ERROR_FILL  # "RRGGBB"
+    note: str
 
     @property
     def ref(self) -> str:
@@ -964,15 +1020,19 @@ class PlannedCell(_Plain):
 class AnnotationPlan(_Plain):
     """Helper columns and error marks for one table's sheet, as plain data.
 
+    The helper block is ``headers`` in row ``header_row``, columns ``start_col`` onwards, and
+    ``values[row]`` (one value per helper column, ``None`` = leave empty) on the table's rows;
+    :meth:`block` gives it as one 2-D array (what a live-book adapter writes in one call).
+
     Applying it (``perfsheet.io`` for files, ``perfsheet.excel.actions`` for live books):
 
     1. if ``blocked``: do not write anything, show ``blocked`` (user content is in the way);
-    2. clear values, fills and notes of ``clear_columns`` over ``clear_rows`` (helper columns
-       of an earlier run, found by their header text), and remove notes written by
-       ``note_author`` in the table area (``first_row``..``last_row``, columns 1..``start_col``-1),
-       resetting their fill when it is ``error_fill``;
-    3. write ``cells``: headers (styled like ``header_style_from``), helper values with their
-       ``number_format``, and the marks (``fill`` + ``note``) on cells with error findings.
+    2. clear values, fills and notes of ``clear_columns`` over rows ``clear_rows`` (helper
+       columns of an earlier run, recognized by their header text), and remove the notes
+       written by ``note_author`` in the table area (rows ``first_row``..``last_row``, columns
+       1..``start_col``-1), resetting their fill when it is ``error_fill``;
+    3. write the headers (styled like the cell ``header_style_from``, fill ``header_fill``),
+       the values (``number_formats[i]`` per helper column), and the ``marks``.
     """
 
     sheet: str
@@ -982,19 +1042,42 @@ class AnnotationPlan(_Plain):
     table_last_col: int
     start_col: int
     headers: list[str] = Field(default_factory=lambda: list(HELPER_HEADERS))
+    number_formats: list[str | None] = Field(default_factory=list)
     header_style_from: str | None = None
+    header_fill: str = HELPER_FILL
+    values: dict[int, list[str | int | float | None]] = Field(default_factory=dict)
+    marks: list[CellMark] = Field(default_factory=list)
     clear_columns: list[int] = Field(default_factory=list)
     clear_rows: tuple[int, int] = (1, 1)
-    cells: list[PlannedCell] = Field(default_factory=list)
     occupied: list[str] = Field(default_factory=list)
     blocked: str | None = None
     note_author: str = NOTE_AUTHOR
     error_fill: str = ERROR_FILL
-    marks: int = 0
 
     @property
     def helper_columns(self) -> list[str]:
         return [col_letter(self.start_col + i) for i in range(len(self.headers))]
+
+    def block(self) -> tuple[str, list[list[Any]]]:
+        """(top-left address, rows): the header row and every table row down to
+        ``last_row`` (rows without helper values are ``None``s)."""
+        n = len(self.headers)
+        rows: list[list[Any]] = [list(self.headers)]
+        empty = [None] * n
+        for r in range(self.header_row + 1, self.last_row + 1):
+            rows.append(list(self.values.get(r, empty)))
+        return cell_ref(self.header_row, self.start_col), rows
+
+    def cell_values(self) -> dict[str, Any]:
+        """Address -> value of every helper cell the plan fills (headers included)."""
+        out: dict[str, Any] = {
+            cell_ref(self.header_row, self.start_col + i): h for i, h in enumerate(self.headers)
+        }
+        for r, vals in self.values.items():
+            for i, v in enumerate(vals):
+                if v is not None:
+                    out[cell_ref(r, self.start_col + i)] = v
+        return out
 
 
 def _is_empty(v: object) -> bool:
@@ -1092,11 +1175,12 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
             f"已有内容（{shown}），无法写入辅助列；请先移开这些内容"
         )
 
-    cells: list[PlannedCell] = []
-    for i, h in enumerate(HELPER_HEADERS):
-        cells.append(
-            PlannedCell(row=header_row, col=start + i, value=h, role="header", fill=HELPER_FILL)
-        )
+    n_helpers = len(HELPER_HEADERS)
+    values: dict[int, list[Any]] = {}
+
+    def put(row: int, col: int, value: Any) -> None:
+        line = values.setdefault(row, [None] * n_helpers)
+        line[col] = value
 
     # error/warning counts per row, marks per cell
     per_row: dict[int, list[int]] = {}
@@ -1122,24 +1206,16 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
             continue
         notes.setdefault(key, []).append(f.message)
 
-    status_col = start + n - 1
+    status = n_helpers - 1
     for unit in table.units:
         if unit.row is not None:
             e, w = per_row.get(unit.row, (0, 0))
             st = f"单位小计（{len(unit.projects)} 个项目）"
             if e or w:
                 st += "：" + _status(e, w)
-            cells.append(PlannedCell(row=unit.row, col=status_col, value=st))
+            put(unit.row, status, st)
         for p in unit.projects:
             s = project_stats(p)
-            values: list[Any] = [
-                s.indicators,
-                s.output,
-                s.benefit,
-                s.satisfaction,
-                s.cost,
-                s.quant_ratio,
-            ]
             e = w = 0
             for r in p.rows or [p.row]:
                 ce, cw = per_row.get(r, (0, 0))
@@ -1149,47 +1225,30 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
             frags = [r for r in p.rows if r != p.row]
             if frags:
                 st += f"；已并入分页碎片（{_rows_text(frags)}）"
-            for i, v in enumerate(values):
-                cells.append(
-                    PlannedCell(
-                        row=p.row,
-                        col=start + i,
-                        value=v,
-                        number_format=RATIO_FORMAT if i == 5 else None,
-                    )
-                )
-            cells.append(PlannedCell(row=p.row, col=status_col, value=st))
+            values[p.row] = [
+                s.indicators,
+                s.output,
+                s.benefit,
+                s.satisfaction,
+                s.cost,
+                s.quant_ratio,
+                st,
+            ]
             for r in frags:
-                cells.append(
-                    PlannedCell(
-                        row=r,
-                        col=status_col,
-                        value=f"分页碎片，已并入第{p.row}行（{p.name}）",
-                    )
-                )
+                put(r, status, f"分页碎片，已并入第{p.row}行（{p.name}）")
     if table.grand_total is not None:
         e, w = per_row.get(table.grand_total.row, (0, 0))
-        st = "合计" + ("：" + _status(e, w) if e or w else "")
-        cells.append(PlannedCell(row=table.grand_total.row, col=status_col, value=st))
-    written_rows = {c.row for c in cells if c.col == status_col}
+        put(table.grand_total.row, status, "合计" + ("：" + _status(e, w) if e or w else ""))
     for f in table.findings:
-        if f.rule == "fragment-orphan" and f.row is not None and f.row not in written_rows:
-            cells.append(PlannedCell(row=f.row, col=status_col, value="分页碎片，无法确定所属项目"))
-            written_rows.add(f.row)
+        if f.rule == "fragment-orphan" and f.row is not None and f.row not in values:
+            put(f.row, status, "分页碎片，无法确定所属项目")
 
-    for (r, c), msgs in sorted(notes.items()):
-        cells.append(
-            PlannedCell(
-                row=r,
-                col=c,
-                set_value=False,
-                fill=ERROR_FILL,
-                note="\n".join(f"{NOTE_AUTHOR}：{m}" for m in msgs),
-                role="mark",
-            )
-        )
-    cells.sort(key=lambda x: (x.row, x.col))
-    header_cell = cell_ref(header_row, edge)
+    marks = [
+        CellMark(row=r, col=c, note="\n".join(f"{NOTE_AUTHOR}：{m}" for m in msgs))
+        for (r, c), msgs in sorted(notes.items())
+    ]
+    formats: list[str | None] = [None] * n_helpers
+    formats[5] = RATIO_FORMAT
     return AnnotationPlan(
         sheet=table.sheet,
         header_row=header_row,
@@ -1197,13 +1256,14 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
         last_row=last_row,
         table_last_col=edge,
         start_col=start,
-        header_style_from=header_cell,
+        number_formats=formats,
+        header_style_from=cell_ref(header_row, edge),
+        values=dict(sorted(values.items())),
+        marks=marks,
         clear_columns=sorted(set(old)),
         clear_rows=(first_row, last_row),
-        cells=cells,
         occupied=occupied,
         blocked=blocked,
-        marks=len(notes),
     )
 
 

@@ -24,6 +24,7 @@ import datetime as _dt
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,20 @@ class _Col:
     fmt: Any
     link_fmt: Any
     total_fmt: Any
+    wrap: bool = False
+    width: float | None = None
+
+
+_MAX_LINES = 8
+
+
+def _lines(value: object, width: float) -> int:
+    """Estimated wrapped lines of a cell: CJK characters are two width units wide."""
+    if not isinstance(value, str) or not value:
+        return 1
+    units = len(value) + sum(1 for ch in value if ord(ch) >= 0x2E80)
+    lines = -(-units // max(int(width) - 1, 1)) + value.count("\n")
+    return min(max(lines, 1), _MAX_LINES)
 
 
 @dataclass(slots=True)
@@ -117,6 +132,7 @@ class StandardSheets:
         self.sheets: dict[str, _Sheet] = {}
         for name in STANDARD_SHEETS:
             self.sheets[name] = self._open_sheet(name, spec.sheets[name])
+        self.projects_sheet = plan.sheet_names[SHEET_PROJECTS]
 
     # -- formats ------------------------------------------------------------------------------
 
@@ -129,7 +145,7 @@ class StandardSheets:
         return f
 
     def _open_sheet(self, name: str, spec: SheetSpec) -> _Sheet:
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(self.plan.sheet_names[name])
         kinds = dict(zip(self.plan.layout[name], self.plan.kinds(name), strict=True))
         # the plan's layout is the spec's column order (see layout_from_spec)
         cols: list[_Col] = []
@@ -149,6 +165,8 @@ class StandardSheets:
                     fmt=self._fmt(body) if body else None,
                     link_fmt=self._fmt(link),
                     total_fmt=self._fmt(total),
+                    wrap=bool(body.get("text_wrap")),
+                    width=c.width,
                 )
             )
             if c.width is not None or c.hidden:
@@ -159,7 +177,9 @@ class StandardSheets:
             ws.set_tab_color(spec.tab_color)
         if spec.zoom:
             ws.set_zoom(spec.zoom)
-        if not spec.gridlines:
+        if spec.print_gridlines:
+            ws.hide_gridlines(0)
+        elif not spec.gridlines:
             ws.hide_gridlines(2)
         if spec.default_row_height:
             ws.set_default_row(spec.default_row_height)
@@ -198,7 +218,14 @@ class StandardSheets:
             ws.write_string(
                 hr, c.index, text, self._fmt(c.header_style) if c.header_style else None
             )
-        sheet = _Sheet(name=name, ws=ws, spec=spec, cols=cols, first_row=hr + 1, next_row=hr + 1)
+        sheet = _Sheet(
+            name=self.plan.sheet_names[name],
+            ws=ws,
+            spec=spec,
+            cols=cols,
+            first_row=hr + 1,
+            next_row=hr + 1,
+        )
         sheet.by_key = {c.key: c for c in cols if c.key}
         return sheet
 
@@ -215,14 +242,21 @@ class StandardSheets:
         cols = [(c.index, c.fmt, c.link_fmt) for c in sheet.cols]
         r = sheet.next_row
         links = sheet.links
+        wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
+        set_row = ws.set_row
         for row in rows:
+            if wrapped:
+                # row heights for wrapped text (Excel does not grow rows it reads from a file)
+                lines = max(_lines(row[i], w) for i, w in wrapped)
+                if lines > 1:
+                    set_row(r, 15 * lines + 2)
             for (ci, fmt, link_fmt), v in zip(cols, row, strict=False):
                 if v is None:
                     continue
                 t = type(v)
                 if t is str:
                     if v:
-                        w_str(r, ci, _clean(v), fmt)
+                        w_str(r, ci, v, fmt)
                 elif t is float or t is int:
                     w_num(r, ci, v, fmt)
                 elif t is Link:
@@ -234,7 +268,7 @@ class StandardSheets:
                 elif t is bool:
                     w_bool(r, ci, v, fmt)
                 else:
-                    w_str(r, ci, _clean(str(v)), fmt)
+                    w_str(r, ci, str(v), fmt)
             r += 1
         sheet.next_row = r
         sheet.links = links
@@ -297,8 +331,9 @@ class StandardSheets:
         return r
 
     def _chart(self, sheet: _Sheet, total_row: int | None) -> None:
-        """Indicator mix by 一级指标 (from the total row, so it follows filters) and, for small
-        tables, 总计 by project. The data block sits two rows under the total row."""
+        """Indicator mix by 一级指标 (from the total row, so it follows filters), right of the
+        table; its data block sits two rows under the total row. For small tables also 总计
+        by project, under that block."""
         ws = sheet.ws
         name = quote_sheet(sheet.name, always=True)
         anchor_col = max((c.index for c in sheet.cols), default=0) + 2
@@ -364,8 +399,9 @@ class StandardSheets:
             chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
             chart.set_x_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
             chart.set_size({"width": 620, "height": max(300, 22 * projects + 80)})
-            row = sheet.first_row + (18 if charts else 0)
-            ws.insert_chart(row, anchor_col, chart)
+            # below the table (and the indicator-mix block), left-aligned
+            first_col = min((c.index for c in sheet.cols), default=0)
+            ws.insert_chart(n + 1, first_col, chart)
         sheet.next_row = n
 
     def _finish_sheet(self, sheet: _Sheet, data_end: int) -> None:
@@ -507,65 +543,97 @@ def write_standard_only(
 
 
 def apply_annotation_openpyxl(ws: Any, plan: AnnotationPlan) -> None:
-    """Apply one annotation plan to an openpyxl worksheet (caller checked ``plan.blocked``)."""
+    """Apply one annotation plan to an openpyxl worksheet (the caller checked ``blocked``).
+
+    Styles are set once on a prototype cell and then copied as openpyxl's own sheet copy does
+    (``cell._style``): setting font/border objects cell by cell hashes them every time, which
+    made this step the slowest part of the source copy for large tables.
+    """
     from copy import copy
 
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Border, PatternFill, Side
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.utils import get_column_letter
 
+    cells = ws._cells  # (row, col) -> cell; iterating it does not create empty cells
     r1, r2 = plan.clear_rows
-    no_fill = PatternFill(fill_type=None)
     for c in plan.clear_columns:
         for r in range(r1, r2 + 1):
-            cell = ws.cell(r, c)
-            cell.value = None
-            cell.comment = None
-            cell.fill = no_fill
-    # marks of an earlier run, in the table area
-    own = f"{plan.note_author}："
-    for row in ws.iter_rows(
-        min_row=plan.first_row, max_row=plan.last_row, max_col=plan.start_col - 1
-    ):
-        for cell in row:
-            cm = cell.comment
-            if cm is not None and (
-                cm.author == plan.note_author or (cm.text or "").startswith(own)
-            ):
+            cell = cells.get((r, c))
+            if cell is not None:
+                cell.value = None
                 cell.comment = None
-                fg = getattr(cell.fill, "fgColor", None)
-                if fg is not None and str(getattr(fg, "rgb", "")).upper().endswith(plan.error_fill):
-                    cell.fill = no_fill
+                cell._style = StyleArray()
+    # notes (and their fill) of an earlier run, in the table area
+    own = f"{plan.note_author}："
+    error_fill_id = None
+    for (r, c), cell in list(cells.items()):
+        if not (plan.first_row <= r <= plan.last_row and c < plan.start_col):
+            continue
+        cm = cell.comment
+        if cm is None or not (cm.author == plan.note_author or (cm.text or "").startswith(own)):
+            continue
+        cell.comment = None
+        fg = getattr(cell.fill, "fgColor", None)
+        if fg is not None and str(getattr(fg, "rgb", "")).upper().endswith(plan.error_fill):
+            st = copy(cell._style)
+            st.fillId = 0
+            cell._style = st
 
+    # headers: the table's own header style + the helper fill
     header_src = ws[plan.header_style_from] if plan.header_style_from else None
-    thin = Side(style="thin", color="FFA6A6A6")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for pc in plan.cells:
-        cell = ws.cell(pc.row, pc.col)
-        if pc.role == "header":
+    proto = None
+    for i, text in enumerate(plan.headers):
+        cell = ws.cell(plan.header_row, plan.start_col + i)
+        cell.value = text
+        if proto is None:
             if header_src is not None and header_src.has_style:
-                cell.font = copy(header_src.font)
-                cell.border = copy(header_src.border)
-                cell.alignment = copy(header_src.alignment)
-            cell.fill = PatternFill("solid", fgColor="FF" + (pc.fill or HELPER_FILL))
-        elif pc.role == "body":
-            row_src = ws.cell(pc.row, plan.table_last_col)
-            if row_src.has_style:
-                cell.font = copy(row_src.font)
-            cell.border = border
-            cell.alignment = Alignment(vertical="top", wrap_text=pc.col == plan.start_col + 6)
-        if pc.set_value:
-            cell.value = pc.value
-        if pc.number_format:
-            cell.number_format = pc.number_format
-        if pc.role == "mark":
-            cell.fill = PatternFill("solid", fgColor="FF" + (pc.fill or ERROR_FILL))
-            if pc.note:
-                cm = Comment(pc.note, plan.note_author)
-                cm.width, cm.height = 300, 120
-                cell.comment = cm
-    for i in range(len(plan.headers)):
-        from openpyxl.utils import get_column_letter
+                cell._style = copy(header_src._style)
+            cell.fill = PatternFill("solid", fgColor="FF" + plan.header_fill)
+            proto = cell
+        else:
+            cell._style = copy(proto._style)
 
+    # values: thin borders, top-aligned, the row's own font, the column's number format
+    thin = Side(style="thin", color="FFA6A6A6")
+    protos = []
+    for i, fmt in enumerate(plan.number_formats or [None] * len(plan.headers)):
+        cell = ws.cell(plan.header_row + 1, plan.start_col + i)
+        saved = cell.value
+        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        cell.alignment = Alignment(vertical="top", wrap_text=i == len(plan.headers) - 1)
+        if fmt:
+            cell.number_format = fmt
+        protos.append(copy(cell._style))
+        cell.value = saved
+    edge = plan.table_last_col
+    for r, vals in plan.values.items():
+        src = cells.get((r, edge))
+        font_id = src._style.fontId if src is not None and src.has_style else None
+        for i, v in enumerate(vals):
+            cell = ws.cell(r, plan.start_col + i)
+            cell.value = v
+            st = copy(protos[i])
+            if font_id is not None:
+                st.fontId = font_id
+            cell._style = st
+
+    # marks: a fill and a note on each cell with an error finding
+    fill = PatternFill("solid", fgColor="FF" + plan.error_fill)
+    for m in plan.marks:
+        cell = ws.cell(m.row, m.col)
+        if error_fill_id is None:
+            cell.fill = fill
+            error_fill_id = cell._style.fillId
+        else:
+            st = copy(cell._style)
+            st.fillId = error_fill_id
+            cell._style = st
+        cm = Comment(m.note, plan.note_author)
+        cm.width, cm.height = 320, 120
+        cell.comment = cm
+    for i in range(len(plan.headers)):
         letter = get_column_letter(plan.start_col + i)
         ws.column_dimensions[letter].width = 30 if i == len(plan.headers) - 1 else 8
 
@@ -577,23 +645,44 @@ class WriteReport:
     skipped: list[str] = field(default_factory=list)  # Chinese reasons (blocked areas, fallbacks)
 
 
-def write_with_source_openpyxl(
-    out_tmp: Path,
+_FONT_RE = re.compile(rb"<fonts\b[^>]*>\s*<font\b[^>]*>(.*?)</font>", re.S)
+
+
+def source_default_font(path: Path) -> dict[str, Any] | None:
+    """The default font (first ``<font>`` of styles.xml) of an .xlsx, read with a bounded
+    regex (no XML parser on the user's file), so the standard sheets can share it."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open("xl/styles.xml") as fh:
+            head = fh.read(1 << 20)
+    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError):
+        return None
+    m = _FONT_RE.search(head)
+    if not m:
+        return None
+    name = re.search(rb'<name\b[^>]*val="([^"]*)"', m.group(1))
+    size = re.search(rb'<sz\b[^>]*val="([0-9.]+)"', m.group(1))
+    font: dict[str, Any] = {}
+    if name:
+        font["font_name"] = name.group(1).decode("utf-8", "replace")
+    if size:
+        font["font_size"] = float(size.group(1))
+    return font or None
+
+
+def save_source_copy(
     source: Path,
-    plan: SummaryPlan,
-    spec: TemplateSpec,
-    result: WorkbookResult,
     annotations: Sequence[AnnotationPlan],
+    out: Path,
     report: WriteReport,
+    own: Iterable[str] = (),
 ) -> None:
-    """The default path for .xlsx/.xlsm: the user's sheets (openpyxl) + the standard sheets
-    (XlsxWriter), merged at the zip level. Raises whatever openpyxl raises on load."""
+    """openpyxl: the user's workbook with helper columns and marks, the sheets of an earlier
+    run (``own``) removed, no sheet selected (the merge selects 项目汇总). Raises whatever
+    openpyxl raises on load."""
     import openpyxl
 
-    from perfsheet.io.xlsx_merge import merge_packages
-
     wb = openpyxl.load_workbook(source, keep_vba=False, rich_text=True, keep_links=False)
-    for name in STANDARD_SHEETS:
+    for name in own:  # the sheets of an earlier run (see plans.own_sheets)
         if name in wb.sheetnames:
             del wb[name]
     for ann in annotations:
@@ -605,27 +694,17 @@ def write_with_source_openpyxl(
             report.annotated.append(ann.sheet)
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = False
-    font = {"font_name": "Calibri", "font_size": 11.0}
-    fonts = getattr(wb, "_fonts", None)
-    if fonts:
-        font = {"font_name": fonts[0].name or "Calibri", "font_size": float(fonts[0].sz or 11)}
-    d = out_tmp.parent
-    with (
-        tempfile.NamedTemporaryFile(dir=d, prefix=".src.", suffix=".part", delete=False) as a,
-        tempfile.NamedTemporaryFile(dir=d, prefix=".std.", suffix=".part", delete=False) as b,
-    ):
-        pa, pb = Path(a.name), Path(b.name)
-    try:
-        wb.save(pa)
-        del wb
-        write_standard_only(
-            pb, plan, spec, [(result, plan.sources[0] if plan.sources else None)], font=font
-        )
-        merge_packages(pa, pb, out_tmp, active=SHEET_PROJECTS)
-    finally:
-        for p in (pa, pb):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+    wb.save(out)
+
+
+def temp_paths(directory: Path, *prefixes: str) -> list[Path]:
+    """Reserved temporary file names in ``directory`` (the caller deletes them)."""
+    out = []
+    for prefix in prefixes:
+        fd, name = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".part")
+        os.close(fd)
+        out.append(Path(name))
+    return out
 
 
 def _write_grid_sheet(
@@ -634,10 +713,9 @@ def _write_grid_sheet(
     """Rebuild one sheet from its values (.xls input): values, merged ranges, helper columns
     and marks. Not constant_memory: merged ranges write several rows at once."""
     ws = wb.add_worksheet(grid.name[:31])
-    planned: dict[tuple[int, int], Any] = {}
+    marks: dict[tuple[int, int], str] = {}
     if ann is not None and not ann.blocked:
-        for pc in ann.cells:
-            planned[(pc.row, pc.col)] = pc
+        marks = {(m.row, m.col): m.note for m in ann.marks}
     merged_first = {}
     merged_rest = set()
     for m in grid.merged:
@@ -653,14 +731,12 @@ def _write_grid_sheet(
             c = grid.origin_col + j
             if (r, c) in merged_rest:
                 continue
-            pc = planned.get((r, c))
+            note = marks.pop((r, c), None)
             fmt = wrap
-            if pc is not None and pc.role == "mark":
+            if note is not None:
                 fmt = formats["mark"]
-                if pc.note:
-                    ws.write_comment(
-                        r - 1, c - 1, pc.note, {"author": NOTE_AUTHOR, "x_scale": 2, "y_scale": 2}
-                    )
+                opts = {"author": NOTE_AUTHOR, "x_scale": 2, "y_scale": 2}
+                ws.write_comment(r - 1, c - 1, note, opts)
             m = merged_first.get((r, c))
             value: Any = v
             if isinstance(value, str):
@@ -689,22 +765,24 @@ def _write_grid_sheet(
                 ws.write_string(r - 1, c - 1, value, fmt)
             else:
                 ws.write_string(r - 1, c - 1, str(value), fmt)
+    for (r, c), note in marks.items():  # marks on cells the grid has no value for
+        ws.write_blank(r - 1, c - 1, None, formats["mark"])
+        ws.write_comment(r - 1, c - 1, note, {"author": NOTE_AUTHOR, "x_scale": 2, "y_scale": 2})
     if ann is not None and not ann.blocked:
-        for pc in ann.cells:
-            if pc.role == "mark" or not pc.set_value:
-                continue
-            if pc.role == "header":
-                fmt = formats["helper_header"]
-            elif pc.number_format == RATIO_FORMAT:
-                fmt = formats["ratio"]
-            else:
-                fmt = formats["helper"]
-            if pc.value is None:
-                ws.write_blank(pc.row - 1, pc.col - 1, None, fmt)
-            elif isinstance(pc.value, str):
-                ws.write_string(pc.row - 1, pc.col - 1, pc.value, fmt)
-            else:
-                ws.write_number(pc.row - 1, pc.col - 1, pc.value, fmt)
+        hr, c0 = ann.header_row - 1, ann.start_col - 1
+        for i, text in enumerate(ann.headers):
+            ws.write_string(hr, c0 + i, text, formats["helper_header"])
+        for r, vals in ann.values.items():
+            for i, v in enumerate(vals):
+                fmt = (
+                    formats["ratio"] if ann.number_formats[i] == RATIO_FORMAT else formats["helper"]
+                )
+                if v is None:
+                    ws.write_blank(r - 1, c0 + i, None, fmt)
+                elif isinstance(v, str):
+                    ws.write_string(r - 1, c0 + i, v, fmt)
+                else:
+                    ws.write_number(r - 1, c0 + i, v, fmt)
         for i in range(len(ann.headers)):
             ws.set_column(
                 ann.start_col - 1 + i, ann.start_col - 1 + i, 30 if i == len(ann.headers) - 1 else 8
@@ -753,8 +831,6 @@ def write_with_source_rebuilt(
         if ann.blocked:
             report.skipped.append(ann.blocked)
     for g in grid.sheets:
-        if g.name in STANDARD_SHEETS:
-            continue
         ann = by_sheet.get(g.name)
         _write_grid_sheet(wb, g, ann, formats)
         if ann is not None and not ann.blocked:

@@ -96,6 +96,7 @@ class SheetSpec(_Model):
     tab_color: str | None = None
     zoom: int | None = None
     gridlines: bool = True
+    print_gridlines: bool = False
     default_row_height: float | None = None
 
 
@@ -531,6 +532,7 @@ def _sheet_spec(ws: Any, sheet: str, colors: _Colors, default_font: Style) -> Sh
         tab_color=tab,
         zoom=int(view.zoomScale) if view.zoomScale and int(view.zoomScale) != 100 else None,
         gridlines=view.showGridLines is not False,
+        print_gridlines=bool(ws.print_options.gridLines),
         default_row_height=(
             float(ws.sheet_format.defaultRowHeight)
             if ws.sheet_format.customHeight and ws.sheet_format.defaultRowHeight
@@ -571,6 +573,36 @@ def read_template(path: Path) -> TemplateSpec:
     if SHEET_NOTES not in sheets:
         sheets[SHEET_NOTES] = builtin_template().sheets[SHEET_NOTES]
     return TemplateSpec(source=path.name, default_font=default_font, sheets=sheets)
+
+
+def with_columns(spec: TemplateSpec, extra: dict[str, list[str]]) -> TemplateSpec:
+    """A copy of ``spec`` where each sheet in ``extra`` also has those known columns (appended
+    after its last column, header styled like its last header, when missing). The batch
+    converter's consolidated workbook uses it to add ``来源文件``."""
+    from perfsheet.core.plans import column_def
+
+    out = spec.model_copy(deep=True)
+    for name, keys in extra.items():
+        sheet = out.sheets[name]
+        have = {c.key for c in sheet.columns}
+        last = sheet.columns[-1] if sheet.columns else None
+        for key in keys:
+            if key in have:
+                continue
+            index = max((c.index for c in sheet.columns), default=-1) + 1
+            sheet.columns.append(
+                ColumnSpec(
+                    index=index,
+                    header=key,
+                    key=key,
+                    width=column_def(name, key).width,
+                    header_style=dict(last.header_style) if last else {},
+                )
+            )
+            have.add(key)
+        for cf in sheet.conditional:
+            cf.last_col = max(cf.last_col, max(c.index for c in sheet.columns))
+    return out
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:
