@@ -230,3 +230,42 @@ def test_real_process_and_lazy_imports(example: Path, tmp_path: Path) -> None:
     assert "已生成" in proc.stdout
     assert proc.stdout.strip().endswith("False 0")
     assert out.is_file()
+
+
+def test_quality_scores_and_audit_problems_come_from_the_audit(
+    example: Path, tmp_path: Path
+) -> None:
+    from perfsheet.commands import analyze_file
+    from perfsheet.core.audit import quality_score
+
+    out = tmp_path / "质量.xlsx"
+    assert invoke("summary", str(example), "-o", str(out), "--no-source").exit_code == 0
+    (table,) = analyze_file(example).tables
+    projects = {r["项目名称"]: r for r in rows(out, SHEET_PROJECTS)[:23]}
+    for unit in table.units:
+        for p in unit.projects:
+            assert projects[p.name]["指标质量"] == quality_score(p, table.findings)
+    # an indicator named by an audit finding carries its message in 问题
+    named = [f for f in table.findings if f.indicator is not None and f.severity == "warning"]
+    assert named
+    detail = rows(out, SHEET_DETAIL)
+    for f in named:
+        row = next(r for r in detail if r["项目名称"] == f.project and r["指标序号"] == f.indicator)
+        assert f.message in row["问题"]
+    notes = rows(out, "说明")
+    assert any(r["名称"] == "指标质量" and "70 ×" in r["内容"] for r in notes)
+
+
+def test_rules_option_reaches_the_audit(example: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "规则.toml"
+    rules.write_text("[indicator-coverage]\nenabled = false\n", encoding="utf-8")
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert invoke("summary", str(example), "-o", str(a), "--no-source").exit_code == 0
+    res = invoke("summary", str(example), "-o", str(b), "--no-source", "--rules", str(rules))
+    assert res.exit_code == 0
+    rule_ids = lambda p: [r["规则"] for r in rows(p, SHEET_FINDINGS)]  # noqa: E731
+    assert "指标覆盖不全" in rule_ids(a) and "指标覆盖不全" not in rule_ids(b)
+    bad = tmp_path / "坏规则.toml"
+    bad.write_text('[indicator-unit]\nseverity = "fatal"\n', encoding="utf-8")
+    res = invoke("summary", str(example), "-o", str(tmp_path / "c.xlsx"), "--rules", str(bad))
+    assert res.exit_code == 2 and "坏规则.toml" in res.output and "Traceback" not in res.output

@@ -237,7 +237,9 @@ def test_source_copy_keeps_formatting_adds_helpers_and_marks(tmp_path: Path) -> 
     assert [s.cell(4, c).value for c in range(8, 15)] == list(HELPER_HEADERS)
     assert [s.cell(7, c).value for c in range(8, 14)] == [4, 2, 1, 1, 0, 0.75]
     assert s["M7"].number_format == "0.0%" and s["N7"].value == "错误 1 个"
-    assert s["N8"].value == "正常" and s["N5"].value.startswith("合计")
+    # the quality audit: 协作交流经费 lacks 满意度, 服务中心运行经费 lacks 效益 and 满意度
+    assert s["N8"].value == "警告 1 个" and s["N10"].value == "警告 2 个"
+    assert s["N5"].value.startswith("合计")
     assert s["H4"].font.b and s["H7"].font.name == "宋体"  # styled like the table
     for ref in ("B5", "B6", "B7"):
         assert s[ref].fill.fgColor.rgb == "FFFFC7CE"

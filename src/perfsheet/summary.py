@@ -84,27 +84,22 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def audit_hooks(rules: Path | None) -> tuple[Any, Any, str | None]:
-    """(rules for analyze, the 指标质量 scorer, its documentation) — ``None``s when the quality
-    audit is not available in this version."""
-    try:
-        from perfsheet.core import audit  # type: ignore[attr-defined]
-    except ImportError:
-        if rules is not None:
-            raise UsageError("本版本尚不支持指标质量规则文件（--rules）") from None
-        return None, None, None
+def audit_hooks(rules: Path | None) -> tuple[Any, Any, str]:
+    """(rules for analyze, the 指标质量 scorer for 项目汇总, its documentation for 说明).
+
+    A bad rules file raises :class:`~perfsheet.core.audit.RulesFileError` (a Chinese one-line
+    error naming the file and line; exit code 2)."""
+    from perfsheet.core import audit
+
     loaded = audit.load_rules(rules) if rules is not None else audit.default_rules()
-    score = getattr(audit, "quality_score", None)
-    if score is None:
-        return loaded, None, None
 
     def scorer(table: Any, project: Any) -> float | None:
-        return score(project, table.findings, loaded)
+        return audit.quality_score(project, table.findings, loaded)
 
     doc = (
         "指标质量 = round(70 × 合格指标数 / 指标数 + 30 × 已覆盖的必备类别数 / 必备类别数)；"
-        "合格指标：没有被质量审查标为警告或错误、指标值不是待补充或空白；"
-        "必备类别默认为产出、效益、满意度指标；没有指标的项目记 0 分"
+        "合格指标：没有被标为警告或错误的指标问题、名称与指标值不是占位内容或空白；"
+        "必备类别见规则文件（默认产出、效益、满意度指标）；没有指标的项目记 0 分"
     )
     return loaded, scorer, doc
 
