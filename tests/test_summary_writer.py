@@ -478,3 +478,21 @@ def test_consolidated_workbook_streams_several_results(tmp_path: Path) -> None:
     total = projects[1 + 12]
     assert total[2] == "合计（12 个项目）" and total[3] == pytest.approx(3 * 203.5)
     assert projects[1][-1] == "部门0.xlsx"
+
+
+def test_two_table_sheets_give_one_block_each(tmp_path: Path) -> None:
+    src = write_source_workbook(tmp_path / "两表.xlsx", wrong_total=False)
+    wb = openpyxl.load_workbook(src)
+    second = wb.copy_worksheet(wb[SOURCE_SHEET])
+    second.title = "第二张表"
+    wb.save(src)
+    rep = summarize(src, generated_at=WHEN)
+    assert (rep.tables, rep.projects, rep.indicators) == (2, 6, 14)
+    assert rep.annotated == [SOURCE_SHEET, "第二张表"]
+    detail = values(Path(rep.output), SHEET_DETAIL)
+    header = detail[0]
+    where = [r[header.index("来源位置")] for r in detail[1:]]
+    assert where[:7] == [f"{SOURCE_SHEET}!G{r}" for r in (7, 7, 7, 7, 8, 8, 10)]
+    assert where[7:] == [f"第二张表!G{r}" for r in (7, 7, 7, 7, 8, 8, 10)]
+    out = openpyxl.load_workbook(rep.output)
+    assert out["第二张表"]["H7"].value == 4 and out[SOURCE_SHEET]["H7"].value == 4
