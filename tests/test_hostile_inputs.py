@@ -188,6 +188,14 @@ def test_announced_shared_strings_beyond_limit(tmp_path: Path) -> None:
     )
 
 
+def test_ods_and_xlsb_packages_refused(tmp_path: Path) -> None:
+    # calamine falls back to its ODS reader for such a zip; 2000 × 2000 repeated cells would be
+    # 4 million cells from a file of a few hundred bytes
+    p = B.ods_repeated_cells(tmp_path / "重复单元格.xlsx")
+    assert p.stat().st_size < 2048
+    _one_clear_error(p, "不支持 .ods / .xlsb")
+
+
 def test_cell_beyond_excel_length_limit(tmp_path: Path) -> None:
     p = B.simple(tmp_path / "超长.xlsx", [["项目名称", "绩效指标"], ["培训费", "字" * 32_768]])
     _one_clear_error(p, "B2", "32,768", "32,767")

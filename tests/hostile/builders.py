@@ -356,3 +356,25 @@ def xls_boundsheet_past_end(data: bytes) -> bytes:
             return bytes(out)
         pos = data.find(b"\x85\x00", pos + 1)
     raise LookupError("BoundSheet record not found")
+
+
+def ods_repeated_cells(path: Path, rows: int = 2000, cols: int = 2000) -> Path:
+    """An OpenDocument spreadsheet of a few hundred bytes whose one cell is repeated
+    ``rows`` × ``cols`` times (calamine would materialize every repetition)."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    content = (
+        f'{DECL}<office:document-content {ns} office:version="1.2"><office:body>'
+        '<office:spreadsheet><table:table table:name="表1">'
+        f'<table:table-row table:number-rows-repeated="{rows}">'
+        f'<table:table-cell table:number-columns-repeated="{cols}" office:value-type="float" '
+        'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+    return path

@@ -104,6 +104,8 @@ def _from_number(value: float | int, raw: CellValue) -> Amount:
 
 
 def _short(text: str, limit: int = 20) -> str:
+    """Cell text for a one-line note: whitespace runs (line breaks) collapsed, cut at ``limit``."""
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
 
 

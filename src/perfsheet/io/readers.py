@@ -1,6 +1,6 @@
 """Read workbook files into a :class:`~perfsheet.core.grid.WorkbookGrid`.
 
-python-calamine reads the values of .xlsx / .xlsm / .xls / .ods (and the merged ranges of
+python-calamine reads the values of .xlsx / .xlsm / .xls (and the merged ranges of
 .xlsx / .xls). The file is opened read-only and handed to calamine as a file object, so the
 format is taken from the content, not from the extension (a .xlsx renamed .xls still reads).
 
@@ -40,7 +40,7 @@ from perfsheet.io.safety import Inspection, SpecialCells, inspect_workbook
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 # An encrypted .xlsx is a compound file holding these streams (names are UTF-16LE).
 _ENCRYPTED_STREAMS = tuple(n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo"))
 _ENCRYPTED = "工作簿已加密（设有打开密码），请先在 Excel 中取消密码后再试"

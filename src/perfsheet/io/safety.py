@@ -46,7 +46,6 @@ import struct
 import sys
 import threading
 import zipfile
-import zlib
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -140,6 +139,8 @@ class _Rx:
     cell_fast: re.Pattern[bytes]  # the common shape: ``r`` first, once -> (ref, "/")
     merge: re.Pattern[bytes]
     uncached: tuple[re.Pattern[bytes], ...]  # gates: a formula followed by no value
+    error_cell: re.Pattern[bytes]  # t="e" cells: (ref, code)
+    formula_cell: re.Pattern[bytes]  # formula, then no value: (ref, attrs, formula, empty <v>)
     row_or_cell: re.Pattern[bytes]  # the tag-by-tag pass: (/, row|c, attributes, /)
     has_v: re.Pattern[bytes]
     v_text: re.Pattern[bytes]
@@ -164,6 +165,18 @@ def _rx(prefix: bytes) -> _Rx:
         uncached=(
             c(rb"</P f\s*>\s*" + _EMPTY_V),
             c(rb"<P f(?:\s[^>]*)?/>\s*" + _EMPTY_V),
+        ),
+        error_cell=c(
+            rb"<P c\s+r\s*=\s*[\"']([^\"'<>]*)[\"'](?=(?:\s*"
+            + _QATTR
+            + rb")*?\s*t\s*=\s*[\"']e[\"'])"
+            rb"(?:\s*" + _QATTR + rb")*\s*>\s*(?:<P f(?:\s[^>]*)?(?:/>|>[^<]*</P f\s*>)\s*)?"
+            rb"<P v(?:\s[^>]*)?>([^<]*)<"
+        ),
+        formula_cell=c(
+            rb"<P c\s+r\s*=\s*[\"']([^\"'<>]*)[\"']((?:\s*" + _QATTR + rb")*)\s*>\s*"
+            rb"<P f(?:\s[^>]*)?(?:/>|>([^<]*)</P f\s*>)\s*"
+            rb"(?:</P c\s*>|(<P v\s*/>|<P v(?:\s[^>]*)?>\s*</P v\s*>))"
         ),
         row_or_cell=c(rb"<(/?)P (row|c)((?:\s*" + _QATTR + rb")*)\s*(/?)>"),
         has_v=c(rb"<P v[\s/>]"),
@@ -252,10 +265,15 @@ def _inspect_zip(path: Path, size: int) -> Inspection:
         fh.seek(0)
         try:
             zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        except Exception:  # BadZipFile, NotImplementedError ("zip file version 24.1"), …
             raise _Reject(CORRUPT_ZIP) from None
         with zf:
             infos = zf.infolist()
+            names = {_norm(i.filename) for i in infos}
+            if "content.xml" in names or any(n.endswith("workbook.bin") for n in names):
+                # calamine would try these formats when the package is not an .xlsx; they are
+                # not supported (and ODS "repeated" cells can ask for 100 million cells)
+                raise _Reject("不支持 .ods / .xlsb 格式，请在 Excel 中另存为 .xlsx 后再试")
             total = 0
             for info in infos:
                 if info.flag_bits & 0x1:
@@ -323,10 +341,12 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
                 got += len(chunk)
                 if keep is not None:
                     keep.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, OSError):
+    except NotImplementedError:  # a RuntimeError: "zip file version 24.1", unknown methods
         raise _Reject(CORRUPT_ZIP) from None
     except RuntimeError:  # zipfile: "File ... is encrypted, password required"
         raise _Reject(ENCRYPTED) from None
+    except Exception:  # BadZipFile (bad CRC, bad header), zlib.error, EOFError, struct errors…
+        raise _Reject(CORRUPT_ZIP) from None
     if got != info.file_size:
         raise _Reject(CORRUPT_ZIP)
     return _as_utf8(b"".join(keep)) if keep is not None else None
@@ -406,13 +426,31 @@ def _scan_sheet_xml(data: bytes, where: str, rx: _Rx) -> _SheetScan:
     if merges > L.MAX_MERGED_RANGES:
         raise _Reject(f"{where}有 {merges:,} 个合并区域，超过上限 {L.MAX_MERGED_RANGES:,} 个")
     starts = _count(rx.cell_start, windows)
+    scan = _scan_sheet_fast(windows, starts, where, rx)
+    if scan is None:  # some cell without address, or in an unusual shape: tag by tag
+        return _scan_sheet_tags(data, windows, starts, where, rx)
     errors = any(h in data for h in _ERROR_HINTS)
-    uncached = b"f" in data and any(p.search(data) for p in rx.uncached)
-    if not errors and not uncached:
-        scan = _scan_sheet_fast(windows, starts, where, rx)
-        if scan is not None:
-            return scan
-    return _scan_sheet_tags(data, windows, starts, where, rx)
+    if errors or (b"f" in data and any(p.search(data) for p in rx.uncached)):
+        scan.special = _find_specials(data, rx)
+    return scan
+
+
+def _find_specials(data: bytes, rx: _Rx) -> SpecialCells:
+    """Error values and formulas without a stored result, in a sheet whose cells all carry
+    their address first (so the address is the one calamine uses). One regex pass each, only
+    over the sheets that the cheap gates flagged."""
+    out: SpecialCells = {}
+    for m in rx.error_cell.finditer(data):
+        row, col = _parse_ref(m.group(1), "")
+        out[(row, col)] = m.group(2).decode("utf-8", "replace").strip() or "#错误值"
+    for m in rx.formula_cell.finditer(data):
+        attrs = _attrs(m.group(2), "")
+        if attrs.get(b"t") in (b"e", b"str") and m.group(4) is not None:
+            continue  # an error (above), or a formula whose cached result is ""
+        row, col = _parse_ref(m.group(1), "")
+        text = unescape((m.group(3) or b"").decode("utf-8", "replace")).strip()
+        out[(row, col)] = "=" + text if text else "=（共享公式）"
+    return out
 
 
 def _scan_sheet_fast(
@@ -551,10 +589,12 @@ def _parse_xml(zf: zipfile.ZipFile, name: str) -> Element | None:
         return None
     try:
         data = zf.read(info)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, OSError):
+    except NotImplementedError:  # a RuntimeError: "zip file version 24.1", unknown methods
         raise _Reject(CORRUPT_ZIP) from None
-    except RuntimeError:
+    except RuntimeError:  # zipfile: "File ... is encrypted, password required"
         raise _Reject(ENCRYPTED) from None
+    except Exception:  # BadZipFile (bad CRC, bad header), zlib.error, EOFError, struct errors…
+        raise _Reject(CORRUPT_ZIP) from None
     try:
         return safe_et.fromstring(data, forbid_dtd=True)
     except Exception:  # a DTD (reported by the scan that follows) or malformed XML (calamine's
