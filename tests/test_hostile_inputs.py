@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -82,6 +83,15 @@ def test_zero_byte_and_text_renamed(tmp_path: Path) -> None:
     text = tmp_path / "文本.xlsx"
     text.write_text("项目名称,总计\n培训费,12\n", encoding="utf-8")
     _one_clear_error(text, "不是 Excel 工作簿")
+
+
+def test_not_a_regular_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "管道.xlsx"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes
+    result = runner.invoke(app, ["check", str(fifo)])
+    assert result.exit_code == 2 and "不是普通文件" in result.stderr
+    if Path("/dev/zero").exists():
+        assert runner.invoke(app, ["parse", "/dev/zero"]).exit_code == 2
 
 
 @pytest.mark.parametrize("cut", [30, 0.1, 0.5, 0.9, -22, -1])

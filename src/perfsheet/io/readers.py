@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,10 @@ def _sniff(path: Path) -> str:
     if path.is_dir():
         raise InputError(shown, "这是一个文件夹，不是工作簿文件")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read below forever
+            raise InputError(shown, "不是普通文件（设备、管道等），不能作为工作簿读取")
+        size = st.st_size
         with path.open("rb") as fh:
             head = fh.read(512)
     except OSError as err:
