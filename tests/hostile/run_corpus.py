@@ -2,10 +2,11 @@
 
 Usage (by :func:`run_files`): ``python run_corpus.py LIST.json`` with ``PYTHONPATH`` = ``src``.
 For each file it prints ``{"start": path}`` then ``{"file", "status", "detail", "seconds"}``:
-``ok`` (read and analysed), ``rejected`` (one-line :class:`PerfsheetError`, what the CLI shows
-with exit code 2) or ``crash`` (any other exception: a bug). The parent notices a child that dies
-(abort, out of memory under the address-space cap) and records ``died`` for the file it was on,
-then goes on with the rest. The parent hashes every input before and after (``modified``).
+``ok`` (read, analysed, and the summary workbook written with and without the source copy),
+``rejected`` (one-line :class:`PerfsheetError`, what the CLI shows with exit code 2) or
+``crash`` (any other exception: a bug). The parent notices a child that dies (abort, out of
+memory under the address-space cap) and records ``died`` for the file it was on, then goes on
+with the rest. The parent hashes every input before and after (``modified``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def _child(list_file: str) -> None:
     from perfsheet.errors import PerfsheetError
     from perfsheet.io.readers import read_workbook
     from perfsheet.io.safety import time_limit
+    from perfsheet.summary import summarize
 
+    out_dir = Path(list_file).parent / "summary-out"
+    out_dir.mkdir(exist_ok=True)
     for name in json.loads(Path(list_file).read_text(encoding="utf-8")):
         path = Path(name)
         print(json.dumps({"start": name}), flush=True)
@@ -45,6 +49,10 @@ def _child(list_file: str) -> None:
             with time_limit(name, 120):
                 result = analyze(read_workbook(path))
                 json.loads(result.model_dump_json())
+                # the summary workbook too: standard sheets only, and with the source copy
+                # (openpyxl or rebuilt from values)
+                for with_source in (False, True):
+                    summarize(path, out_dir / "summary.xlsx", with_source=with_source)
             status = "ok"
             detail = f"{len(result.tables)} 张表"
         except PerfsheetError as err:

@@ -707,12 +707,34 @@ def temp_paths(directory: Path, *prefixes: str) -> list[Path]:
     return out
 
 
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+
+def safe_sheet_name(name: str, taken: set[str]) -> str:
+    r"""A name Excel (and XlsxWriter) accepts for a rebuilt sheet: no ``[]:*?/\``, no leading
+    or trailing apostrophe, at most 31 characters, not empty, unique ignoring case among
+    ``taken`` (lower-cased; the new name is added). A crafted .xls can carry any of these."""
+    base = _SHEET_NAME_BAD.sub("_", name).strip("'") or "Sheet"
+    base = base[:31]
+    candidate, k = base, 2
+    while candidate.lower() in taken or candidate.lower() == "history":
+        tag = f"({k})"
+        candidate = base[: 31 - len(tag)] + tag
+        k += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
 def _write_grid_sheet(
-    wb: Any, grid: SheetGrid, ann: AnnotationPlan | None, formats: dict[str, Any]
+    wb: Any,
+    grid: SheetGrid,
+    ann: AnnotationPlan | None,
+    formats: dict[str, Any],
+    title: str | None = None,
 ) -> None:
     """Rebuild one sheet from its values (.xls input): values, merged ranges, helper columns
     and marks. Not constant_memory: merged ranges write several rows at once."""
-    ws = wb.add_worksheet(grid.name[:31])
+    ws = wb.add_worksheet(title if title is not None else grid.name[:31])
     marks: dict[tuple[int, int], str] = {}
     if ann is not None and not ann.blocked:
         marks = {(m.row, m.col): m.note for m in ann.marks}
@@ -830,9 +852,10 @@ def write_with_source_rebuilt(
     for ann in annotations:
         if ann.blocked:
             report.skipped.append(ann.blocked)
+    taken = {n.lower() for n in plan.sheet_names.values()}  # the standard sheets come after
     for g in grid.sheets:
         ann = by_sheet.get(g.name)
-        _write_grid_sheet(wb, g, ann, formats)
+        _write_grid_sheet(wb, g, ann, formats, title=safe_sheet_name(g.name, taken))
         if ann is not None and not ann.blocked:
             report.annotated.append(g.name)
     book = StandardSheets(wb, plan, spec, placeholders=placeholders_for(plan, [result]))
