@@ -37,9 +37,8 @@ def cell_xml(ref: str, value: Any) -> str:
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f'<c r="{ref}"><v>{value!r}</v></c>'
-    return (
-        f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
-    )
+    text = escape(str(value), {"\r": "&#13;"})  # a raw CR would be read back as LF
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def rows_xml(rows: Sequence[Sequence[Any]], first_row: int = 1) -> str:

@@ -23,6 +23,7 @@ import contextlib
 import datetime as _dt
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -456,8 +457,38 @@ def layout_from_spec(spec: TemplateSpec) -> dict[str, list[str | None]]:
     return {name: [c.key for c in s.columns] for name, s in spec.sheets.items()}
 
 
-def _new_workbook(
+@contextlib.contextmanager
+def _workbook(
     path: Path, *, constant_memory: bool, font: dict[str, Any], when: _dt.datetime
+) -> Iterator[Any]:
+    """An XlsxWriter workbook, closed (written) when the block succeeds. Its temporary files
+    (row data in constant_memory mode, the parts while zipping) live in a private scratch
+    folder next to ``path`` that is removed in every case: a run that fails half way (an
+    error, a full disk, Ctrl-C) leaves nothing behind in the user's folder."""
+    scratch = Path(tempfile.mkdtemp(prefix=".perfsheet-tmp-", dir=path.parent))
+    try:
+        wb = _new_workbook(
+            path, constant_memory=constant_memory, font=font, when=when, tmpdir=scratch
+        )
+        try:
+            yield wb
+            wb.close()
+        finally:
+            for ws in wb.worksheets():  # open row-data files of an unfinished workbook
+                fh = getattr(ws, "row_data_fh", None)
+                if fh is not None and not fh.closed:
+                    fh.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _new_workbook(
+    path: Path,
+    *,
+    constant_memory: bool,
+    font: dict[str, Any],
+    when: _dt.datetime,
+    tmpdir: Path | None = None,
 ) -> Any:
     import xlsxwriter
 
@@ -472,7 +503,7 @@ def _new_workbook(
                 "font_name": font.get("font_name", "Calibri"),
                 "font_size": font.get("font_size", 11),
             },
-            "tmpdir": str(path.parent),
+            "tmpdir": str(tmpdir or path.parent),
         },
     )
     wb.set_properties(
@@ -522,19 +553,18 @@ def write_standard_only(
     font: dict[str, Any] | None = None,
 ) -> None:
     """Write a workbook with only the standard sheets to ``out_tmp``."""
-    wb = _new_workbook(
+    with _workbook(
         out_tmp,
         constant_memory=constant_memory,
         font=font or spec.default_font,
         when=plan.generated_at,
-    )
-    book = StandardSheets(
-        wb, plan, spec, placeholders=placeholders_for(plan, [r for r, _ in inputs])
-    )
-    for result, name in inputs:
-        book.add(result, name)
-    book.finish()
-    wb.close()
+    ) as wb:
+        book = StandardSheets(
+            wb, plan, spec, placeholders=placeholders_for(plan, [r for r, _ in inputs])
+        )
+        for result, name in inputs:
+            book.add(result, name)
+        book.finish()
 
 
 # --------------------------------------------------------------------------------------------
@@ -835,9 +865,21 @@ def write_with_source_rebuilt(
     report: WriteReport,
 ) -> None:
     """.xls input (or an .xlsx openpyxl cannot load): the sheets rebuilt from their values."""
-    wb = _new_workbook(
+    with _workbook(
         out_tmp, constant_memory=False, font=spec.default_font, when=plan.generated_at
-    )
+    ) as wb:
+        _write_rebuilt(wb, grid, plan, spec, result, annotations, report)
+
+
+def _write_rebuilt(
+    wb: Any,
+    grid: WorkbookGrid,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    result: WorkbookResult,
+    annotations: Sequence[AnnotationPlan],
+    report: WriteReport,
+) -> None:
     formats = {
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "mark": wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#" + ERROR_FILL}),
@@ -861,4 +903,3 @@ def write_with_source_rebuilt(
     book = StandardSheets(wb, plan, spec, placeholders=placeholders_for(plan, [result]))
     book.add(result, plan.sources[0] if plan.sources else None)
     book.finish()
-    wb.close()
