@@ -58,6 +58,7 @@ class CacheHeader(BaseModel):
     kinds: list[str | None] = Field(default_factory=list)
     widths: list[float | None] = Field(default_factory=list)
     totals: list[tuple[int, str, int | None]] = Field(default_factory=list)
+    total_label: str = "合计（{n} 行）"  # ``{n}``: the number of data rows
 
 
 def _json_default(value: Any) -> Any:

@@ -3,7 +3,6 @@ consolidation, report, exit code)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -20,14 +19,14 @@ from perfsheet import __version__
 from perfsheet.batch.cache import CACHE_VERSION, read_meta
 from perfsheet.batch.consolidate import write_consolidated
 from perfsheet.batch.discovery import Candidate, discover
-from perfsheet.batch.engine import Outcome, default_workers, run_dask, run_local
+from perfsheet.batch.engine import Outcome, connect_dask, default_workers, run_dask, run_local
 from perfsheet.batch.models import ConvertReport, FileEntry, FileJob, FileResult, Summary
 from perfsheet.batch.naming import (
     CACHE_DIR,
     CONSOLIDATED_NAME,
     REPORT_NAME,
     cache_path_for,
-    stale_temps,
+    sweep_temps,
     temp_path_for,
 )
 from perfsheet.batch.progress import make_reporter, print_summary
@@ -51,6 +50,7 @@ class ConvertOptions:
     timeout: float = DEFAULT_TIMEOUT
     scheduler: str | None = None
     rules: Path | None = None
+    connect_timeout: float = 30.0  # Dask scheduler connection
     # Not on the command line: the per-file function (the engine and the tests use the default).
     func: Callable[[FileJob], FileResult] = field(default=convert_file)
 
@@ -156,24 +156,32 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     if not found.candidates:
         skipped = f"（跳过 {len(found.skipped)} 个非工作簿文件）" if found.skipped else ""
         raise UsageError(f"输入中没有可转换的工作簿（.xlsx / .xlsm / .xls）{skipped}")
-    outdir = _prepare_outdir(opts.outdir, found.candidates)
+    # Connect before creating anything: an unreachable cluster means nothing can be done.
+    client = connect_dask(opts.scheduler, timeout=opts.connect_timeout) if opts.scheduler else None
+    try:
+        outdir = _prepare_outdir(opts.outdir, found.candidates)
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
     fp = fingerprint(opts.template, rules, opts.with_source)
 
-    entries: list[FileEntry | None] = [*found.skipped, *([None] * len(found.candidates))]
-    base = len(found.skipped)
+    entries: list[FileEntry | None] = [
+        item if isinstance(item, FileEntry) else None for item in found.items
+    ]
     caches: dict[int, Path] = {}  # entry position -> row cache, for inputs that feed the merge
     jobs: list[FileJob] = []
     positions: list[int] = []
     input_reals = {c.real for c in found.candidates}
-    for k, c in enumerate(found.candidates):
-        pos = base + k
+    for pos, c in enumerate(found.items):
+        if isinstance(c, FileEntry):
+            continue
         output = outdir / c.rel_output
         cache = cache_path_for(outdir, c.rel_output)
-        source = c.source.as_posix()
         job = FileJob(
             input=c.real,
             display=str(c.path),
-            source=source,
+            source=c.source.as_posix(),
             output=str(output),
             cache=str(cache),
             outdir=str(outdir),
@@ -193,9 +201,7 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         if not opts.force:
             cached = _up_to_date(c, output, cache, fp)
             if cached is not None:
-                entries[pos] = cached.model_copy(
-                    update={"input": job.display, "output": str(output)}
-                )
+                entries[pos] = cached.model_copy(update={"output": str(output)})
                 caches[pos] = cache
                 continue
         jobs.append(job)
@@ -215,9 +221,9 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     reporter.start(len(jobs), len(entries) - len(jobs))
     outcome = Outcome()
     try:
-        if opts.scheduler:
+        if client is not None:
             outcome = run_dask(
-                jobs, address=opts.scheduler, timeout=opts.timeout, on_done=on_done, func=opts.func
+                jobs, client=client, timeout=opts.timeout, on_done=on_done, func=opts.func
             )
         else:
             outcome = run_local(
@@ -234,12 +240,10 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
                 reason="已中断，未处理",
                 reason_code="interrupted",
             )
-    for i, job in enumerate(jobs):
-        entry = entries[positions[i]]
-        if entry is None or entry.status != "ok":
-            for leftover in (*stale_temps(Path(job.output)), *stale_temps(Path(job.cache))):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+    # Workers killed mid-write (timeout, crash, Ctrl-C, or an innocent neighbour of those)
+    # leave temporary files next to where they were writing: remove them.
+    if jobs:
+        sweep_temps({Path(j.output).parent for j in jobs} | {Path(j.cache).parent for j in jobs})
 
     files = [e for e in entries if e is not None]
     summary = Summary(

@@ -159,7 +159,8 @@ class _Writer:
             letter = _col_letter(col)
             rng = f"{letter}{first}:{letter}{last}"
             if func == "label":
-                part.ws.write_string(r, col, f"合计（{sh.rows} 行）", self.total_fmt)
+                label = sh.head.total_label.replace("{n}", str(sh.rows))
+                part.ws.write_string(r, col, label, self.total_fmt)
                 continue
             if func == "sum":
                 value: float | None = sh.sums.get(col, 0.0)

@@ -44,6 +44,8 @@ class Candidate:
 class Discovery:
     candidates: list[Candidate]
     skipped: list[FileEntry]
+    # Everything found, in the order found: a Candidate or a skipped FileEntry.
+    items: list[Candidate | FileEntry]
 
 
 def _skip(path: Path, code: ReasonCode, reason: str) -> FileEntry:
@@ -107,6 +109,7 @@ def discover(paths: list[Path], outdir: Path, *, recursive: bool = False) -> Dis
     out_real = os.path.realpath(outdir)
     candidates: list[Candidate] = []
     skipped: list[FileEntry] = []
+    items: list[Candidate | FileEntry] = []
     seen: set[str] = set()
     for given in paths:
         if not os.path.lexists(given):
@@ -121,14 +124,17 @@ def discover(paths: list[Path], outdir: Path, *, recursive: bool = False) -> Dis
             entry = classify(path)
             if entry is not None:
                 skipped.append(entry)
+                items.append(entry)
                 continue
             real = os.path.realpath(path)
             if real in seen:
                 continue
             seen.add(real)
-            candidates.append(Candidate(path=path, real=real, source=rel))
+            cand = Candidate(path=path, real=real, source=rel)
+            candidates.append(cand)
+            items.append(cand)
     assign_outputs(candidates)
-    return Discovery(candidates=candidates, skipped=skipped)
+    return Discovery(candidates=candidates, skipped=skipped, items=items)
 
 
 def _rel_output(c: Candidate, level: int) -> PurePath:

@@ -332,29 +332,34 @@ def _dask_task(func: PerFileFunction, index: int, job: FileJob) -> FileResult:
     return func(job)
 
 
+def connect_dask(address: str, *, timeout: float = 30.0) -> Any:
+    """A ``distributed.Client`` for the scheduler at ``address`` (UsageError when impossible)."""
+    try:
+        from distributed import Client
+    except ImportError as err:
+        raise UsageError("使用 --scheduler 需要安装 Dask：pip install 'perfsheet[dask]'") from err
+    try:
+        return Client(address, timeout=timeout)
+    except Exception as err:  # OSError, TimeoutError, ValueError for a malformed address…
+        detail = " ".join(str(err).split())[:200] or type(err).__name__
+        raise UsageError(f"无法连接 Dask 调度器 {address}：{detail}") from err
+
+
 def run_dask(
     jobs: list[FileJob],
     *,
-    address: str,
+    client: Any,
     timeout: float,
     on_done: OnDone,
     func: PerFileFunction = convert_file,
-    connect_timeout: float = 30.0,
 ) -> Outcome:
-    """Run ``func`` over ``jobs`` on the Dask cluster whose scheduler is at ``address``."""
-    try:
-        from distributed import Client
-        from distributed import wait as dask_wait
-    except ImportError as err:
-        raise UsageError("使用 --scheduler 需要安装 Dask：pip install 'perfsheet[dask]'") from err
+    """Run ``func`` over ``jobs`` on the cluster of ``client`` (see :func:`connect_dask`);
+    the client is closed at the end."""
+    from distributed import wait as dask_wait
+
     if not jobs:
+        client.close()
         return Outcome()
-    try:
-        client = Client(address, timeout=connect_timeout)
-    except Exception as err:  # OSError, TimeoutError, ValueError for a malformed address…
-        raise UsageError(
-            f"无法连接 Dask 调度器 {address}：{' '.join(str(err).split())[:200]}"
-        ) from err
 
     lock = threading.Lock()
     started: dict[int, tuple[float, str | None]] = {}

@@ -127,12 +127,20 @@ def temp_path_for(final: Path) -> Path:
     return final.with_name(f".{final.name}{TEMP_MARK}{os.getpid()}")
 
 
-def stale_temps(final: Path) -> list[Path]:
-    """Temporary files left by killed writers of ``final``."""
-    if not final.parent.is_dir():
-        return []
-    return sorted(final.parent.glob(f".{_glob_escape(final.name)}{TEMP_MARK}*"))
-
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
+def sweep_temps(folders: set[Path]) -> int:
+    """Remove the temporary files of killed writers (``.<name>.perfsheet-tmp-<pid>``) in
+    ``folders``; returns how many were removed. One directory listing per folder."""
+    removed = 0
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") and TEMP_MARK in entry.name and entry.is_file():
+                try:
+                    os.unlink(entry.path)
+                    removed += 1
+                except OSError:
+                    pass
+    return removed

@@ -103,7 +103,8 @@ def head(plan: Any, sheet: str, *, dept_first: bool = False) -> CacheHeader:
         kinds.insert(0, "text")
         widths.insert(0, 18)
         totals = [(c + 1, f, None if w is None else w + 1) for c, f, w in totals]
-    return CacheHeader(header=header, kinds=kinds, widths=widths, totals=totals)
+    label = "合计（{n} 个项目）" if totals else "合计（{n} 行）"
+    return CacheHeader(header=header, kinds=kinds, widths=widths, totals=totals, total_label=label)
 
 
 def _factor(table: Table) -> float:
@@ -156,7 +157,13 @@ def write_rows(
     counts: dict[str, int] = {}
     cache.header(
         DEPT_SHEET,
-        CacheHeader(header=DEPT_HEADER, kinds=DEPT_KINDS, widths=DEPT_WIDTHS, totals=DEPT_TOTALS),
+        CacheHeader(
+            header=DEPT_HEADER,
+            kinds=DEPT_KINDS,
+            widths=DEPT_WIDTHS,
+            totals=DEPT_TOTALS,
+            total_label="合计（{n} 个表格）",
+        ),
     )
     for table in result.tables:
         cache.row(DEPT_SHEET, dept_row(table, source))

@@ -174,4 +174,7 @@ def write_output(job: FileJob, result: WorkbookResult, output: Path) -> None:
 
 
 def _write_summary(job: FileJob, result: WorkbookResult, path: Path) -> None:
-    raise NotImplementedError("summary writer not yet available")
+    from perfsheet.io.summary_writer import write_summary
+
+    source = Path(job.input) if job.with_source else None
+    write_summary(result, path, template=job.template, source=source)
