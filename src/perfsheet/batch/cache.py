@@ -1,16 +1,22 @@
 """Per-output row caches ("sidecars"): the rows one input contributes to the consolidated workbook.
 
-A worker writes, next to nothing the user owns, ``OUTDIR/.perfsheet-cache/<rel output>.rows.jsonl``
-— a hidden folder, a name no workbook search matches, and a first line that says what the file is
-(``"format": "perfsheet-batch-rows"``). The parent streams these files one at a time into the
-consolidated workbook, so its memory does not depend on how many inputs there are, and an input
-whose output is up to date still contributes its rows without being parsed again.
+A worker writes ``OUTDIR/.perfsheet-cache/<rel output>.rows.jsonl`` — a hidden folder, a name no
+workbook search matches, and a first line that says what the file is (``"format":
+"perfsheet-batch-rows"``), so it is never mistaken for a user's file nor picked up as an input.
+The parent streams these files one at a time into the consolidated workbook, so its memory does
+not depend on how many inputs there are, and an input whose output is up to date still
+contributes its rows without being parsed again.
+
+Rows are stored already rendered as SpreadsheetML cells (:mod:`perfsheet.batch.xlsxstream`): the
+rendering — most of the cost of writing the consolidated workbook — thus happens in the workers,
+in parallel; the parent only numbers rows and copies bytes. Totals columns are summed here too.
 
 File layout, one JSON document per line::
 
-    {"format": "perfsheet-batch-rows", "version": 1, "fingerprint": …, "input_size": …, …}
+    {"format": "perfsheet-batch-rows", "version": 2, "fingerprint": …, "input_size": …, …}
     {"sheet": "绩效指标明细", "head": {"header": […], "kinds": […], "totals": …}}  # once
-    {"sheet": "绩效指标明细", "row": […]}  # one per row, in output order
+    {"sheet": "绩效指标明细", "x": "<c r=\\"A\\u0001\\" …>…</c>…"}  # one per row, in order
+    {"sheet": "项目汇总", "agg": {"rows": 12, "sums": {"4": 1.5}, …}}  # sheets with totals
 
 Both the cache and the output it describes are written to a temporary file and renamed, output
 first, so a cache that exists always describes a complete output.
@@ -19,6 +25,7 @@ first, so a cache that exists always describes a complete output.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -28,9 +35,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from perfsheet.batch.models import Counts
 from perfsheet.batch.naming import temp_path_for
+from perfsheet.batch.xlsxstream import KIND_STYLE, render_cells
 
 CACHE_FORMAT = "perfsheet-batch-rows"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 class CacheMeta(BaseModel):
@@ -60,10 +68,42 @@ class CacheHeader(BaseModel):
     totals: list[tuple[int, str, int | None]] = Field(default_factory=list)
     total_label: str = "合计（{n} 行）"  # ``{n}``: the number of data rows
 
+    def styles(self) -> list[int]:
+        return [KIND_STYLE.get(k or "", 0) for k in self.kinds]
 
-def _json_default(value: Any) -> Any:
-    # Dates, times, decimals… become their text; nothing in a row may stop the cache.
-    return str(value)
+
+class Aggregate(BaseModel):
+    """Partial sums of the total-row columns of one sheet (added up by the parent)."""
+
+    rows: int = 0
+    sums: dict[int, float] = Field(default_factory=dict)  # sum / average columns, weights
+    counts: dict[int, int] = Field(default_factory=dict)  # numbers seen (for averages)
+    weighted: dict[int, float] = Field(default_factory=dict)  # ratio columns: Σ value × weight
+    weights: dict[int, float] = Field(default_factory=dict)  # ratio columns: Σ weight
+
+    def add(self, other: Aggregate) -> None:
+        self.rows += other.rows
+        for target, source in (
+            (self.sums, other.sums),
+            (self.counts, other.counts),
+            (self.weighted, other.weighted),
+            (self.weights, other.weights),
+        ):
+            for k, v in source.items():
+                target[k] = target.get(k, 0) + v  # type: ignore[assignment]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+class _SheetState:
+    __slots__ = ("agg", "head", "styles")
+
+    def __init__(self, head: CacheHeader) -> None:
+        self.head = head
+        self.styles = head.styles()
+        self.agg = Aggregate()
 
 
 class CacheWriter:
@@ -73,27 +113,46 @@ class CacheWriter:
         self.path = path
         self.tmp = temp_path_for(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: TextIO | None = open(self.tmp, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-        self._headers: set[str] = set()
+        self._fh: TextIO | None = open(  # noqa: SIM115
+            self.tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 16
+        )
+        self._sheets: dict[str, _SheetState] = {}
         self._line(meta.model_dump(mode="json"))
 
     def _line(self, doc: dict[str, Any]) -> None:
         assert self._fh is not None
-        self._fh.write(json.dumps(doc, ensure_ascii=False, default=_json_default))
+        self._fh.write(json.dumps(doc, ensure_ascii=False))
         self._fh.write("\n")
 
     def header(self, sheet: str, head: CacheHeader) -> None:
-        if sheet not in self._headers:
-            self._headers.add(sheet)
+        if sheet not in self._sheets:
+            self._sheets[sheet] = _SheetState(head)
             self._line({"sheet": sheet, "head": head.model_dump(mode="json")})
 
     def row(self, sheet: str, values: Sequence[Any]) -> None:
-        self._line({"sheet": sheet, "row": list(values)})
+        """One data row (after :meth:`header` for its sheet)."""
+        st = self._sheets[sheet]
+        self._line({"sheet": sheet, "x": render_cells(values, st.styles)})
+        agg = st.agg
+        agg.rows += 1
+        for col, func, weight in st.head.totals:
+            v = values[col] if col < len(values) else None
+            if not _is_number(v):
+                continue
+            if func in ("sum", "average"):
+                agg.sums[col] = agg.sums.get(col, 0.0) + v
+                agg.counts[col] = agg.counts.get(col, 0) + 1
+            elif func == "ratio" and weight is not None:
+                w = values[weight] if weight < len(values) else None
+                if _is_number(w):
+                    agg.weighted[col] = agg.weighted.get(col, 0.0) + v * w
+                    agg.weights[col] = agg.weights.get(col, 0.0) + w
 
     def commit(self) -> None:
         assert self._fh is not None
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        for sheet, st in self._sheets.items():
+            if st.head.totals:
+                self._line({"sheet": sheet, "agg": st.agg.model_dump(mode="json")})
         self._fh.close()
         self._fh = None
         os.replace(self.tmp, self.path)
@@ -128,17 +187,24 @@ def read_meta(path: Path) -> CacheMeta | None:
     return meta
 
 
-def iter_records(path: Path) -> Iterator[tuple[str, CacheHeader | None, list[Any] | None]]:
-    """``(sheet, head, row)`` for every line after the first, streamed (one of head/row set)."""
+Record = tuple[str, CacheHeader | None, str | None, Aggregate | None]
+
+
+def iter_records(path: Path) -> Iterator[Record]:
+    """``(sheet, head, rendered row, aggregate)`` for every line after the first, streamed
+    (exactly one of the last three is set)."""
     with open(path, encoding="utf-8") as fh:
         fh.readline()
         for line in fh:
             if not line.strip():
                 continue
             doc = json.loads(line)
-            head = doc.get("head")
-            yield (
-                doc["sheet"],
-                CacheHeader.model_validate(head) if head is not None else None,
-                doc.get("row"),
-            )
+            sheet = doc["sheet"]
+            if "x" in doc:
+                yield sheet, None, doc["x"], None
+            elif "head" in doc:
+                yield sheet, CacheHeader.model_validate(doc["head"]), None, None
+            elif "agg" in doc:
+                yield sheet, None, None, Aggregate.model_validate(doc["agg"])
+            else:
+                raise ValueError(f"行缓存 {path} 含无法识别的行")
