@@ -7,3 +7,9 @@
 - ``targets``     ``parse_target``: 指标值 -> operator, number, unit
 - ``indicators``  ``parse_indicators``: the packed 绩效指标 cell -> indicators
 """
+
+from .indicators import parse_indicators
+from .targets import parse_target
+from .text import clean_text
+
+__all__ = ["clean_text", "parse_indicators", "parse_target"]

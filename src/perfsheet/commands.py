@@ -1,0 +1,177 @@
+"""Bodies of the ``perfsheet parse`` and ``perfsheet check`` commands.
+
+Both read the workbook (``perfsheet.io.readers``), run the one pipeline
+(``perfsheet.core.pipeline.analyze``) and print either a Chinese overview (rich) or, with
+``--json``, the :class:`~perfsheet.core.models.WorkbookResult` document (README «JSON 格式»).
+Unreadable input raises :class:`~perfsheet.errors.InputError`; the CLI turns it into one line
+on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from perfsheet.core.models import Finding, Table, WorkbookResult
+from perfsheet.core.pipeline import analyze
+from perfsheet.errors import UsageError
+from perfsheet.io.readers import read_workbook
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+_SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+def _load_rules(rules: Path | None) -> Any:
+    if rules is None:
+        return None
+    try:
+        from perfsheet.core.audit import load_rules  # type: ignore[attr-defined]
+    except ImportError:
+        raise UsageError("本版本尚不支持指标质量规则文件（--rules）") from None
+    return load_rules(rules)
+
+
+def analyze_file(file: Path, sheet: str | None = None, rules: Path | None = None) -> WorkbookResult:
+    """Read ``file`` and run the pipeline (raises ``InputError`` for unreadable input)."""
+    audit_rules = _load_rules(rules)
+    wb = read_workbook(file, sheet=sheet)
+    return analyze(wb, sheet=sheet, rules=audit_rules)
+
+
+def _write_json(result: WorkbookResult) -> None:
+    data = result.model_dump_json(indent=2) + "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        sys.stdout.flush()
+        buffer.write(data.encode("utf-8"))
+        buffer.flush()
+    else:  # pragma: no cover - a text-only stdout
+        sys.stdout.write(data)
+
+
+def _console() -> Console:
+    return Console(file=sys.stdout, highlight=False)
+
+
+def _counts(findings: list[Finding]) -> Counter[str]:
+    return Counter(f.severity for f in findings)
+
+
+def _fmt_amount(value: float | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _table_overview(console: Console, table: Table) -> None:
+    title = table.title or "（无标题）"
+    console.print(Text(f"工作表「{table.sheet}」：{title}", style="bold"))
+    meta = [
+        f"部门：{table.department or '未注明'}",
+        f"金额单位：{table.amount_unit or '未注明'}",
+        f"表头行：{'、'.join(map(str, table.header_rows))}",
+    ]
+    console.print("  " + "    ".join(meta))
+    rt = RichTable(show_lines=False, pad_edge=False)
+    rt.add_column("资金使用单位")
+    rt.add_column("行", justify="right")
+    rt.add_column("项目数", justify="right")
+    rt.add_column("指标数", justify="right")
+    rt.add_column("总计", justify="right")
+    for unit in table.units:
+        n_ind = sum(len(p.indicators) for p in unit.projects)
+        total = unit.amounts.total if unit.amounts else None
+        if total is None and unit.row is None:
+            subtotal = [p.amounts.total for p in unit.projects if p.amounts.total is not None]
+            total = sum(subtotal) if subtotal else None
+        rt.add_row(
+            unit.name or "（未分单位）",
+            str(unit.row) if unit.row else "",
+            str(len(unit.projects)),
+            str(n_ind),
+            _fmt_amount(total),
+        )
+    if table.grand_total is not None:
+        rt.add_row(
+            "合计",
+            str(table.grand_total.row),
+            str(sum(len(u.projects) for u in table.units)),
+            str(sum(len(p.indicators) for u in table.units for p in u.projects)),
+            _fmt_amount(table.grand_total.amounts.total),
+        )
+    console.print(rt)
+
+
+def _summary_line(result: WorkbookResult) -> str:
+    units = sum(len(t.units) for t in result.tables)
+    projects = sum(len(u.projects) for t in result.tables for u in t.units)
+    indicators = sum(len(p.indicators) for t in result.tables for u in t.units for p in u.projects)
+    c = _counts([f for t in result.tables for f in t.findings])
+    return (
+        f"共 {len(result.tables)} 张表、{units} 个单位、{projects} 个项目、"
+        f"{indicators} 条绩效指标；"
+        f"发现问题：错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}"
+    )
+
+
+def _findings_lines(console: Console, table: Table) -> None:
+    """One line per finding: level, cell, message, rule id (greppable, no wrapping tables)."""
+    if not table.findings:
+        console.print("  没有发现问题。")
+        return
+    for f in table.findings:
+        where = f.cell or (f"第{f.row}行" if f.row else "")
+        line = Text("  ")
+        line.append(f"[{SEVERITY_LABELS[f.severity]}]", style=_SEVERITY_STYLES[f.severity])
+        if where:
+            line.append(f" {where}")
+        line.append(f" {f.message}")
+        line.append(f"  ({f.rule})", style="dim")
+        console.print(line, soft_wrap=True)
+
+
+def run_parse(
+    file: Path, sheet: str | None = None, as_json: bool = False, rules: Path | None = None
+) -> int:
+    """``perfsheet parse``: overview (or the JSON document). Exit code 0."""
+    result = analyze_file(file, sheet=sheet, rules=rules)
+    if as_json:
+        _write_json(result)
+        return 0
+    console = _console()
+    console.print(Text(f"文件：{result.file}", style="bold"))
+    for table in result.tables:
+        _table_overview(console, table)
+    console.print(_summary_line(result), soft_wrap=True)
+    if any(t.findings for t in result.tables):
+        console.print(
+            "查看问题明细：perfsheet check <文件>；完整结果：perfsheet parse <文件> --json",
+            soft_wrap=True,
+        )
+    return 0
+
+
+def run_check(
+    file: Path, sheet: str | None = None, as_json: bool = False, rules: Path | None = None
+) -> int:
+    """``perfsheet check``: the findings. Exit code 1 when there is an ``error`` finding."""
+    result = analyze_file(file, sheet=sheet, rules=rules)
+    errors = sum(1 for t in result.tables for f in t.findings if f.severity == "error")
+    if as_json:
+        _write_json(result)
+        return 1 if errors else 0
+    console = _console()
+    console.print(Text(f"文件：{result.file}", style="bold"))
+    for table in result.tables:
+        console.print(Text(f"工作表「{table.sheet}」：{table.title or '（无标题）'}", style="bold"))
+        _findings_lines(console, table)
+    console.print(_summary_line(result), soft_wrap=True)
+    if errors:
+        console.print(Text(f"校验未通过：{errors} 个错误。", style="bold red"))
+    else:
+        console.print(Text("校验通过：没有错误。", style="bold green"))
+    return 1 if errors else 0

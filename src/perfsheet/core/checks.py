@@ -1,0 +1,511 @@
+"""Checks of one table: money totals, amount cells, fragments, indicator format.
+
+Every finding has a stable ``rule`` id, a severity, the sheet, the cell address and row it is
+about, and a one-line Chinese message giving the expected value, the actual value and the
+difference where there are numbers.
+
+Rule ids (stable, part of the JSON contract):
+
+========================  ========  ==========================================================
+rule                      severity  meaning
+========================  ========  ==========================================================
+``row-total``             error     总计 ≠ 财政拨款 + 财政专户拨款 + 其他资金 (any row with amounts)
+``unit-subtotal``         error     a unit row ≠ the sum of its projects (per column)
+``grand-total``           error     the 合计 row ≠ the sum of the units (or projects), per column
+``amount-format``         error     an amount cell that is not a number
+``amount-dash``           info      ``-``/``—`` in an amount cell, counted as 0
+``fragment-merged``       info      a page-break fragment row joined to a project
+``fragment-orphan``       error     a fragment row that could not be placed (kept, not dropped)
+``project-unnamed``       warning   a row with amounts but no project name
+``grand-total-duplicate`` warning   a second 合计/总计 row (not used in the checks)
+``row-skipped``           info      a 小计 / 本页合计 row (not used in the checks)
+``indicator-numbering``   warning   gaps, repeats or a wrong start in the ``N、`` numbering
+``indicator-category``    warning   unknown category code, or level-2 not under its level-1
+``indicator-missing-value`` warning 实施周期指标值 or 年度指标值 missing
+``indicator-placeholder`` warning   a placeholder such as ``待单位补充...``
+``indicator-unparsed``    warning   text the parser could not read completely
+========================  ========  ==========================================================
+
+Tolerance: a sum is wrong when it differs by more than half a unit of the last decimal shown
+(0.005 for 2 decimals), taking the coarsest precision among the cells compared. Sums are exact
+``Decimal`` arithmetic, so binary float noise never produces a finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from perfsheet.core.amounts import Amount, format_amount, tolerance
+from perfsheet.core.grid import cell_ref, col_letter
+from perfsheet.core.models import Finding, Indicator, Table
+
+AMOUNT_ROLES = ("total", "fiscal", "special", "other")
+PART_ROLES = ("fiscal", "special", "other")
+LABELS = {"total": "总计", "fiscal": "财政拨款", "special": "财政专户拨款", "other": "其他资金"}
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Sheet order: by row, then by severity, keeping the order of equal ones."""
+    return sorted(
+        findings,
+        key=lambda f: (f.row if f.row is not None else 10**9, _SEVERITY_ORDER[f.severity]),
+    )
+
+
+def _f(d: Decimal) -> float:
+    return float(d)
+
+
+# --------------------------------------------------------------------------------------------
+# amounts
+
+
+def amount_findings(
+    sheet: str, row: int, name: str, amounts: dict[str, Amount], roles: dict[str, int]
+) -> list[Finding]:
+    out: list[Finding] = []
+    who = f"「{name}」" if name else ""
+    for role, a in amounts.items():
+        cell = cell_ref(row, roles[role])
+        if a.status == "invalid":
+            out.append(
+                Finding(
+                    rule="amount-format",
+                    severity="error",
+                    sheet=sheet,
+                    cell=cell,
+                    row=row,
+                    project=name or None,
+                    message=f"第{row}行{who}{LABELS[role]}（{cell}）{a.note}，无法参与合计校验",
+                    actual=a.raw if isinstance(a.raw, str | float | int) else str(a.raw),
+                )
+            )
+        elif a.status == "dash":
+            out.append(
+                Finding(
+                    rule="amount-dash",
+                    severity="info",
+                    sheet=sheet,
+                    cell=cell,
+                    row=row,
+                    project=name or None,
+                    message=f"第{row}行{who}{LABELS[role]}（{cell}）为{a.note}",
+                    actual=str(a.raw),
+                )
+            )
+    return out
+
+
+@dataclass
+class MoneyUnit:
+    row: int | None
+    name: str | None
+    amounts: dict[str, Amount] | None
+    projects: list[tuple[int, str, dict[str, Amount]]] = field(default_factory=list)
+
+
+@dataclass
+class MoneyRows:
+    grand: int | None
+    grand_amounts: dict[str, Amount] | None
+    units: list[MoneyUnit]
+
+
+def _usable(amounts: list[Amount]) -> bool:
+    return not any(a.is_invalid for a in amounts)
+
+
+def _value(a: Amount | None) -> Decimal:
+    return a.value if a is not None and a.value is not None else Decimal(0)
+
+
+def _precision(amounts: list[Amount]) -> int:
+    """Decimals of the coarsest value shown (blanks and dashes are exact zeros)."""
+    shown = [a.decimals for a in amounts if a.status in ("number", "text")]
+    return min(shown) if shown else 2
+
+
+def _compare(
+    actual: Amount | None, parts: list[Amount]
+) -> tuple[Decimal, Decimal, Decimal, int] | None:
+    """(expected, actual, difference, decimals to show) when they differ beyond the tolerance."""
+    involved = [*parts, *([actual] if actual is not None else [])]
+    if not _usable(involved):
+        return None
+    expected = sum((_value(p) for p in parts), Decimal(0))
+    got = _value(actual)
+    diff = got - expected
+    if abs(diff) <= tolerance(_precision(involved)):
+        return None
+    shown = max((a.decimals for a in involved if a.status in ("number", "text")), default=2)
+    return expected, got, diff, shown
+
+
+def _money_message(
+    what: str, expected: Decimal, actual: Decimal, diff: Decimal, d: int, basis: str
+) -> str:
+    return (
+        f"{what}应为 {format_amount(expected, d)}（{basis}），"
+        f"实为 {format_amount(actual, d)}，差额 {format_amount(diff, d)}"
+    )
+
+
+def _has_any(amounts: dict[str, Amount] | None) -> bool:
+    return bool(amounts) and any(not a.is_blank for a in amounts.values())  # type: ignore[union-attr]
+
+
+def row_total(
+    sheet: str, row: int, name: str | None, amounts: dict[str, Amount], roles: dict[str, int],
+    unit: str | None = None,
+) -> Finding | None:  # fmt: skip
+    """``row-total``: 总计 = 财政拨款 + 财政专户拨款 + 其他资金."""
+    parts_roles = [r for r in PART_ROLES if r in amounts]
+    if "total" not in amounts or not parts_roles or not _has_any(amounts):
+        return None
+    res = _compare(amounts["total"], [amounts[r] for r in parts_roles])
+    if res is None:
+        return None
+    expected, actual, diff, d = res
+    who = f"「{name}」" if name else ""
+    basis = "+".join(LABELS[r] for r in parts_roles)
+    cell = cell_ref(row, roles["total"])
+    return Finding(
+        rule="row-total",
+        severity="error",
+        sheet=sheet,
+        cell=cell,
+        row=row,
+        unit=unit,
+        project=name,
+        message=f"第{row}行{who}" + _money_message("总计", expected, actual, diff, d, basis),
+        expected=_f(expected),
+        actual=_f(actual),
+        difference=_f(diff),
+    )
+
+
+def money_findings(sheet: str, roles: dict[str, int], rows: MoneyRows) -> list[Finding]:
+    out: list[Finding] = []
+    present = [r for r in AMOUNT_ROLES if r in roles]
+    # row totals: grand total, units, projects
+    if rows.grand is not None and rows.grand_amounts is not None:
+        f = row_total(sheet, rows.grand, "合计", rows.grand_amounts, roles)
+        if f:
+            out.append(f)
+    for u in rows.units:
+        if u.row is not None and u.amounts is not None:
+            f = row_total(sheet, u.row, u.name, u.amounts, roles, unit=u.name)
+            if f:
+                out.append(f)
+        for prow, pname, pamounts in u.projects:
+            f = row_total(sheet, prow, pname, pamounts, roles, unit=u.name)
+            if f:
+                out.append(f)
+    # unit subtotals
+    for u in rows.units:
+        if u.row is None or not _has_any(u.amounts) or not u.projects:
+            continue
+        assert u.amounts is not None
+        for role in present:
+            parts = [p[2][role] for p in u.projects]
+            res = _compare(u.amounts[role], parts)
+            if res is None:
+                continue
+            expected, actual, diff, d = res
+            out.append(
+                Finding(
+                    rule="unit-subtotal",
+                    severity="error",
+                    sheet=sheet,
+                    cell=cell_ref(u.row, roles[role]),
+                    row=u.row,
+                    unit=u.name,
+                    message=f"第{u.row}行单位「{u.name}」"
+                    + _money_message(LABELS[role], expected, actual, diff, d,
+                                     f"其下 {len(u.projects)} 个项目之和"),
+                    expected=_f(expected),
+                    actual=_f(actual),
+                    difference=_f(diff),
+                )
+            )  # fmt: skip
+    # grand total
+    if rows.grand is not None and _has_any(rows.grand_amounts):
+        assert rows.grand_amounts is not None
+        has_units = any(u.row is not None for u in rows.units)
+        for role in present:
+            parts: list[Amount] = []
+            for u in rows.units:
+                if u.row is not None and _has_any(u.amounts):
+                    assert u.amounts is not None
+                    parts.append(u.amounts[role])
+                else:
+                    parts.extend(p[2][role] for p in u.projects)
+            if not parts:
+                continue
+            res = _compare(rows.grand_amounts[role], parts)
+            if res is None:
+                continue
+            expected, actual, diff, d = res
+            n_units = sum(1 for u in rows.units if u.row is not None)
+            n_projects = sum(len(u.projects) for u in rows.units)
+            basis = f"{n_units} 个单位之和" if has_units else f"{n_projects} 个项目之和"
+            if has_units and any(u.row is None or not _has_any(u.amounts) for u in rows.units):
+                basis = "各单位（无小计行的按其项目）之和"
+            out.append(
+                Finding(
+                    rule="grand-total",
+                    severity="error",
+                    sheet=sheet,
+                    cell=cell_ref(rows.grand, roles[role]),
+                    row=rows.grand,
+                    message=f"第{rows.grand}行合计的"
+                    + _money_message(LABELS[role], expected, actual, diff, d, basis),
+                    expected=_f(expected),
+                    actual=_f(actual),
+                    difference=_f(diff),
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# rows and fragments
+
+
+def fragment_merged(
+    sheet: str, row: int, cell: str | None, project: str, project_row: int, where: str,
+    unit: str | None,
+) -> Finding:  # fmt: skip
+    pos = "开头" if where == "head" else "末尾"
+    return Finding(
+        rule="fragment-merged",
+        severity="info",
+        sheet=sheet,
+        cell=cell,
+        row=row,
+        unit=unit,
+        project=project,
+        message=f"第{row}行是分页断开的片段，已接到项目「{project}」（第{project_row}行）的{pos}",
+    )
+
+
+def fragment_orphan(sheet: str, row: int, cell: str | None, snippet: str, text: str) -> Finding:
+    return Finding(
+        rule="fragment-orphan",
+        severity="error",
+        sheet=sheet,
+        cell=cell,
+        row=row,
+        message=f"第{row}行只有文字、没有项目名称（「{snippet}」），无法判断属于哪个项目，"
+        "未并入任何项目，请人工核对",
+        actual=text,
+    )
+
+
+def unnamed_project(sheet: str, row: int, name_col: str) -> Finding:
+    return Finding(
+        rule="project-unnamed",
+        severity="warning",
+        sheet=sheet,
+        cell=f"{name_col}{row}",
+        row=row,
+        message=f"第{row}行有金额但没有项目名称，已按无名项目处理",
+    )
+
+
+def subtotal_skipped(sheet: str, row: int, name: str) -> Finding:
+    return Finding(
+        rule="row-skipped",
+        severity="info",
+        sheet=sheet,
+        row=row,
+        message=f"第{row}行「{name}」是页小计/小计行，未参与合计校验",
+    )
+
+
+def duplicate_grand_total(sheet: str, row: int, first_row: int, name: str) -> Finding:
+    return Finding(
+        rule="grand-total-duplicate",
+        severity="warning",
+        sheet=sheet,
+        row=row,
+        message=f"第{row}行是又一个「{name}」行（第{first_row}行已是合计），未参与校验",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# indicators
+
+
+def _one_line(text: str) -> str:
+    """Messages are one line: line breaks inside quoted cell text become spaces."""
+    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
+
+
+def _level_text(code: str | None, name: str | None) -> str:
+    if code and name:
+        return f"{code}-{name}"
+    return code or name or "?"
+
+
+# Parser warnings (perfsheet.core.indicators W_* texts) -> the rule that reports them. Matched by
+# prefix so that warnings with details (``未知二级指标代码25``) fall in the right rule; anything
+# not listed is ``indicator-unparsed`` (nothing the parser says is dropped).
+_WARNING_RULES: tuple[tuple[str, str], ...] = (
+    ("序号不连续", "indicator-numbering"),
+    ("缺少序号", "indicator-numbering"),
+    ("缺少一级指标", "indicator-category"),
+    ("缺少二级指标", "indicator-category"),
+    ("未知一级指标", "indicator-category"),
+    ("未知二级指标", "indicator-category"),
+    ("一级指标代码与名称不符", "indicator-category"),
+    ("二级指标代码与名称不符", "indicator-category"),
+    ("二级指标“", "indicator-category"),  # …不属于一级指标…
+    ("缺少实施周期指标值", "indicator-missing-value"),
+    ("缺少年度指标值", "indicator-missing-value"),
+    ("实施周期指标值为空", "indicator-missing-value"),
+    ("年度指标值为空", "indicator-missing-value"),
+    ("缺少指标值", "indicator-missing-value"),  # also 缺少指标值标签
+    ("指标内容待补充", "indicator-placeholder"),
+)
+
+
+def warning_rule(warning: str) -> str:
+    """The ``indicator-*`` rule that reports a parser warning."""
+    for prefix, rule in _WARNING_RULES:
+        if warning.startswith(prefix):
+            return rule
+    return "indicator-unparsed"
+
+
+def _is_placeholder(ind: Indicator) -> bool:
+    targets = (ind.period_target, ind.annual_target)
+    return any(t is not None and t.kind == "placeholder" for t in targets)
+
+
+def _numbering_problems(seqs: list[int | None]) -> list[str]:
+    problems: list[str] = []
+    if any(s is None for s in seqs):
+        problems.append(f"{sum(1 for s in seqs if s is None)} 项没有序号")
+    numbered = [s for s in seqs if s is not None]
+    if not numbered:
+        return problems
+    seen: set[int] = set()
+    repeats: set[int] = set()
+    for s in numbered:
+        (repeats if s in seen else seen).add(s)
+    missing = sorted(set(range(1, max(numbered) + 1)) - seen)
+    if missing:
+        problems.append("缺少序号 " + "、".join(map(str, missing)))
+    if repeats:
+        problems.append("序号重复 " + "、".join(map(str, sorted(repeats))))
+    if not missing and not repeats and numbered != sorted(numbered):
+        problems.append("序号顺序错乱")
+    return problems
+
+
+def indicator_findings(table: Table) -> list[Finding]:
+    """``indicator-*`` findings (warnings) for every project of the table.
+
+    - ``indicator-numbering``: one finding per project whose ``N、`` numbers are not 1..n;
+    - per indicator, one finding per rule, from the parser's warnings (see
+      :func:`warning_rule`) plus the structural checks done here (level 2 not under its level 1,
+      placeholder targets, both values missing).
+    """
+    out: list[Finding] = []
+    col = table.columns.get("indicators")
+    for unit in table.units:
+        for p in unit.projects:
+            if not p.indicators:
+                continue
+            cell = f"{col}{p.row}" if col else None
+            who = f"第{p.row}行项目「{p.name}」"
+
+            def add(rule: str, message: str, *, p=p, unit=unit, cell=cell) -> None:
+                out.append(
+                    Finding(
+                        rule=rule,
+                        severity="warning",
+                        sheet=table.sheet,
+                        cell=cell,
+                        row=p.row,
+                        unit=unit.name,
+                        project=p.name,
+                        message=_one_line(message),
+                    )
+                )
+
+            seqs = [i.seq for i in p.indicators]
+            problems = _numbering_problems(seqs)
+            if problems:
+                written = "、".join(str(s) if s is not None else "无" for s in seqs)
+                add(
+                    "indicator-numbering",
+                    f"{who}的绩效指标编号不连续：{'；'.join(problems)}"
+                    f"（应为 1–{len(seqs)}，实为 {written}）",
+                )
+            for pos, ind in enumerate(p.indicators, start=1):
+                label = f"{who}第 {ind.seq if ind.seq is not None else pos} 项指标"
+                if ind.name:
+                    label += f"「{ind.name}」"
+                buckets: dict[str, list[str]] = {}
+                for w in ind.warnings:
+                    rule = warning_rule(w)
+                    if rule != "indicator-numbering":  # reported once per project above
+                        buckets.setdefault(rule, []).append(w)
+                l1, l2 = ind.level1_code, ind.level2_code
+                if l1 and l2 and not l2.startswith(l1) and "indicator-category" not in buckets:
+                    buckets["indicator-category"] = [
+                        f"二级指标「{_level_text(l2, ind.level2)}」"
+                        f"不属于一级指标「{_level_text(l1, ind.level1)}」"
+                    ]
+                if _is_placeholder(ind) and "indicator-placeholder" not in buckets:
+                    buckets["indicator-placeholder"] = ["指标内容待补充"]
+                if (
+                    not (ind.period_value or "").strip()
+                    and not (ind.annual_value or "").strip()
+                    and "indicator-missing-value" not in buckets
+                    and "indicator-placeholder" not in buckets
+                ):
+                    buckets["indicator-missing-value"] = ["缺少指标值"]
+                for rule in (
+                    "indicator-category",
+                    "indicator-missing-value",
+                    "indicator-placeholder",
+                    "indicator-unparsed",
+                ):
+                    if rule not in buckets:
+                        continue
+                    detail = "；".join(dict.fromkeys(buckets[rule]))
+                    if rule == "indicator-placeholder":
+                        period, annual = ind.period_value or "", ind.annual_value or ""
+                        text = (
+                            f"{label}仍是待补充的占位内容"
+                            f"（实施周期指标值「{period}」，年度指标值「{annual}」）"
+                        )
+                    elif rule == "indicator-unparsed":
+                        text = f"{label}未能完全解析：{detail}"
+                    elif rule == "indicator-category":
+                        text = f"{label}的指标类别有误：{detail}"
+                    else:
+                        text = f"{label}{detail}"
+                    add(rule, text)
+    return out
+
+
+__all__ = [
+    "LABELS",
+    "MoneyRows",
+    "MoneyUnit",
+    "amount_findings",
+    "col_letter",
+    "fragment_merged",
+    "fragment_orphan",
+    "indicator_findings",
+    "money_findings",
+    "row_total",
+    "sort_findings",
+]

@@ -1,0 +1,458 @@
+"""``parse_indicators``: a packed 绩效指标 cell -> a list of ``Indicator``.
+
+The cell looks like (domain notes §6)::
+
+    1、1-产出指标；11-数量指标；培训人数；实施周期指标值:≥390；年度指标值:≥390。2、…
+
+Design (single pass, no per-character Python loop):
+
+1. :func:`~perfsheet.core.text.clean_text` (HTML removed without inserting characters, entities,
+   spaces, line breaks, full-width digits).
+2. One compiled regex finds every ``N、`` candidate and, in the same match, whether a *category
+   head* follows (``1-产出指标；`` / ``产出指标；`` / ``11-数量指标；``…: a "strong" start).
+   Candidates are accepted in order, tracking the expected next number:
+
+   - strong and the expected number -> a new item (separator before it: ``。``, newline, or
+     nothing at all; ``≥3902、1-产出指标`` is value ``≥390`` + item 2: digits glued to the previous
+     value are split off when their tail is the expected number);
+   - strong with another number -> a new item only at a boundary (``。``, ``；``, whitespace, start)
+     or after a complete item (one that has its 年度指标值 label), with a numbering warning;
+   - weak (no category follows, e.g. ``2、通过…`` prose inside a value) -> a new item only when it
+     is the expected number, at a boundary, the current item is complete, and a value label
+     follows before the next candidate. So ``N、`` lists inside values stay in the value.
+
+3. Per item: the value labels (``实施周期指标值`` / ``年度指标值`` with ``:``/``：`` or
+   none; a single ``指标值:`` also accepted) are located with one regex; the head before them
+   gives level 1, level 2 (``code-name`` or a known name/alias, normalized by code, see
+   :mod:`~perfsheet.core.categories`) and the 三级指标 name; each value runs to the next label, so
+   values may contain ``；`` ``。`` ``:`` (``保障办公人员≥4人；租用1台公务车辆`` is one value).
+
+Decisions:
+
+- Values and names are stripped of surrounding whitespace and of trailing ``；;，,。``
+  (``不低于85个。；年度指标值`` gives ``不低于85个``); newlines inside a field (Alt+Enter wraps)
+  are removed. ``raw`` is the item's slice of the *cleaned* text, ``N、`` and terminator included.
+- A single ``指标值:`` label fills ``annual_value`` (period_value stays None, no warning).
+- Level codes are None when the text has none (names are still canonical). A missing level 1 is
+  inferred from a known level 2 (with a warning).
+- Targets are always set (``kind="empty"`` when a value is missing).
+- Text before the first item is parsed as an item without ``seq`` when it looks like one (has a
+  value label or a category), otherwise it is reported in a warning of the first item. A cell
+  with no item structure gives one Indicator (seq None) carrying the text in ``raw`` and a warning.
+  Nothing is dropped silently.
+- Never raises: an unexpected internal error gives one Indicator with the warning
+  :data:`INTERNAL_ERROR` (tests assert it never appears).
+
+Warnings (short Chinese texts, see the ``W_*`` constants): separators (``。`` used as a field
+separator, a missing separator), missing/empty values, missing labels, duplicated or swapped
+labels, missing categories, unknown codes, code/name conflicts, a level 2 not under its level 1,
+numbering gaps, several targets in one value, placeholders, unparsed text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import categories as cat
+from .models import Indicator, Target
+from .targets import MULTI_TARGET_WARNING, analyze_target
+from .text import clean_text
+
+__all__ = ["INTERNAL_ERROR", "parse_indicators"]
+
+W_SEP_DOT = "字段间误用“。”分隔"
+W_SEP_MISSING = "字段间缺少分隔符"
+W_NO_PERIOD = "缺少实施周期指标值"
+W_NO_ANNUAL = "缺少年度指标值"
+W_EMPTY_PERIOD = "实施周期指标值为空"
+W_EMPTY_ANNUAL = "年度指标值为空"
+W_NO_LABEL = "缺少指标值标签"
+W_NO_VALUE = "缺少指标值"
+W_DUP_LABEL = "指标值标签重复"
+W_SWAPPED = "实施周期与年度指标值顺序颠倒"
+W_NO_LEVEL1 = "缺少一级指标"
+W_NO_LEVEL2 = "缺少二级指标"
+W_NO_NAME = "缺少三级指标"
+W_NO_SEQ = "缺少序号"
+W_PLACEHOLDER = "指标内容待补充"
+W_UNPARSED = "无法识别的指标格式"
+W_MULTI = MULTI_TARGET_WARNING
+INTERNAL_ERROR = "解析出错，已保留原文"
+
+
+def w_numbering(expected: int) -> str:
+    return f"序号不连续（应为{expected}）"
+
+
+def w_leading(text: str) -> str:
+    return f"开头有未解析文字：{text}"
+
+
+# --- regexes -----------------------------------------------------------------------------------
+_DASH = "-－—–"
+_names = sorted(
+    {*cat.LEVEL1_ALIASES, *cat.LEVEL2_ALIASES, *cat.LEVEL1.values()},
+    key=len,
+    reverse=True,
+)
+_NAME_ALT = "|".join(re.escape(n) for n in _names)
+_HEAD = (
+    rf"\d{{1,2}}\s*[{_DASH}]\s*[^\d\s；;。\n][^；;。\n]{{0,20}}?(?:[；;，,。\n]|$)"
+    rf"|(?:{_NAME_ALT})\s*[；;，,]"
+)
+# N、 + optional (empty) group that participates when a category head follows.
+_ITEM_RE = re.compile(rf"(\d+)[ \t]*、\s*(?P<s>(?={_HEAD}))?")
+
+_LABEL_RE = re.compile(
+    r"(?:(?P<p>实施周期指标值|实施期指标值|实施周期目标值|中长期指标值|长期指标值)"
+    r"|(?P<a>本?年度指标值|年度目标值|当年指标值))\s*[:：]?[ \t]*"
+    r"|(?P<s>(?<![期度年])指标值)\s*[:：][ \t]*"
+)
+_COMPLETE_RE = re.compile(r"年度指标值|年度目标值|当年指标值|(?<![期度年])指标值\s*[:：]")
+
+_CAT_FIELD_RE = re.compile(
+    rf"[ \t\n]*(?:(?P<code>\d{{1,2}})[ \t]*[{_DASH}][ \t]*)?"
+    rf"(?P<name>[^；;，,。\n\d]*?)[ \t\n]*(?P<sep>[；;，,。\n]|$)"
+)
+_SEP_RE = re.compile(r"[；;]")
+
+_BOUNDARY = frozenset("。；;，,\n \t")
+_WS = " \t\n"
+_VALUE_STRIP = " \t\n；;，,。"
+_VALUE_LSTRIP = " \t\n：:；;"
+
+_construct = Indicator.model_construct
+_EMPTY_TARGET: Target = analyze_target("")[0]
+
+
+# --- item boundaries ---------------------------------------------------------------------------
+def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
+    """Item starts as (number start, body start, seq, numbering warning)."""
+    cands = list(_ITEM_RE.finditer(t))
+    if not cands:
+        return []
+    starts: list[tuple[int, int, int, str | None]] = []
+    expected = 1
+    n = len(t)
+    for i, m in enumerate(cands):
+        d = m.group(1)
+        s = m.start(1)
+        strong = m.group("s") is not None
+        exp = str(expected)
+        prev = t[s - 1] if s else "\n"
+        at_boundary = prev in _BOUNDARY
+        warn: str | None = None
+        if d != exp and len(d) > len(exp) and d.endswith(exp) and not at_boundary:
+            s += len(d) - len(exp)  # ``≥3902、`` = value ``≥390`` + item 2
+            d = exp
+        if d == exp:
+            if not strong:
+                if starts:
+                    if not at_boundary or not _COMPLETE_RE.search(t, starts[-1][1], s):
+                        continue
+                elif not at_boundary:
+                    continue
+                nxt = cands[i + 1].start() if i + 1 < len(cands) else n
+                if not _LABEL_RE.search(t, m.end(), nxt):
+                    continue
+            seq = expected
+        else:
+            if not strong or len(d) > 4:
+                continue
+            complete = bool(starts) and _COMPLETE_RE.search(t, starts[-1][1], s) is not None
+            if not at_boundary and not complete and starts:
+                continue
+            if not at_boundary and len(d) > 1:
+                # glued to the previous value: take the shortest tail without a leading zero
+                k = len(d) - 1
+                while k > 0 and d[k] == "0":
+                    k -= 1
+                s += k
+                d = d[k:]
+            seq = int(d)
+            warn = w_numbering(expected)
+        starts.append((s, m.end(), seq, warn))
+        expected = seq + 1
+    return starts
+
+
+# --- one item ----------------------------------------------------------------------------------
+def _clean_field(s: str) -> str | None:
+    s = s.strip(_WS).rstrip(_VALUE_STRIP).lstrip(_VALUE_LSTRIP)
+    if "\n" in s:
+        s = s.replace("\n", "")
+    return s or None
+
+
+def _sep_warning(before: str, warnings: list[str]) -> None:
+    """Check the separator that ends ``before`` (the text before a value label)."""
+    b = before.rstrip(_WS)
+    if not b:
+        return
+    last = b[-1]
+    if last in "；;，,":
+        return
+    if last == "。":
+        if W_SEP_DOT not in warnings and not b.endswith(("。；", "。;")):
+            warnings.append(W_SEP_DOT)
+    elif W_SEP_MISSING not in warnings:
+        warnings.append(W_SEP_MISSING)
+
+
+def _parse_head(
+    head: str, warnings: list[str]
+) -> tuple[cat.Resolved, cat.Resolved, str | None, bool]:
+    """Level 1, level 2, name, and whether any category field was found."""
+    pos = 0
+    l1_code = l1_name = l2_code = l2_name = None
+    have_l1 = have_l2 = False
+    for _ in range(2):
+        m = _CAT_FIELD_RE.match(head, pos)
+        if m is None or m.end() == pos:
+            break
+        code, name = m.group("code"), m.group("name")
+        if code is not None:
+            level = 1 if len(code) == 1 else 2
+        elif name and not have_l1 and cat.level1_code_of(name) is not None:
+            level = 1
+        elif name and cat.level2_code_of(name, l1_code or cat.level1_code_of(l1_name)):
+            level = 2
+        else:
+            break
+        if level == 1 and not have_l1 and not have_l2:
+            l1_code, l1_name, have_l1 = code, name, True
+        elif level == 2 and not have_l2:
+            l2_code, l2_name, have_l2 = code, name, True
+        else:
+            break
+        if m.group("sep") == "。" and W_SEP_DOT not in warnings:
+            warnings.append(W_SEP_DOT)
+        pos = m.end()
+    name_text = _clean_field(head[pos:]) if pos < len(head) else None
+    r1 = cat.resolve_level1(l1_code, l1_name) if have_l1 else cat.Resolved(None, None)
+    r2 = (
+        cat.resolve_level2(l2_code, l2_name, r1.code or cat.level1_code_of(r1.name))
+        if have_l2
+        else cat.Resolved(None, None)
+    )
+    return r1, r2, name_text, have_l1 or have_l2
+
+
+def _split_positional(rest: str) -> tuple[str | None, str | None, str | None]:
+    """No labels: name；period；annual by the first two ``；``/``;`` separators."""
+    seps = [m.start() for m in _SEP_RE.finditer(rest)]
+    if not seps:
+        return _clean_field(rest), None, None
+    if len(seps) == 1:
+        return _clean_field(rest[: seps[0]]), None, _clean_field(rest[seps[0] + 1 :])
+    a, b = seps[0], seps[1]
+    return _clean_field(rest[:a]), _clean_field(rest[a + 1 : b]), _clean_field(rest[b + 1 :])
+
+
+def _parse_item(body: str, seq: int | None, raw: str, warnings: list[str]) -> Indicator:
+    labels = list(_LABEL_RE.finditer(body))
+    p = a = s = None
+    dup = False
+    for lm in labels:
+        g = lm.lastgroup
+        if g == "p":
+            if p is None:
+                p = lm
+            else:
+                dup = True
+        elif g == "a":
+            if a is None:
+                a = lm
+            else:
+                dup = True
+        elif s is None:
+            s = lm
+    if p is not None or a is not None:
+        s = None  # a bare 指标值 inside a labelled item is text
+    period_value = annual_value = None
+    has_period = has_annual = False
+    if p is not None and a is not None:
+        has_period = has_annual = True
+        if p.start() < a.start():
+            head = body[: p.start()]
+            _sep_warning(head, warnings)
+            pv_text = body[p.end() : a.start()]
+            _sep_warning(pv_text, warnings)
+            period_value = _clean_field(pv_text)
+            annual_value = _clean_field(body[a.end() :])
+        else:
+            head = body[: a.start()]
+            _sep_warning(head, warnings)
+            av_text = body[a.end() : p.start()]
+            _sep_warning(av_text, warnings)
+            annual_value = _clean_field(av_text)
+            period_value = _clean_field(body[p.end() :])
+            warnings.append(W_SWAPPED)
+    elif p is not None:
+        has_period = True
+        head = body[: p.start()]
+        _sep_warning(head, warnings)
+        period_value = _clean_field(body[p.end() :])
+        warnings.append(W_NO_ANNUAL)
+    elif a is not None:
+        has_annual = True
+        head = body[: a.start()]
+        _sep_warning(head, warnings)
+        annual_value = _clean_field(body[a.end() :])
+        warnings.append(W_NO_PERIOD)
+    elif s is not None:
+        has_annual = True
+        head = body[: s.start()]
+        _sep_warning(head, warnings)
+        annual_value = _clean_field(body[s.end() :])
+    else:
+        head = body
+    if dup:
+        warnings.append(W_DUP_LABEL)
+
+    r1, r2, name, found_cat = _parse_head(head, warnings)
+    if not labels and not (p or a or s):
+        if not found_cat:
+            # no label and no category: nothing we can trust
+            name = None
+            warnings.append(W_UNPARSED)
+        elif name is not None:
+            name, period_value, annual_value = _split_positional(name)
+            if annual_value is None and period_value is None:
+                warnings.append(W_NO_VALUE)
+            else:
+                warnings.append(W_NO_LABEL)
+                has_period = period_value is not None
+                has_annual = annual_value is not None
+        else:
+            warnings.append(W_NO_VALUE)
+
+    if has_period and period_value is None:
+        warnings.append(W_EMPTY_PERIOD)
+    if has_annual and annual_value is None:
+        warnings.append(W_EMPTY_ANNUAL)
+
+    if found_cat or labels:
+        level1, level1_code = r1.name, r1.code
+        if r1.problem:
+            warnings.append(r1.problem)
+        if r2.problem:
+            warnings.append(r2.problem)
+        if level1 is None:
+            warnings.append(W_NO_LEVEL1)
+            parent = cat.parent_code(r2.code) or cat.parent_code(cat.level2_code_of(r2.name))
+            if parent is not None:
+                level1 = cat.LEVEL1[parent]
+        if r2.name is None:
+            warnings.append(W_NO_LEVEL2)
+        if name is None:
+            warnings.append(W_NO_NAME)
+    else:
+        level1 = level1_code = None
+
+    multi = False
+    if period_value is not None:
+        period_target, m1 = analyze_target(period_value)
+        multi = m1
+    else:
+        period_target = _EMPTY_TARGET
+    if annual_value is not None:
+        annual_target, m2 = analyze_target(annual_value)
+        multi = multi or m2
+    else:
+        annual_target = _EMPTY_TARGET
+    if multi:
+        warnings.append(W_MULTI)
+    if (
+        period_target.kind == "placeholder"
+        or annual_target.kind == "placeholder"
+        or (name is not None and name[:1] == "待" and analyze_target(name)[0].kind == "placeholder")
+    ):
+        warnings.append(W_PLACEHOLDER)
+
+    return _construct(
+        seq=seq,
+        level1=level1,
+        level1_code=level1_code,
+        level2=r2.name,
+        level2_code=r2.code,
+        legacy=r2.legacy,
+        name=name,
+        period_value=period_value,
+        annual_value=annual_value,
+        period_target=period_target,
+        annual_target=annual_target,
+        warnings=warnings,
+        raw=raw,
+    )
+
+
+def _looks_like_item(text: str) -> bool:
+    if _LABEL_RE.search(text):
+        return True
+    m = _CAT_FIELD_RE.match(text)
+    if m is None:
+        return False
+    if m.group("code") is not None:
+        return True
+    name = m.group("name")
+    return bool(name) and (
+        cat.level1_code_of(name) is not None or cat.level2_code_of(name) is not None
+    )
+
+
+def _parse(text: str) -> list[Indicator]:
+    t = clean_text(text)
+    if not t:
+        return []
+    starts = _find_starts(t)
+    out: list[Indicator] = []
+    lead = t[: starts[0][0]] if starts else t
+    lead_s = lead.strip(_WS)
+    lead_warning: str | None = None
+    if lead_s:
+        if _looks_like_item(lead_s):
+            out.append(_parse_item(lead_s, None, lead_s, [W_NO_SEQ]))
+        elif starts:
+            lead_warning = w_leading(lead_s)
+        else:
+            out.append(
+                _construct(
+                    seq=None,
+                    period_target=_EMPTY_TARGET,
+                    annual_target=_EMPTY_TARGET,
+                    warnings=[W_UNPARSED],
+                    raw=lead_s,
+                )
+            )
+    for i, (s, body_start, seq, warn) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(t)
+        warnings: list[str] = []
+        if warn:
+            warnings.append(warn)
+        if lead_warning and i == 0:
+            warnings.append(lead_warning)
+        out.append(_parse_item(t[body_start:end], seq, t[s:end].strip(_WS), warnings))
+    return out
+
+
+def parse_indicators(text: str | None) -> list[Indicator]:
+    """Parse a packed 绩效指标 cell into indicators. Never raises.
+
+    ``None``/empty/whitespace-only text gives ``[]``.
+    """
+    if not text:
+        return []
+    try:
+        return _parse(text)
+    except Exception:  # defensive: a parser bug must never take a batch or a worksheet down
+        raw = text if isinstance(text, str) else str(text)
+        return [
+            _construct(
+                seq=None,
+                period_target=_EMPTY_TARGET,
+                annual_target=_EMPTY_TARGET,
+                warnings=[INTERNAL_ERROR],
+                raw=raw,
+            )
+        ]
