@@ -81,20 +81,21 @@ def _header_row(ws: object, key: str) -> int:
 
 
 def data_rows(path: Path) -> dict[str, int]:
-    """Rows under the header of each standard sheet, the total row excluded."""
+    """Data rows of each standard sheet: from below the header to the total row or the first
+    empty row (what follows — e.g. a chart's data block — is not data)."""
     wb = openpyxl.load_workbook(path, read_only=True)
     out: dict[str, int] = {}
     for sheet in STANDARD:
         ws = wb[sheet]
         h = _header_row(ws, KEY_HEADER[sheet])
-        rows = [
-            r
-            for r in ws.iter_rows(min_row=h + 1, values_only=True)
-            if any(v is not None for v in r)
-        ]
-        out[sheet] = sum(
-            1 for r in rows if not any(isinstance(v, str) and v.startswith("合计（") for v in r)
-        )
+        n = 0
+        for row in ws.iter_rows(min_row=h + 1, values_only=True):
+            if all(v is None for v in row):
+                break
+            if any(isinstance(v, str) and v.startswith("合计（") for v in row):
+                break
+            n += 1
+        out[sheet] = n
     wb.close()
     return out
 
@@ -375,3 +376,37 @@ def test_nothing_can_be_done_exit_2(tmp_path: Path) -> None:
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("错误：") and words in lines[0], lines
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o3").exists()
+
+
+def test_rules_template_and_with_source(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    write_department(inbox / "a.xlsx", "甲局", 5, seed=1)
+    out = tmp_path / "out"
+    base = _by_name(json.loads(convert(inbox, "-o", out, "--json").stdout))["a.xlsx"]
+    assert base["warnings"] > 0
+
+    # --rules: a rules file that switches the coverage rule off -> fewer warnings, and the
+    # changed options make the previous output stale (converted again, not "up to date").
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[indicator-coverage]\nenabled = false\n", encoding="utf-8")
+    ruled = _by_name(json.loads(convert(inbox, "-o", out, "--rules", rules, "--json").stdout))
+    assert ruled["a.xlsx"]["status"] == "ok"
+    assert ruled["a.xlsx"]["warnings"] < base["warnings"]
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[indicator-coverage]\nenabled = maybe\n", encoding="utf-8")
+    proc = convert(inbox, "-o", out, "--rules", bad)
+    assert proc.returncode == 2 and proc.stderr.startswith("错误：")
+
+    missing = convert(inbox, "-o", out, "--template", tmp_path / "none.xlsx")
+    assert missing.returncode == 2 and "模板" in missing.stderr
+
+    # --with-source: the output also holds the (annotated) source sheet.
+    src_out = tmp_path / "out-src"
+    proc = convert(inbox, "-o", src_out, "--with-source", "--json")
+    assert proc.returncode == 0, proc.stderr
+    wb = openpyxl.load_workbook(src_out / "a_绩效汇总.xlsx", read_only=True)
+    assert "项目支出绩效目标表" in wb.sheetnames
+    assert set(STANDARD) <= set(wb.sheetnames)
+    wb.close()
+    assert data_rows(src_out / CONSOLIDATED_NAME)["项目汇总"] == 5

@@ -81,7 +81,7 @@ def fingerprint(template: Path | None, rules: Any, with_source: bool) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _validate(opts: ConvertOptions) -> tuple[Any, int]:
+def _validate(opts: ConvertOptions) -> tuple[Any, Any, int]:
     if not opts.paths:
         raise UsageError("请至少指定一个输入文件或文件夹")
     jobs = default_workers() if opts.jobs is None else opts.jobs
@@ -91,12 +91,17 @@ def _validate(opts: ConvertOptions) -> tuple[Any, int]:
         raise UsageError(f"--timeout 必须大于 0 秒（收到 {opts.timeout}）")
     if opts.template is not None and not opts.template.is_file():
         raise UsageError(f"模板文件不存在：{opts.template}")
+    spec = None
+    if opts.template is not None:  # read once here, not once per file (and fail early)
+        from perfsheet.io.template import load_template
+
+        spec = load_template(opts.template)
     rules = None
     if opts.rules is not None:
         from perfsheet.core.audit import load_rules
 
-        rules = load_rules(opts.rules)
-    return rules, jobs
+        rules = load_rules(opts.rules)  # fail early, with the line, on a bad rules file
+    return rules, spec, jobs
 
 
 def _prepare_outdir(outdir: Path, candidates: list[Candidate]) -> Path:
@@ -151,7 +156,7 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     """
     stdout = stdout or sys.stdout
     began = time.perf_counter()
-    rules, workers = _validate(opts)
+    rules, spec, workers = _validate(opts)
     found = discover(opts.paths, opts.outdir, recursive=opts.recursive)
     if not found.candidates:
         skipped = f"（跳过 {len(found.skipped)} 个非工作簿文件）" if found.skipped else ""
@@ -186,8 +191,8 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
             cache=str(cache),
             outdir=str(outdir),
             with_source=opts.with_source,
-            template=str(opts.template.resolve()) if opts.template else None,
-            rules=rules,
+            template_spec=spec,
+            rules=str(opts.rules.resolve()) if opts.rules else None,
             fingerprint=fp,
         )
         if os.path.realpath(output) in input_reals:

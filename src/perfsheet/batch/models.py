@@ -45,8 +45,8 @@ class FileJob(_Model):
     cache: str  # absolute path of the row-cache sidecar
     outdir: str  # absolute OUTDIR: the worker refuses to write anywhere else
     with_source: bool = False
-    template: str | None = None
-    rules: Any = None  # loaded audit rules (perfsheet.core.audit.AuditRules) or None
+    template_spec: Any = None  # perfsheet.io.template.TemplateSpec of --template; None: built-in
+    rules: str | None = None  # --rules file (checked by the parent; read again by the worker)
     fingerprint: str = ""  # options that make an output stale when they change
 
 

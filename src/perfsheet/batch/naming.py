@@ -128,8 +128,9 @@ def temp_path_for(final: Path) -> Path:
 
 
 def sweep_temps(folders: set[Path]) -> int:
-    """Remove the temporary files of killed writers (``.<name>.perfsheet-tmp-<pid>``) in
-    ``folders``; returns how many were removed. One directory listing per folder."""
+    """Remove the temporary files of killed writers in ``folders`` (``.<name>.perfsheet-tmp-<pid>``
+    and the summary writer's ``.<stem>.<random>.xlsx.part``); returns how many were removed.
+    One directory listing per folder; OUTDIR holds only our files."""
     removed = 0
     for folder in folders:
         try:
@@ -137,7 +138,9 @@ def sweep_temps(folders: set[Path]) -> int:
         except OSError:
             continue
         for entry in entries:
-            if entry.name.startswith(".") and TEMP_MARK in entry.name and entry.is_file():
+            name = entry.name
+            ours = TEMP_MARK in name or name.endswith(".xlsx.part")  # ours, the summary writer's
+            if name.startswith(".") and ours and entry.is_file():
                 try:
                     os.unlink(entry.path)
                     removed += 1

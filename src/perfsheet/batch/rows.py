@@ -42,20 +42,33 @@ DEPT_TOTALS: list[tuple[int, str, int | None]] = [(0, "label", None)] + [
 ]
 
 
-def _with_source(keys: Sequence[str | None]) -> list[str | None]:
+def _with_source(keys: Sequence[str | None], *, dept: bool) -> list[str | None]:
+    """The template's columns with 部门名称 (where the plan knows it) and 来源文件 after it."""
     keys = [k for k in keys if k != SOURCE_KEY]
+    if dept and DEPT_KEY not in keys:
+        keys.insert(0, DEPT_KEY)
     at = keys.index(DEPT_KEY) + 1 if DEPT_KEY in keys else 0
     return [*keys[:at], SOURCE_KEY, *keys[at:]]
 
 
-def consolidated_plan(quality: Any = None, quality_doc: str | None = None) -> Any:
-    """A summary plan with the consolidated layout."""
+def consolidated_plan(spec: Any = None, quality: Any = None, quality_doc: str | None = None) -> Any:
+    """A summary plan with the consolidated layout: the template's columns (``spec``; the
+    built-in template when None) plus 部门名称 and 来源文件, amounts in 万元."""
     from perfsheet.core import plans as P
 
+    if spec is not None:
+        base = {name: [c.key for c in s.columns] for name, s in spec.sheets.items()}
+    else:
+        base = {}
+
+    def keys(sheet: str) -> list[str | None]:
+        return list(base.get(sheet) or P.default_layout(sheet))
+
     layout = {
-        P.SHEET_DETAIL: _with_source(P.default_layout(P.SHEET_DETAIL)),
-        P.SHEET_PROJECTS: _with_source(P.default_layout(P.SHEET_PROJECTS)),
-        P.SHEET_FINDINGS: _with_source(P.default_layout(P.SHEET_FINDINGS)),
+        P.SHEET_DETAIL: _with_source(keys(P.SHEET_DETAIL), dept=True),
+        P.SHEET_PROJECTS: _with_source(keys(P.SHEET_PROJECTS), dept=True),
+        # 校验结果 has no 部门名称 column in the plan: write_rows puts it in front.
+        P.SHEET_FINDINGS: _with_source(keys(P.SHEET_FINDINGS), dept=False),
     }
     return P.SummaryPlan(
         layout=layout,

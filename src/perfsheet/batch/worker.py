@@ -19,6 +19,7 @@ import fnmatch
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from perfsheet.batch.cache import CACHE_FORMAT, CACHE_VERSION, CacheMeta, CacheWriter
 from perfsheet.batch.models import Counts, FileJob, FileResult, ReasonCode
@@ -111,6 +112,11 @@ def _check_destination(job: FileJob) -> tuple[Path, Path]:
 
 
 def _convert(job: FileJob) -> Counts:
+    """read_workbook -> analyze -> summary workbook (+ the row cache for the merge)."""
+    from perfsheet.core.plans import STANDARD_SHEETS
+    from perfsheet.io.template import load_template
+    from perfsheet.summary import audit_hooks
+
     from perfsheet.core.pipeline import analyze
     from perfsheet.io.readers import read_workbook
 
@@ -119,15 +125,22 @@ def _convert(job: FileJob) -> Counts:
         st = os.stat(job.input)
     except OSError as err:
         raise InputError(job.display, err.strerror or str(err)) from err
+    spec = job.template_spec if job.template_spec is not None else load_template(None)
+    rules_path = Path(job.rules) if job.rules else None
+    audit_rules, scorer, quality_doc = audit_hooks(rules_path)
 
-    wb = read_workbook(job.input)
+    grid = read_workbook(job.input)
+    # A perfsheet output given back as input: its standard sheets are ours, not a source table.
+    grid.sheets = [s for s in grid.sheets if s.name not in STANDARD_SHEETS]
+    if not grid.sheets:
+        raise NoTableError(f"无法读取 {job.display}：除 perfsheet 生成的汇总表外没有其他工作表")
     try:
-        result = analyze(wb, rules=job.rules)
+        result = analyze(grid, rules=audit_rules)
     except InputError as err:  # the pipeline's "no table in any sheet"
         raise NoTableError(str(err)) from err
     if not result.tables:
         raise NoTableError(f"无法读取 {job.display}：未找到绩效目标表")
-    # Report the input as the user named it, not the resolved path we read.
+    del grid  # keep the worker's peak memory down
     result = result.model_copy(update={"file": job.source})
 
     counts = count_result(result)
@@ -143,8 +156,8 @@ def _convert(job: FileJob) -> Counts:
     )
     try:
         with CacheWriter(cache, meta) as rows:
-            write_rows(result, job.source, rows, consolidated_plan())
-            write_output(job, result, output)
+            write_rows(result, job.source, rows, consolidated_plan(spec, scorer, quality_doc))
+            write_output(job, result, output, spec, (scorer, quality_doc), rules_path)
             rows.commit()
     except OSError as err:
         raise OutputError(f"无法写入输出文件 {output}：{err.strerror or err}") from err
@@ -163,18 +176,44 @@ def count_result(result: WorkbookResult) -> Counts:
     return counts
 
 
-def write_output(job: FileJob, result: WorkbookResult, output: Path) -> None:
-    """Write the summary workbook of one input to ``output`` atomically (temp + rename)."""
+def write_output(
+    job: FileJob,
+    result: WorkbookResult,
+    output: Path,
+    spec: Any,
+    quality: tuple[Any, str | None],
+    rules_path: Path | None,
+) -> None:
+    """The summary workbook of one input, written atomically (temp + rename).
+
+    Default (fast path): the standard sheets only, from ``result`` (no second parse).
+    ``--with-source``: :func:`perfsheet.summary.summarize` (the annotated source copy needs the
+    source workbook itself; it reads the input again).
+    """
+    from perfsheet.core.plans import SummaryPlan, pick_amount_unit
+    from perfsheet.io.summary_writer import layout_from_spec, write_standard_only
+
+    from perfsheet import __version__
+
+    if job.with_source:
+        from perfsheet.summary import summarize
+
+        summarize(Path(job.input), output, spec=spec, with_source=True, rules=rules_path)
+        return
+    scorer, quality_doc = quality
+    plan = SummaryPlan(
+        layout=layout_from_spec(spec),
+        amount_unit=pick_amount_unit([result]),
+        version=__version__,
+        source_in_workbook=False,
+        quality=scorer,
+        quality_doc=quality_doc,
+        sources=[job.source],
+        template=spec.source,
+    )
     tmp = temp_path_for(output)
     try:
-        _write_summary(job, result, tmp)
+        write_standard_only(tmp, plan, spec, [(result, job.source)])
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _write_summary(job: FileJob, result: WorkbookResult, path: Path) -> None:
-    from perfsheet.io.summary_writer import write_summary
-
-    source = Path(job.input) if job.with_source else None
-    write_summary(result, path, template=job.template, source=source)
