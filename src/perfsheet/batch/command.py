@@ -3,6 +3,7 @@ consolidation, report, exit code)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -270,6 +271,10 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         summary.warnings += e.warnings
 
     consolidated: str | None = None
+    if not outcome.interrupted and not caches:
+        # Nothing to merge this time: a merge left by an earlier run would be stale.
+        with contextlib.suppress(OSError):
+            (outdir / CONSOLIDATED_NAME).unlink()
     if not outcome.interrupted and caches:
         target = outdir / CONSOLIDATED_NAME
         try:
