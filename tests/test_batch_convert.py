@@ -410,3 +410,18 @@ def test_rules_template_and_with_source(tmp_path: Path) -> None:
     assert set(STANDARD) <= set(wb.sheetnames)
     wb.close()
     assert data_rows(src_out / CONSOLIDATED_NAME)["项目汇总"] == 5
+
+
+def test_no_stale_merge_when_nothing_feeds_it(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    write_department(inbox / "a.xlsx", "甲", 2, seed=1)
+    out = tmp_path / "out"
+    assert convert(inbox, "-o", out).returncode == 0
+    assert (out / CONSOLIDATED_NAME).is_file()
+    (inbox / "a.xlsx").unlink()
+    (inbox / "b.xlsx").write_bytes(b"")
+    proc = convert(inbox, "-o", out, "--json")
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert report["consolidated"] is None
+    assert not (out / CONSOLIDATED_NAME).exists()
