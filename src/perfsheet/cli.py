@@ -35,7 +35,9 @@ def _fail(err: PerfsheetError) -> None:
 
 
 @app.command()
-def parse(file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: RulesOpt = None) -> None:
+def parse(
+    file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: RulesOpt = None
+) -> None:
     """解析工作簿中的绩效目标表：单位、项目、指标与校验结果。"""
     from perfsheet.commands import run_parse
 
@@ -47,7 +49,9 @@ def parse(file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: R
 
 
 @app.command()
-def check(file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: RulesOpt = None) -> None:
+def check(
+    file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: RulesOpt = None
+) -> None:
     """校验金额合计与绩效指标；有“错误”级问题时退出码为 1。"""
     from perfsheet.commands import run_check
 
@@ -108,6 +112,51 @@ def convert(
     except PerfsheetError as err:
         _fail(err)
     raise typer.Exit(code)
+
+
+@addin_app.command("build")
+def addin_build(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="输出文件或文件夹（默认：当前文件夹下的 perfsheet.xlam）"
+        ),
+    ] = None,
+) -> None:
+    """构建 perfsheet.xlam（任何系统上均可，两次构建结果逐字节相同）。"""
+    from perfsheet.excel.addin import build_addin
+
+    try:
+        path = build_addin(output)
+    except PerfsheetError as err:
+        _fail(err)
+    typer.echo(f"已生成加载项：{path}")
+
+
+@addin_app.command("install")
+def addin_install(
+    uninstall: Annotated[
+        bool, typer.Option("--uninstall", help="卸载加载项并删除解释器设置")
+    ] = False,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="安装到此文件夹（默认：Excel 的 XLSTART 启动文件夹）"),
+    ] = None,
+) -> None:
+    """把 perfsheet.xlam 安装到 Excel 启动文件夹，并写入 Python 解释器设置（perfsheet.conf）。"""
+    from perfsheet.excel.addin import install_addin
+
+    try:
+        result = install_addin(uninstall=uninstall, addin_dir=directory)
+    except PerfsheetError as err:
+        _fail(err)
+    if result.removed:
+        typer.echo(f"已卸载加载项：{result.addin_path}；已移除设置：{result.conf_path}")
+    else:
+        typer.echo(f"已安装加载项：{result.addin_path}")
+        typer.echo(f"解释器设置：{result.conf_path}")
+        if sys.platform.startswith("win") or sys.platform == "darwin":
+            typer.echo("请重新启动 Excel，功能区将出现“绩效指标”选项卡。")
 
 
 def main() -> None:

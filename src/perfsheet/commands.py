@@ -12,29 +12,24 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from perfsheet.core.audit import AuditRules, load_rules
 from perfsheet.core.models import Finding, Table, WorkbookResult
 from perfsheet.core.pipeline import analyze
-from perfsheet.errors import UsageError
 from perfsheet.io.readers import read_workbook
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 _SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 
-def _load_rules(rules: Path | None) -> Any:
-    if rules is None:
-        return None
-    try:
-        from perfsheet.core.audit import load_rules  # type: ignore[attr-defined]
-    except ImportError:
-        raise UsageError("本版本尚不支持指标质量规则文件（--rules）") from None
-    return load_rules(rules)
+def _load_rules(rules: Path | None) -> AuditRules | None:
+    """The ``--rules`` file merged over the defaults (None: the defaults); a bad file raises
+    :class:`~perfsheet.core.audit.RulesFileError` (exit code 2, file and line named)."""
+    return load_rules(rules) if rules is not None else None
 
 
 def analyze_file(file: Path, sheet: str | None = None, rules: Path | None = None) -> WorkbookResult:

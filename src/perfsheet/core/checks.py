@@ -424,7 +424,9 @@ def indicator_findings(table: Table) -> list[Finding]:
             cell = f"{col}{p.row}" if col else None
             who = f"第{p.row}行项目「{p.name}」"
 
-            def add(rule: str, message: str, *, p=p, unit=unit, cell=cell) -> None:
+            def add(
+                rule: str, message: str, *, p=p, unit=unit, cell=cell, seq: int | None = None
+            ) -> None:
                 out.append(
                     Finding(
                         rule=rule,
@@ -435,6 +437,7 @@ def indicator_findings(table: Table) -> list[Finding]:
                         unit=unit.name,
                         project=p.name,
                         message=_one_line(message),
+                        indicator=seq,
                     )
                 )
 
@@ -492,7 +495,7 @@ def indicator_findings(table: Table) -> list[Finding]:
                         text = f"{label}的指标类别有误：{detail}"
                     else:
                         text = f"{label}{detail}"
-                    add(rule, text)
+                    add(rule, text, seq=ind.seq)
     return out
 
 

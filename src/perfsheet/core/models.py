@@ -80,6 +80,7 @@ class Finding(_Model):
     actual: float | str | None = None
     difference: float | None = None
     basis: str | None = None  # where the rule comes from (audit rules)
+    indicator: int | None = None  # 序号 (seq) of the indicator concerned, when there is one
 
 
 class Project(_Model):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from perfsheet.core.audit import AuditRules, audit_table
 from perfsheet.core.grid import WorkbookGrid
 from perfsheet.core.models import WorkbookResult
 from perfsheet.core.table import build_tables
 
 
-def analyze(wb: WorkbookGrid, *, sheet: str | None = None, rules: Any = None) -> WorkbookResult:
+def analyze(
+    wb: WorkbookGrid, *, sheet: str | None = None, rules: AuditRules | None = None
+) -> WorkbookResult:
     """Tables (fragments merged, indicators parsed, money and indicator checks) of ``wb``.
 
-    ``rules`` is reserved for the indicator quality audit (issue 7), which adds its findings
-    to each table here. Raises :class:`~perfsheet.errors.InputError` when there is no table.
+    The indicator quality audit (issue 7, ``perfsheet.core.audit``) appends its findings to
+    each table's findings; ``rules`` None = the shipped default rules.
+    Raises :class:`~perfsheet.errors.InputError` when there is no table.
     """
     tables = build_tables(wb, sheet)
+    for table in tables:
+        table.findings.extend(audit_table(table, rules))
     return WorkbookResult(file=wb.path, tables=tables)

@@ -1,0 +1,1011 @@
+"""Indicator quality audit (issue 7): what a reviewer checks, from the parsed indicators.
+
+Seven rules, each a :class:`~perfsheet.core.models.Finding` with a stable id:
+
+============================  ========  ===================================================
+rule                          default   flags
+============================  ========  ===================================================
+``indicator-vague``           warning   提升/有所提升/提高… as a target (values without a
+                                        number), a value repeating the indicator name or being
+                                        a name, a scoring rule written as the value, a rate or
+                                        count without any number, a vacuous ``≤100%``
+``indicator-coverage``        warning   a project without a 产出 / 效益 / 满意度 indicator
+                                        (required categories configurable)
+``indicator-misfiled``        warning   满意度 outside 满意度指标, 成本 under 经济效益, a
+                                        category name used as 三级指标, 时效 without a time,
+                                        生态效益 without anything ecological
+``indicator-duplicate``       warning   the same 三级指标 twice in one project
+``indicator-unit``            warning   a rate not in %, a rate with a count unit, a
+                                        percentage above 100 with ≥, a count without a unit
+``indicator-period``          info      实施周期 vs 年度: opposite directions, different units,
+                                        an annual count larger than the period count
+``indicator-legacy``          info      old-scheme 14 成本 / 24 可持续影响 in a table that also
+                                        uses the 2021 scheme (成本指标 as level 1)
+============================  ========  ===================================================
+
+Placeholders (``待单位补充...``) are reported by the table checks (``indicator-placeholder``);
+the rules here skip them.
+
+Rules are configured by a TOML file (``default_rules.toml`` ships in the package; see
+:func:`load_rules`). Invalid files raise :class:`RulesFileError` naming the file and line.
+
+:func:`quality_score` turns a project's indicators and findings into the 0–100 指标质量 score
+shown in 项目汇总::
+
+    指标质量 = round(70 × 合格指标数 / 指标数 + 30 × 已覆盖的必备类别数 / 必备类别数)
+
+where an indicator is 合格 unless a ``warning``/``error`` finding of an ``indicator-*`` rule
+points at it (``Finding.indicator``) or one of its values is a placeholder or missing; the
+coverage term is full when ``indicator-coverage`` is disabled or nothing is required; a project
+without indicators scores 0.
+
+The audit itself is pure; :func:`load_rules` and :func:`find_rules_file` are the only functions
+here that touch the file system (the rules file is configuration, not input data).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final, get_args
+
+from pydantic import BaseModel, ConfigDict
+
+from perfsheet.core.categories import (
+    LEVEL1,
+    LEVEL1_ALIASES,
+    LEVEL2,
+    LEVEL2_ALIASES,
+    is_legacy,
+    level1_code_of,
+    level1_name,
+    level2_code_of,
+    level2_name,
+)
+from perfsheet.core.models import Finding, Indicator, Project, Severity, Table, Target, Unit
+from perfsheet.errors import PerfsheetError
+
+__all__ = [
+    "BASIS",
+    "DEFAULT_RULES_RESOURCE",
+    "QUALITY_RULES",
+    "RULES_FILE_NAME",
+    "AuditRules",
+    "RuleSetting",
+    "RulesFileError",
+    "audit_indicators",
+    "audit_project",
+    "audit_table",
+    "default_rules",
+    "find_rules_file",
+    "load_rules",
+    "project_findings",
+    "quality_counts",
+    "quality_score",
+    "rules_from_toml",
+]
+
+VAGUE: Final = "indicator-vague"
+COVERAGE: Final = "indicator-coverage"
+MISFILED: Final = "indicator-misfiled"
+DUPLICATE: Final = "indicator-duplicate"
+UNIT: Final = "indicator-unit"
+PERIOD: Final = "indicator-period"
+LEGACY: Final = "indicator-legacy"
+
+#: The audit rule ids, in report order.
+QUALITY_RULES: Final[tuple[str, ...]] = (
+    VAGUE,
+    COVERAGE,
+    MISFILED,
+    DUPLICATE,
+    UNIT,
+    PERIOD,
+    LEGACY,
+)
+
+#: Where each rule comes from (``Finding.basis``).
+BASIS: Final[dict[str, str]] = {
+    VAGUE: (
+        "绩效目标填报要求：指标值应细化、量化，可衡量（财预〔2021〕101号取值指引；K6 可衡量性）"
+    ),
+    COVERAGE: (
+        "绩效目标填报要求：应设置产出、效益、满意度指标（财预〔2021〕101号另设成本指标；K5 完整性）"
+    ),
+    MISFILED: (
+        "指标体系：三级指标应归入含义相符的一级、二级指标（财预〔2021〕101号指标体系；K8 归类）"
+    ),
+    DUPLICATE: "同一项目的三级指标不应重复设置（K11 重复指标）",
+    UNIT: "计量单位应与指标含义一致：比率用%，计数用计数单位（K9 单位合理性）",
+    PERIOD: "年度指标值是实施周期指标值的分解，二者应口径一致（K10 实施周期与年度衔接）",
+    LEGACY: (
+        "财预〔2021〕101号：成本指标单列为一级指标，效益指标下不再设可持续影响指标（K7 体系一致）"
+    ),
+}
+
+RULES_FILE_NAME: Final = "perfsheet.rules.toml"
+DEFAULT_RULES_RESOURCE: Final = "default_rules.toml"
+
+_SEVERITIES: Final[tuple[str, ...]] = get_args(Severity)
+_RULE_ORDER: Final = {rule: i for i, rule in enumerate(QUALITY_RULES)}
+
+# --------------------------------------------------------------------------------------------
+# Categories (perfsheet.core.categories: codes, canonical names, aliases)
+# --------------------------------------------------------------------------------------------
+
+_CATEGORY_NAMES: Final = frozenset(LEVEL1.values()) | frozenset(i.name for i in LEVEL2.values())
+_NEW_SCHEME_LEVEL2: Final = frozenset({"41", "42", "43"})
+# Category names that, typed as a 三级指标, mean the unit put a category in the name field
+# (short aliases such as 数量 / 质量 are left out: they are plausible parts of a real name).
+_CATEGORY_AS_NAME: Final = _CATEGORY_NAMES | frozenset(
+    k for k in (*LEVEL1_ALIASES, *LEVEL2_ALIASES) if len(k) >= 4
+)
+
+
+def _canon_category(name: str | None) -> str | None:
+    """A written category name -> its canonical name (``经济效益`` -> ``经济效益指标``,
+    ``产出`` -> ``产出指标``); None when unknown."""
+    if not name:
+        return None
+    n = re.sub(r"\s+", "", name)
+    if n in _CATEGORY_NAMES:
+        return n
+    c1 = level1_code_of(n)
+    if c1 is not None:
+        return level1_name(c1)
+    return level2_name(level2_code_of(n))
+
+
+def _level1(ind: Indicator) -> str | None:
+    return level1_name(ind.level1_code) or _canon_category(ind.level1) or ind.level1
+
+
+def _level2(ind: Indicator) -> str | None:
+    return level2_name(ind.level2_code) or _canon_category(ind.level2) or ind.level2
+
+
+def _is_legacy(ind: Indicator) -> bool:
+    if ind.legacy or is_legacy(ind.level2_code):
+        return True
+    l2 = _level2(ind)
+    return l2 == "可持续影响指标" or (l2 == "成本指标" and _level1(ind) == "产出指标")
+
+
+def _is_new_scheme(ind: Indicator) -> bool:
+    return (
+        _level1(ind) == "成本指标"
+        or ind.level2_code in _NEW_SCHEME_LEVEL2
+        or _level2(ind) in ("经济成本指标", "社会成本指标", "生态环境成本指标")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Rules configuration
+# --------------------------------------------------------------------------------------------
+
+
+class RulesFileError(PerfsheetError):
+    """A rules file that cannot be used: unreadable, bad TOML, unknown rule, bad option."""
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        where = f"规则文件 {path}" + (f" 第 {line} 行" if line else "")
+        super().__init__(f"{where}：{reason}")
+
+
+class RuleSetting(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    severity: Severity = "warning"
+
+
+class AuditRules(BaseModel):
+    """The effective audit configuration (defaults merged with a rules file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    settings: dict[str, RuleSetting]
+    vague_words: tuple[str, ...]
+    required_categories: tuple[str, ...]
+    source: str | None = None  # the rules file, None for the shipped defaults
+
+    def enabled(self, rule: str) -> bool:
+        s = self.settings.get(rule)
+        return bool(s and s.enabled)
+
+    def severity(self, rule: str) -> Severity:
+        return self.settings[rule].severity
+
+
+# Options each rule accepts besides ``enabled`` and ``severity``: name -> (kind, description).
+_OPTIONS: Final[dict[str, dict[str, str]]] = {
+    VAGUE: {"words": "字符串列表", "extra_words": "字符串列表"},
+    COVERAGE: {"required": "字符串列表"},
+    MISFILED: {},
+    DUPLICATE: {},
+    UNIT: {},
+    PERIOD: {},
+    LEGACY: {},
+}
+
+
+def _line_of_toml_error(err: tomllib.TOMLDecodeError, text: str) -> int | None:
+    lineno = getattr(err, "lineno", None)  # Python ≥ 3.14
+    if isinstance(lineno, int):
+        return lineno
+    m = re.search(r"at line (\d+)", str(err))
+    if m:
+        return int(m.group(1))
+    if "end of document" in str(err):
+        return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    return None
+
+
+def _split_key(key: str) -> tuple[str, ...]:
+    """``a."b.c" . d`` -> ("a", "b.c", "d") (TOML dotted keys, bare or quoted)."""
+    parts: list[str] = []
+    for m in re.finditer(r"\s*(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|$)", key):
+        tok = m.group(1)
+        parts.append(tok[1:-1] if tok[:1] in "\"'" else tok)
+    return tuple(parts)
+
+
+def _key_line(text: str, path: Sequence[str]) -> int | None:
+    """The first line of ``text`` that defines ``path`` (a table header or a key), or None."""
+    want = tuple(path)
+    table: tuple[str, ...] = ()
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        m = re.match(r"^\[\s*([^\[\]]+?)\s*\]", s)
+        if m and not s.startswith("[["):
+            table = _split_key(m.group(1))
+            if table[: len(want)] == want and len(want) >= len(table):
+                return lineno
+            if table == want:
+                return lineno
+            continue
+        m = re.match(r"^((?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_\-.\s])+?)\s*=", s)
+        if m:
+            full = table + _split_key(m.group(1))
+            if full[: len(want)] == want:
+                return lineno
+    return None
+
+
+def _check_string_list(value: Any) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return [v.strip() for v in value]
+    return None
+
+
+def _required_name(name: str) -> str | None:
+    return _canon_category(name)
+
+
+def _validate(data: dict[str, Any], text: str, source: str) -> dict[str, dict[str, Any]]:
+    """Check a parsed rules document; return ``{rule: {option: value}}`` (normalized)."""
+
+    def fail(path: Sequence[str], reason: str) -> RulesFileError:
+        return RulesFileError(source, _key_line(text, path), reason)
+
+    out: dict[str, dict[str, Any]] = {}
+    for rule, opts in data.items():
+        if rule not in _OPTIONS:
+            known = "、".join(QUALITY_RULES)
+            raise fail([rule], f"未知的规则「{rule}」（可用的规则：{known}）")
+        if not isinstance(opts, dict):
+            raise fail([rule], f"「{rule}」应写成一个表，例如 [{rule}]")
+        clean: dict[str, Any] = {}
+        for key, value in opts.items():
+            path = [rule, key]
+            if key == "enabled":
+                if not isinstance(value, bool):
+                    raise fail(path, f"「{rule}.enabled」应为 true 或 false")
+                clean[key] = value
+            elif key == "severity":
+                if value not in _SEVERITIES:
+                    raise fail(
+                        path,
+                        f'「{rule}.severity」应为 "error"、"warning" 或 "info"，实际为 {value!r}',
+                    )
+                clean[key] = value
+            elif key in _OPTIONS[rule]:
+                words = _check_string_list(value)
+                if words is None:
+                    raise fail(path, f"「{rule}.{key}」应为非空字符串的列表")
+                if key == "required":
+                    names: list[str] = []
+                    for w in words:
+                        canon = _required_name(w)
+                        if canon is None:
+                            raise fail(
+                                path,
+                                f"「{rule}.required」中的「{w}」不是已知的指标类别"
+                                "（如 产出指标、效益指标、满意度指标、成本指标）",
+                            )
+                        names.append(canon)
+                    words = names
+                clean[key] = words
+            else:
+                allowed = "、".join(["enabled", "severity", *_OPTIONS[rule]])
+                raise fail(path, f"规则「{rule}」没有选项「{key}」（可用：{allowed}）")
+        out[rule] = clean
+    return out
+
+
+def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _build(merged: dict[str, dict[str, Any]], source: str | None) -> AuditRules:
+    settings = {}
+    for rule in QUALITY_RULES:
+        opts = merged.get(rule, {})
+        settings[rule] = RuleSetting(
+            enabled=opts.get("enabled", True), severity=opts.get("severity", "warning")
+        )
+    vague = merged.get(VAGUE, {})
+    words = _dedupe([*vague.get("words", []), *vague.get("extra_words", [])])
+    required = _dedupe(merged.get(COVERAGE, {}).get("required", []))
+    return AuditRules(
+        settings=settings, vague_words=words, required_categories=required, source=source
+    )
+
+
+# tomllib's messages, in Chinese (by prefix); anything else is shown as tomllib wrote it.
+_TOML_MESSAGES: Final = (
+    ("Invalid value", "值无效（字符串要加引号，布尔值写 true / false）"),
+    ("Cannot declare", "表重复定义"),
+    ("Cannot overwrite", "同一个键重复赋值"),
+    ("Expected '=' after a key", "键后面缺少「=」"),
+    ("Unterminated string", "字符串缺少结束引号"),
+    ("Unclosed array", "列表缺少「]」或元素之间缺少逗号"),
+    ("Unclosed inline table", "内联表缺少「}」"),
+    ("Expected ']' at the end of a table", "表名缺少「]」"),
+    ("Expected newline or end of document", "一行只能写一个键值对"),
+    ("Invalid statement", "无法识别的语句"),
+)
+
+
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        detail = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", str(err))
+        for prefix, chinese in _TOML_MESSAGES:
+            if detail.startswith(prefix):
+                detail = chinese
+                break
+        raise RulesFileError(
+            source, _line_of_toml_error(err, text), f"不是有效的 TOML：{detail}"
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def _default_options() -> dict[str, dict[str, Any]]:
+    text = (resources.files("perfsheet.core") / DEFAULT_RULES_RESOURCE).read_text("utf-8")
+    return _validate(_parse_toml(text, DEFAULT_RULES_RESOURCE), text, DEFAULT_RULES_RESOURCE)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> AuditRules:
+    """The shipped defaults (``perfsheet/core/default_rules.toml``)."""
+    return _build(_default_options(), None)
+
+
+def rules_from_toml(text: str, source: str = "<rules>") -> AuditRules:
+    """Rules from TOML text, merged over the defaults (only the options written change)."""
+    user = _validate(_parse_toml(text, source), text, source)
+    merged = {rule: dict(opts) for rule, opts in _default_options().items()}
+    for rule, opts in user.items():
+        merged.setdefault(rule, {}).update(opts)
+    return _build(merged, source)
+
+
+def load_rules(path: Path | None) -> AuditRules:
+    """The defaults (``path`` None) or a rules file merged over them.
+
+    Raises :class:`RulesFileError` (a :class:`~perfsheet.errors.PerfsheetError`) with the file
+    and line for unreadable files, bad TOML, unknown rule ids, bad severities or option types.
+    """
+    if path is None:
+        return default_rules()
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise RulesFileError(source, None, f"无法读取（{err.strerror or err}）") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise RulesFileError(source, line, "不是 UTF-8 编码的文本") from None
+    return rules_from_toml(text, source)
+
+
+def find_rules_file(workbook_path: Path | None, home: Path | None = None) -> Path | None:
+    """``perfsheet.rules.toml`` next to the workbook, else in the user's home, else None."""
+    candidates: list[Path] = []
+    if workbook_path is not None:
+        candidates.append(Path(workbook_path).parent / RULES_FILE_NAME)
+    with suppress(RuntimeError):  # no home directory can be determined
+        candidates.append((home if home is not None else Path.home()) / RULES_FILE_NAME)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Text helpers
+# --------------------------------------------------------------------------------------------
+
+_WS_RE: Final = re.compile(r"[\s\u00a0\u3000]+")
+_TRAILING_BRACKET_RE: Final = re.compile(r"\s*[（(]([^（）()]*)[）)]\s*$")
+_PLACEHOLDER_RE: Final = re.compile(r"待.{0,6}(补充|填写|填报|完善|确定)|^\s*[.。…]+\s*$")
+_DIGIT_RE: Final = re.compile(r"[0-9０-９]")
+_SCORING_RE: Final = re.compile(
+    r"不得分|得满分|满分|扣分|计分|得分|分值|扣\s*\d+(?:\.\d+)?\s*分|得\s*\d+(?:\.\d+)?\s*分"
+)
+_NAME_LIKE_RE: Final = re.compile(r"(满意度|满意率|完成率|合格率|率|数量|人数|次数)$")
+_RATE_NAME_RE: Final = re.compile(r"(率|比例|占比|比重)$")
+_GROWTH_RE: Final = re.compile(r"增长|增幅|增速|同比|环比|提高|提升|增加")
+_NO_UNIT_OK_RE: Final = re.compile(r"指数|系数|倍数|得分|评分|分值|等级|星级|排名|名次|比值")
+_SATISFACTION_RE: Final = re.compile(r"满意(度|率)")
+_SURVEY_RE: Final = re.compile(r"调查|测评|问卷")
+_COST_RE: Final = re.compile(r"成本|费用|单价|造价|经费|开支")
+_ECO_RE: Final = re.compile(
+    r"生态|环境|环保|绿色|绿化|碳|排放|减排|污染|节能|能耗|节水|水质|水土|污水|水资源|水源|"
+    r"空气|大气|森林|植被|林|土壤|垃圾|废|噪声|扬尘|生物|湿地|河|湖|海洋|清洁"
+)
+_TIME_RE: Final = re.compile(
+    r"及时|按时|准时|时间|时限|时效|进度|期限|日前|月前|年前|年底|年末|月底|月末|季度|工作日|"
+    r"天内|日内|小时|执行率|到位|当年|当月|每月|每年|每季|每周|每日|周期|截止|之前|以前|"
+    r"\d+\s*个?(年|月|日|天|周|小时|工作日)"
+)
+_TIME_UNIT_RE: Final = re.compile(r"^个?(工作日|小时|分钟|天|日|周|月|年|季度|秒)")
+_PERCENT_MARKERS: Final = ("%", "％", "百分比", "百分点", "‰")
+_COUNT_CHARS: Final = frozenset(
+    "个家人次户篇场项件台辆套所座期批名位条份本册处间栋幢张棵头只艘架部"
+)
+_CACHE: Final = 8192  # memo size of the pure text helpers (names repeat across projects)
+_UP: Final = frozenset({"≥", ">"})
+_DOWN: Final = frozenset({"≤", "<"})
+
+
+@lru_cache(maxsize=_CACHE)
+def _norm(text: str | None) -> str:
+    """Whitespace out, full-width brackets and % unified, trailing punctuation off."""
+    if not text:
+        return ""
+    s = _WS_RE.sub("", text)
+    s = s.replace("（", "(").replace("）", ")").replace("％", "%")
+    return s.rstrip("。.;；,，")
+
+
+@lru_cache(maxsize=_CACHE)
+def _core_name(name: str | None) -> str:
+    """The name without trailing bracket notes: ``人员到位率（%）`` -> ``人员到位率``."""
+    s = _norm(name)
+    while True:
+        t = _TRAILING_BRACKET_RE.sub("", s)
+        if t == s or not t:
+            return s
+        s = t
+
+
+@lru_cache(maxsize=_CACHE)
+def _name_unit(name: str | None) -> str | None:
+    """A unit given in the name: ``受训学员满意度(%)`` -> ``%``; ``人均培训成本(元)`` -> ``元``."""
+    m = _TRAILING_BRACKET_RE.search(_norm(name))
+    if m and 0 < len(m.group(1)) <= 8 and not _DIGIT_RE.search(m.group(1)):
+        return m.group(1)
+    return None
+
+
+def _is_placeholder_text(text: str | None) -> bool:
+    return bool(text) and bool(_PLACEHOLDER_RE.search(text or ""))
+
+
+@lru_cache(maxsize=_CACHE)
+def _is_percent(unit: str | None) -> bool:
+    return bool(unit) and any(mark in unit for mark in _PERCENT_MARKERS)  # type: ignore[operator]
+
+
+@lru_cache(maxsize=_CACHE)
+def _is_count_unit(unit: str | None) -> bool:
+    if not unit or "/" in unit or _is_percent(unit):
+        return False
+    u = unit.lstrip("十百千万亿")
+    return bool(u) and u[0] in _COUNT_CHARS and not _TIME_UNIT_RE.match(u)
+
+
+@lru_cache(maxsize=_CACHE)
+def _is_time_unit(unit: str | None) -> bool:
+    return bool(unit) and bool(_TIME_UNIT_RE.match(unit or ""))
+
+
+@lru_cache(maxsize=_CACHE)
+def _is_rate_name(name: str | None) -> bool:
+    core = _core_name(name)
+    if core.startswith("是否") or core.endswith("效率"):  # a yes/no question; efficiency
+        return False
+    return bool(_RATE_NAME_RE.search(core)) or _is_percent(_name_unit(name))
+
+
+@lru_cache(maxsize=_CACHE)
+def _is_count_name(name: str | None) -> bool:
+    core = _core_name(name)
+    if core.startswith("是否") or core.endswith(("质量", "指数", "系数", "分数", "函数")):
+        return False
+    return core.endswith(("数", "量", "频次", "次数"))
+
+
+def _quantitative(t: Target | None) -> bool:
+    return t is not None and t.kind == "quantitative" and t.value is not None
+
+
+def _unit_key(t: Target, name: str | None) -> str | None:
+    unit = t.base_unit or t.unit or _name_unit(name)
+    if unit is None:
+        return None
+    return "%" if _is_percent(unit) else unit.strip()
+
+
+def _label(ind: Indicator) -> str:
+    """``第 2 项指标「培训人数」`` (the wording of the table checks' indicator findings)."""
+    name = (ind.name or "").strip()
+    head = f"第 {ind.seq} 项指标" if ind.seq is not None else "指标"
+    return f"{head}「{name}」" if name else head
+
+
+def _short(text: str, limit: int = 40) -> str:
+    s = " ".join(text.split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+@dataclass(slots=True)
+class _Value:
+    label: str  # 实施周期 / 年度
+    text: str
+    target: Target | None
+
+
+def _values(ind: Indicator) -> list[_Value]:
+    out = []
+    for label, text, target in (
+        ("实施周期", ind.period_value, ind.period_target),
+        ("年度", ind.annual_value, ind.annual_target),
+    ):
+        raw = (text if text is not None else (target.raw if target else "")) or ""
+        if raw.strip():
+            out.append(_Value(label, raw.strip(), target))
+    return out
+
+
+def _is_placeholder(v: _Value) -> bool:
+    return (v.target is not None and v.target.kind == "placeholder") or _is_placeholder_text(v.text)
+
+
+class _Reasons:
+    """Reasons for one finding; the same reason for both values is written once."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, list[str]] = {}
+
+    def add(self, reason: str, label: str | None = None) -> None:
+        labels = self._items.setdefault(reason, [])
+        if label and label not in labels:
+            labels.append(label)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def text(self) -> str:
+        parts = []
+        for reason, labels in self._items.items():
+            parts.append(f"{reason}（{'、'.join(labels)}）" if labels else reason)
+        return "；".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# The rules
+# --------------------------------------------------------------------------------------------
+
+
+def _vague_reasons(ind: Indicator, values: list[_Value], words: Sequence[str]) -> _Reasons:
+    reasons = _Reasons()
+    name_norm, core = _norm(ind.name), _core_name(ind.name)
+    for v in values:
+        if _is_placeholder(v):
+            continue
+        text_norm = _norm(v.text)
+        shown = _short(v.text)
+        quantitative = v.target is not None and v.target.kind in ("quantitative", "deadline")
+        no_digit = not _DIGIT_RE.search(v.text)
+        if _SCORING_RE.search(v.text):
+            reasons.add(f"指标值「{shown}」是评分规则，不是目标值", v.label)
+            continue
+        if name_norm and text_norm in (name_norm, core):
+            reasons.add("指标值重复了指标名称，没有给出目标", v.label)
+            continue
+        t = v.target
+        if (
+            t is not None
+            and t.kind == "quantitative"
+            and t.value is not None
+            and _is_percent(t.unit)
+            and not _GROWTH_RE.search(core)
+            and ((t.op in ("≤", "<") and t.value >= 100) or (t.op in ("≥", ">") and t.value <= 0))
+        ):
+            reasons.add(f"指标值「{shown}」对百分比恒成立，没有约束力", v.label)
+            continue
+        if quantitative:
+            continue
+        if no_digit and len(text_norm) <= 20 and _NAME_LIKE_RE.search(text_norm):
+            reasons.add(f"指标值「{shown}」是一个指标名称，不是目标值", v.label)
+            continue
+        hits = [w for w in words if w in v.text] if no_digit else []
+        if hits:
+            word = max(hits, key=len)
+            reasons.add(f"指标值「{shown}」为模糊表述（含「{word}」），不可衡量", v.label)
+            continue
+        if no_digit and (
+            _is_rate_name(ind.name) or _is_count_name(ind.name) or _level2(ind) == "数量指标"
+        ):
+            reasons.add(f"比率或数量类指标应填写可量化的目标值，实际为「{shown}」", v.label)
+    return reasons
+
+
+def _has_time(ind: Indicator, values: list[_Value]) -> bool:
+    for v in values:
+        if v.target is not None and (v.target.kind == "deadline" or _is_time_unit(v.target.unit)):
+            return True
+        if _TIME_RE.search(v.text):
+            return True
+    return bool(_TIME_RE.search(ind.name or ""))
+
+
+def _misfiled_reasons(ind: Indicator, values: list[_Value]) -> _Reasons:
+    reasons = _Reasons()
+    name = _norm(ind.name)
+    if not name or _is_placeholder_text(ind.name):
+        return reasons
+    l1, l2 = _level1(ind), _level2(ind)
+    if name in _CATEGORY_AS_NAME:
+        reasons.add(f"三级指标名称「{ind.name}」是指标类别名称，未写明具体指标")
+    if _SATISFACTION_RE.search(name) and not _SURVEY_RE.search(name) and l1 and l1 != "满意度指标":
+        where = l2 or l1
+        reasons.add(f"满意度类指标归入了「{where}」，应归入满意度指标")
+    if l2 == "经济效益指标" and _COST_RE.search(name):
+        reasons.add("成本类指标归入了经济效益指标，应归入成本指标")
+    if l2 == "时效指标" and not _has_time(ind, values):
+        reasons.add("时效指标没有时间要素（期限、时长或及时率、进度等）")
+    if l2 == "生态效益指标":
+        texts = " ".join([ind.name or "", *(v.text for v in values)])
+        if not _ECO_RE.search(texts):
+            reasons.add("生态效益指标与生态环境无关")
+    return reasons
+
+
+def _unit_reasons(ind: Indicator, values: list[_Value]) -> _Reasons:
+    reasons = _Reasons()
+    rate = _is_rate_name(ind.name)
+    name_unit = _name_unit(ind.name)
+    core = _core_name(ind.name)
+    for v in values:
+        t = v.target
+        if not _quantitative(t) or _is_placeholder(v):
+            continue
+        assert t is not None and t.value is not None
+        unit = t.unit or name_unit
+        shown = _short(v.text)
+        if rate:
+            if unit is None:
+                reasons.add(f"比率类指标的指标值「{shown}」缺少%", v.label)
+                continue
+            if _is_count_unit(unit):
+                reasons.add(f"比率类指标使用了计数单位「{unit}」（「{shown}」），应为%", v.label)
+                continue
+            if not _is_percent(unit):
+                reasons.add(f"比率类指标的计量单位应为%，实际为「{unit}」", v.label)
+                continue
+        if (
+            _is_percent(unit)
+            and not _GROWTH_RE.search(core)
+            and ((t.op == "≥" and t.value > 100) or (t.op == ">" and t.value >= 100))
+        ):
+            reasons.add(f"百分比目标「{shown}」超过100%", v.label)
+            continue
+        if not rate and unit is None and not _NO_UNIT_OK_RE.search(core):
+            reasons.add(f"指标值「{shown}」缺少计量单位", v.label)
+    return reasons
+
+
+def _direction(op: str | None) -> str | None:
+    if op in _UP:
+        return "up"
+    if op in _DOWN:
+        return "down"
+    return "eq" if op == "=" else None
+
+
+def _period_reasons(ind: Indicator) -> _Reasons:
+    reasons = _Reasons()
+    p, a = ind.period_target, ind.annual_target
+    if not (_quantitative(p) and _quantitative(a)):
+        return reasons
+    assert p is not None and a is not None
+    pu, au = _unit_key(p, ind.name), _unit_key(a, ind.name)
+    pd, ad = _direction(p.op), _direction(a.op)
+    if pu and au and pu != au:
+        reasons.add(
+            f"实施周期指标值「{_short(p.raw or str(p.value))}」与年度指标值"
+            f"「{_short(a.raw or str(a.value))}」计量单位不一致（{pu} / {au}）"
+        )
+    elif {pd, ad} == {"up", "down"}:
+        reasons.add(f"实施周期指标值为「{p.op}」而年度指标值为「{a.op}」，方向相反")
+    elif (
+        pd in ("up", "eq")
+        and ad in ("up", "eq")
+        and not _is_rate_name(ind.name)
+        and _is_count_unit(p.unit or a.unit)
+    ):
+        pv = p.base_value if p.base_value is not None else p.value
+        av = a.base_value if a.base_value is not None else a.value
+        if pv is not None and av is not None and av > pv:
+            reasons.add(
+                f"年度目标（{_short(a.raw or str(av))}）大于实施周期目标"
+                f"（{_short(p.raw or str(pv))}），年度目标应是实施周期目标的一部分"
+            )
+    return reasons
+
+
+def _category_text(ind: Indicator) -> str:
+    code = ind.level2_code or ""
+    name = _level2(ind) or ind.level2 or ""
+    return f"{code}-{name}" if code else name
+
+
+@dataclass(slots=True)
+class _Emitter:
+    rules: AuditRules
+    out: list[Finding]
+
+    def emit(
+        self,
+        rule: str,
+        message: str,
+        *,
+        seq: int | None = None,
+        expected: str | None = None,
+        actual: str | None = None,
+    ) -> None:
+        self.out.append(
+            Finding(
+                rule=rule,
+                severity=self.rules.severity(rule),
+                message=message,
+                basis=BASIS[rule],
+                indicator=seq,
+                expected=expected,
+                actual=actual,
+            )
+        )
+
+
+def audit_indicators(
+    indicators: Sequence[Indicator],
+    rules: AuditRules | None = None,
+    *,
+    new_scheme: bool | None = None,
+    project_name: str | None = None,
+    project_row: int | None = None,
+) -> list[Finding]:
+    """Audit one project's indicators. Findings carry no location (see :func:`audit_project`);
+    with ``project_name`` (and ``project_row``) the messages start with 第N行项目「…」.
+
+    ``new_scheme``: whether the table uses the 2021 scheme (成本指标 as level 1), for
+    ``indicator-legacy``; None = decide from these indicators alone.
+    """
+    rules = rules or default_rules()
+    em = _Emitter(rules, [])
+    who = f"项目「{project_name}」" if project_name else ""
+    if who and project_row is not None:
+        who = f"第{project_row}行{who}"
+
+    def label(ind: Indicator) -> str:
+        return who + _label(ind)
+
+    if rules.enabled(COVERAGE) and rules.required_categories:
+        present = {c for ind in indicators for c in (_level1(ind), _level2(ind)) if c}
+        have = "、".join(sorted({c for ind in indicators if (c := _level1(ind))})) or "无"
+        for required in rules.required_categories:
+            if required not in present:
+                em.emit(
+                    COVERAGE,
+                    f"{who or '项目'}缺少{required}（现有一级指标：{have}）",
+                    expected=required,
+                    actual=have,
+                )
+
+    if rules.enabled(DUPLICATE):
+        first_seen: dict[str, Indicator] = {}
+        for ind in indicators:
+            key = _norm(ind.name)
+            if not key or _is_placeholder_text(ind.name):
+                continue
+            if key in first_seen:
+                first = first_seen[key]
+                em.emit(
+                    DUPLICATE,
+                    f"{label(ind)}与第 {first.seq} 项三级指标名称重复",
+                    seq=ind.seq,
+                    actual=ind.name,
+                )
+            else:
+                first_seen[key] = ind
+
+    if new_scheme is None:
+        new_scheme = any(_is_new_scheme(ind) for ind in indicators)
+
+    on = {rule: rules.enabled(rule) for rule in QUALITY_RULES}
+    for ind in indicators:
+        values = _values(ind)
+        if on[VAGUE]:
+            r = _vague_reasons(ind, values, rules.vague_words)
+            if r:
+                em.emit(VAGUE, f"{label(ind)}：{r.text()}", seq=ind.seq)
+        if on[MISFILED]:
+            r = _misfiled_reasons(ind, values)
+            if r:
+                category = " / ".join(filter(None, [_level1(ind), _category_text(ind)]))
+                em.emit(
+                    MISFILED,
+                    f"{label(ind)}（{category}）：{r.text()}",
+                    seq=ind.seq,
+                    actual=category,
+                )
+        if on[UNIT]:
+            r = _unit_reasons(ind, values)
+            if r:
+                em.emit(UNIT, f"{label(ind)}：{r.text()}", seq=ind.seq)
+        if on[PERIOD]:
+            r = _period_reasons(ind)
+            if r:
+                em.emit(PERIOD, f"{label(ind)}：{r.text()}", seq=ind.seq)
+        if on[LEGACY] and new_scheme and _is_legacy(ind):
+            em.emit(
+                LEGACY,
+                f"{label(ind)}使用了旧体系类别「{_category_text(ind)}」，"
+                "而本表已采用2021年体系（成本指标单列为一级指标）",
+                seq=ind.seq,
+                actual=_category_text(ind),
+            )
+
+    em.out.sort(key=lambda f: (f.indicator or 0, _RULE_ORDER[f.rule]))
+    return em.out
+
+
+def audit_project(
+    project: Project,
+    rules: AuditRules | None = None,
+    *,
+    table: Table | None = None,
+    unit: Unit | None = None,
+    new_scheme: bool | None = None,
+) -> list[Finding]:
+    """Audit one project; findings point at its 绩效指标 cell (``table.columns["indicators"]``
+    and ``project.row``) and carry the project and unit names."""
+    findings = audit_indicators(
+        project.indicators,
+        rules,
+        new_scheme=new_scheme,
+        project_name=project.name,
+        project_row=project.row,
+    )
+    column = table.columns.get("indicators") if table is not None else None
+    location = {
+        "sheet": table.sheet if table is not None else None,
+        "cell": f"{column}{project.row}" if column else None,
+        "row": project.row,
+        "project": project.name,
+        "unit": unit.name if unit is not None else None,
+    }
+    return [f.model_copy(update=location) for f in findings]
+
+
+def audit_table(table: Table, rules: AuditRules | None = None) -> list[Finding]:
+    """The quality findings of every project of ``table`` (does not modify ``table``)."""
+    rules = rules or default_rules()
+    projects = [(u, p) for u in table.units for p in u.projects]
+    new_scheme = any(_is_new_scheme(ind) for _, p in projects for ind in p.indicators)
+    out: list[Finding] = []
+    for unit, project in projects:
+        out.extend(audit_project(project, rules, table=table, unit=unit, new_scheme=new_scheme))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Per-project summary: counts and the 指标质量 score
+# --------------------------------------------------------------------------------------------
+
+
+def project_findings(findings: Iterable[Finding], project: Project) -> list[Finding]:
+    """The findings that belong to ``project`` (same name and row)."""
+    return [
+        f for f in findings if f.project == project.name and (f.row is None or f.row == project.row)
+    ]
+
+
+def quality_counts(findings: Iterable[Finding], project: Project | None = None) -> dict[str, int]:
+    """Number of findings per audit rule (all seven ids, zeros included), optionally only those
+    of ``project``."""
+    selected = project_findings(findings, project) if project is not None else list(findings)
+    counts = dict.fromkeys(QUALITY_RULES, 0)
+    for f in selected:
+        if f.rule in counts:
+            counts[f.rule] += 1
+    return counts
+
+
+def _indicator_ok(ind: Indicator) -> bool:
+    if _is_placeholder_text(ind.name):
+        return False
+    values = _values(ind)
+    if not values:
+        return False
+    for v in values:
+        if _is_placeholder(v) or (v.target is not None and v.target.kind == "empty"):
+            return False
+    return True
+
+
+def quality_score(
+    project: Project, findings: Iterable[Finding], rules: AuditRules | None = None
+) -> int:
+    """指标质量 (0–100) of one project, from its indicators and findings.
+
+    ``round(70 × 合格指标数 / 指标数 + 30 × 已覆盖的必备类别数 / 必备类别数)``:
+
+    - an indicator is 合格 unless a ``warning``/``error`` finding of an ``indicator-*`` rule
+      names it (``Finding.indicator`` = its 序号) or its name or a value is a placeholder
+      (待单位补充…) or missing;
+    - 必备类别 are ``rules.required_categories`` (产出/效益/满意度指标 by default); the coverage
+      term is 30 when ``indicator-coverage`` is disabled or nothing is required;
+    - a project without indicators scores 0.
+
+    ``findings`` may be the project's findings or a whole table's (filtered by project name and
+    row); findings of other projects are ignored.
+    """
+    rules = rules or default_rules()
+    indicators = project.indicators
+    if not indicators:
+        return 0
+    flagged = {
+        f.indicator
+        for f in project_findings(findings, project)
+        if f.indicator is not None
+        and f.severity in ("error", "warning")
+        and f.rule.startswith("indicator-")
+    }
+    good = sum(1 for ind in indicators if ind.seq not in flagged and _indicator_ok(ind))
+    required = rules.required_categories if rules.enabled(COVERAGE) else ()
+    if required:
+        present = {c for ind in indicators for c in (_level1(ind), _level2(ind)) if c}
+        coverage = sum(1 for c in required if c in present) / len(required)
+    else:
+        coverage = 1.0
+    score = 70 * good / len(indicators) + 30 * coverage
+    return max(0, min(100, int(score + 0.5)))

@@ -1,0 +1,236 @@
+"""Worksheet functions ``=PERF_PARSE``, ``=PERF_COUNT``, ``=PERF_TARGET``, ``=PERF_CLEAN``,
+``=PERF_ISSUES``.
+
+One module for every runtime: ``from xlwings import func, arg`` gives the classic
+UDF decorators on Windows, the xlwings Lite / Server decorators when
+``XLWINGS_ON_SERVER=true`` (Lite sets it), and no-ops elsewhere, so the functions stay
+plain Python functions that tests and the add-in build can call directly.
+
+Thin layer: every function converts the cell value to text, calls the core
+(:func:`perfsheet.core.indicators.parse_indicators`,
+:func:`perfsheet.core.targets.parse_target`, :func:`perfsheet.core.text.clean_text`) and
+lays the result out as cells. No parsing happens here. Bad input gives a short Chinese
+message in the cell (or an empty cell), never a traceback.
+
+Which target fills 比较符 / 目标值 / 计量单位 / 指标性质 when 实施周期指标值 and 年度指标值
+differ: the **年度** (annual) target, because the budget being reviewed is the year's; the
+实施周期 target is used only when the annual value is missing or empty. Both value texts
+stay visible in their own columns.
+
+Function descriptions and argument docs are user-facing (Excel's function wizard and the
+Lite formula tooltip), hence Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlwings import arg, func
+
+from perfsheet.core.models import Indicator, Target
+
+__all__ = ["perf_clean", "perf_count", "perf_issues", "perf_parse", "perf_target"]
+
+HEADERS: tuple[str, ...] = (
+    "序号",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "实施周期指标值",
+    "年度指标值",
+    "比较符",
+    "目标值",
+    "计量单位",
+    "指标性质",
+)
+TARGET_HEADERS: tuple[str, ...] = HEADERS[6:]
+
+KIND_LABELS: dict[str, str] = {
+    "quantitative": "定量",
+    "qualitative": "定性",
+    "placeholder": "待补充",
+    "deadline": "时限",
+}
+
+MSG_MULTI_CELL = "请只引用一个单元格"
+MSG_NOT_TEXT = "参数应为文本"
+MSG_NO_INDICATOR = "未识别到绩效指标"
+MSG_FAILED = "解析出错，请检查单元格内容"
+
+
+class _BadInput(Exception):
+    """Input that gets a Chinese message in the cell instead of a result."""
+
+
+def _as_text(value: Any) -> str | None:
+    """The cell value as text: None for an empty cell, numbers as written."""
+    if isinstance(value, list | tuple):
+        flat = [v for row in value for v in (row if isinstance(row, list | tuple) else [row])]
+        if len(flat) != 1:
+            raise _BadInput(MSG_MULTI_CELL)
+        value = flat[0]
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _BadInput(MSG_NOT_TEXT)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return value if value.strip() else None
+    raise _BadInput(MSG_NOT_TEXT)
+
+
+def _parse(text: Any) -> list[Indicator]:
+    from perfsheet.core.indicators import parse_indicators
+
+    cell = _as_text(text)
+    if cell is None:
+        return []
+    return parse_indicators(cell)
+
+
+def _main_target(indicator: Indicator) -> Target | None:
+    """The annual target, or the period target when the annual one is missing or empty."""
+    annual = indicator.annual_target
+    if annual is not None and annual.kind != "empty":
+        return annual
+    period = indicator.period_target
+    if period is not None and period.kind != "empty":
+        return period
+    return annual or period
+
+
+def _target_cells(target: Target | None) -> list[Any]:
+    if target is None or target.kind == "empty":
+        return ["", "", "", ""]
+    if target.value is not None:
+        value: Any = target.value
+    else:
+        value = target.raw.strip()
+    return [target.op or "", value, target.unit or "", KIND_LABELS.get(target.kind, "")]
+
+
+def _row(indicator: Indicator) -> list[Any]:
+    seq: Any = indicator.seq if indicator.seq is not None else ""
+    return [
+        seq,
+        indicator.level1 or "",
+        indicator.level2 or "",
+        indicator.name or "",
+        indicator.period_value or "",
+        indicator.annual_value or "",
+        *_target_cells(_main_target(indicator)),
+    ]
+
+
+def _column_index(field: Any) -> int | None:
+    if field is None or (isinstance(field, str) and not field.strip()):
+        return None
+    if isinstance(field, int | float) and not isinstance(field, bool):
+        number = int(field)
+        if number == field and 1 <= number <= len(HEADERS):
+            return number - 1
+    elif isinstance(field, str) and field.strip() in HEADERS:
+        return HEADERS.index(field.strip())
+    raise _BadInput("未知的列：" + str(field) + "（可用：" + "、".join(HEADERS) + "）")
+
+
+@func(name="PERF_PARSE")
+@arg("text", doc="含打包绩效指标的单元格，如 G12")
+@arg("field", doc='可选：只返回这一列，如 "三级指标"（或列号 1-10）')
+@arg("header", doc="可选：TRUE 时第一行为表头")
+def perf_parse(text: Any, field: Any = None, header: Any = False) -> Any:
+    """拆分一个单元格中的绩效指标，每个指标一行：序号、一级/二级/三级指标、
+    实施周期指标值、年度指标值、比较符、目标值、计量单位、指标性质。"""
+    try:
+        column = _column_index(field)
+        indicators = _parse(text)
+        if not indicators:
+            return "" if _as_text(text) is None else MSG_NO_INDICATOR
+        rows = [_row(indicator) for indicator in indicators]
+        head = list(HEADERS)
+        if column is not None:
+            rows = [[row[column]] for row in rows]
+            head = [HEADERS[column]]
+        return [head, *rows] if bool(header) else rows
+    except _BadInput as err:
+        return str(err)
+    except Exception:
+        return MSG_FAILED
+
+
+@func(name="PERF_COUNT")
+@arg("text", doc="含打包绩效指标的单元格")
+@arg("level1", doc='可选：只数该一级指标，如 "产出指标"、"产出" 或代码 1')
+def perf_count(text: Any, level1: Any = None) -> Any:
+    """统计一个单元格中的绩效指标个数；可只统计某个一级指标。"""
+    try:
+        indicators = _parse(text)
+        key = _as_text(level1)
+        if key is None:
+            return len(indicators)
+        key = key.strip()
+        short = key.removesuffix("指标")
+        return sum(
+            1
+            for ind in indicators
+            if key == ind.level1_code
+            or (ind.level1 is not None and ind.level1.removesuffix("指标") == short)
+        )
+    except _BadInput as err:
+        return str(err)
+    except Exception:
+        return MSG_FAILED
+
+
+@func(name="PERF_TARGET")
+@arg("value_text", doc='一个指标值，如 "≥1.4万人"')
+@arg("header", doc="可选：TRUE 时第一行为表头")
+def perf_target(value_text: Any, header: Any = False) -> Any:
+    """解析一个指标值：返回比较符、目标值、计量单位、指标性质
+    （定量/定性/待补充/时限）。"""
+    try:
+        from perfsheet.core.targets import parse_target
+
+        cell = _as_text(value_text)
+        if cell is None:
+            return ""
+        row = _target_cells(parse_target(cell))
+        return [list(TARGET_HEADERS), row] if bool(header) else [row]
+    except _BadInput as err:
+        return str(err)
+    except Exception:
+        return MSG_FAILED
+
+
+@func(name="PERF_CLEAN")
+@arg("text", doc="要清理的文本（HTML 标记、不间断空格、全角空格等）")
+def perf_clean(text: Any) -> Any:
+    """清理文本：去除 HTML 标记与实体、统一空格与换行，返回规范化后的文本。"""
+    try:
+        from perfsheet.core.text import clean_text
+
+        cell = _as_text(text)
+        return "" if cell is None else clean_text(cell)
+    except _BadInput as err:
+        return str(err)
+    except Exception:
+        return MSG_FAILED
+
+
+@func(name="PERF_ISSUES")
+@arg("text", doc="含打包绩效指标的单元格")
+def perf_issues(text: Any) -> Any:
+    """列出一个单元格中绩效指标的问题（每条一行）；没有问题时为空。"""
+    try:
+        lines: list[list[str]] = []
+        for position, indicator in enumerate(_parse(text), start=1):
+            seq = indicator.seq if indicator.seq is not None else position
+            lines.extend([[f"第{seq}项：{warning}"] for warning in indicator.warnings])
+        return lines or ""
+    except _BadInput as err:
+        return str(err)
+    except Exception:
+        return MSG_FAILED
