@@ -416,7 +416,11 @@ def test_no_stale_merge_when_nothing_feeds_it(tmp_path: Path) -> None:
     inbox = tmp_path / "in"
     write_department(inbox / "a.xlsx", "甲", 2, seed=1)
     out = tmp_path / "out"
-    assert convert(inbox, "-o", out).returncode == 0
+    first = convert(inbox, "-o", out)
+    assert first.returncode == 0
+    # Not a terminal: plain log lines (no progress bar), then the Chinese summary table.
+    assert "[1/1] 成功" in first.stdout and "\x1b[" not in first.stdout
+    assert "批量转换结果" in first.stdout and "合并工作簿" in first.stdout
     assert (out / CONSOLIDATED_NAME).is_file()
     (inbox / "a.xlsx").unlink()
     (inbox / "b.xlsx").write_bytes(b"")
