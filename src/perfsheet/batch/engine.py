@@ -291,6 +291,11 @@ class _LocalRunner:
                 self.by_index.pop(slot.index, None)
                 self.pending.appendleft(slot.index)
             return
+        # A worker died on its own. Suspects are the jobs that had started; each is re-run
+        # alone, and only a job that kills its worker when alone is failed as "crashed". Jobs
+        # that had not started are innocent, unless nothing had started at all (the pool itself
+        # cannot run: count attempts so that this ends).
+        any_started = any(s.started is not None for s in casualties)
         for slot in casualties:
             if slot.alone:
                 self._finish(slot, crashed_result(self.jobs[slot.index]))
@@ -298,7 +303,8 @@ class _LocalRunner:
                 self.by_index.pop(slot.index, None)
                 self.alone.appendleft(slot.index)
             else:
-                self.attempts[slot.index] += 1
+                if not any_started:
+                    self.attempts[slot.index] += 1
                 self._requeue_or_fail(slot)
 
 
