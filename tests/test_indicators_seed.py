@@ -840,3 +840,13 @@ def test_seed_raw_items_cover_the_cell():
         text = clean_text(cell["indicators"])
         parsed = parse_indicators(cell["indicators"])
         assert "".join(i.raw for i in parsed) == text.replace("\n", "")
+
+
+def test_seed_indicators_are_valid_models():
+    """model_construct skips validation: the output must validate anyway (JSON contract)."""
+    from perfsheet.core.models import Indicator
+
+    for cell in SEED_CELLS:
+        for ind in parse_indicators(cell["indicators"]):
+            again = Indicator.model_validate_json(ind.model_dump_json())
+            assert again == ind

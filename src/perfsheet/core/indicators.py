@@ -4,26 +4,35 @@ The cell looks like (domain notes §6)::
 
     1、1-产出指标；11-数量指标；培训人数；实施周期指标值:≥390；年度指标值:≥390。2、…
 
-Design (single pass, no per-character Python loop):
+Design (single pass, no per-character Python loop over the text):
 
 1. :func:`~perfsheet.core.text.clean_text` (HTML removed without inserting characters, entities,
    spaces, line breaks, full-width digits).
-2. One compiled regex finds every ``N、`` candidate and, in the same match, whether a *category
-   head* follows (``1-产出指标；`` / ``产出指标；`` / ``11-数量指标；``…: a "strong" start).
-   Candidates are accepted in order, tracking the expected next number:
+2. **Fast path** (canonical cells, the common case): item boundaries by a literal-first regex
+   (``、`` followed by ``d-``) with the numbers 1, 2, 3… from the start of the text, labels by
+   ``str.find``, the two category fields by one anchored regex (resolved once per distinct
+   prefix). An item that is not canonical is handed to the general item parser when the
+   boundaries are certain (a category head at its start, no other ``N、`` inside), else the whole
+   cell goes to the general path. Tests assert that the fast path and the general path give
+   identical results (the seed, and hypothesis-generated cells).
+3. **General path** (the reference): one compiled regex finds every ``N、`` candidate and, in
+   the same match, whether a *category head* follows (``1-产出指标；`` / ``产出指标；`` /
+   ``11-数量指标；``…: a "strong" start). Candidates are accepted in order, tracking the
+   expected next number:
 
    - strong and the expected number -> a new item (separator before it: ``。``, newline, or
      nothing at all; ``≥3902、1-产出指标`` is value ``≥390`` + item 2: digits glued to the previous
      value are split off when their tail is the expected number);
-   - strong with another number -> a new item only at a boundary (``。``, ``；``, whitespace, start)
-     or after a complete item (one that has its 年度指标值 label), with a numbering warning;
+   - strong with another number -> a new item only at a boundary (``。；;，,`` or a newline
+     before it, blanks skipped, or the start) or after a complete item (one that has its
+     年度指标值 label), with a numbering warning;
    - weak (no category follows, e.g. ``2、通过…`` prose inside a value) -> a new item only when it
      is the expected number, at a boundary, the current item is complete, and a value label
      follows before the next candidate. So ``N、`` lists inside values stay in the value.
 
-3. Per item: the value labels (``实施周期指标值`` / ``年度指标值`` with ``:``/``：`` or
-   none; a single ``指标值:`` also accepted) are located with one regex; the head before them
-   gives level 1, level 2 (``code-name`` or a known name/alias, normalized by code, see
+   Per item: the value labels (``实施周期指标值`` / ``年度指标值`` with ``:``/``：`` or none; a
+   single ``指标值:`` also accepted) are located with ``str.find``; the head before them gives
+   level 1, level 2 (``code-name`` or a known name/alias, normalized by code, see
    :mod:`~perfsheet.core.categories`) and the 三级指标 name; each value runs to the next label, so
    values may contain ``；`` ``。`` ``:`` (``保障办公人员≥4人；租用1台公务车辆`` is one value).
 
@@ -55,7 +64,7 @@ import re
 
 from . import categories as cat
 from .models import Indicator, Target
-from .targets import MULTI_TARGET_WARNING, analyze_target
+from .targets import MULTI_TARGET_WARNING, analyze_target, fast_constructor
 from .text import clean_text
 
 __all__ = ["INTERNAL_ERROR", "parse_indicators"]
@@ -101,7 +110,7 @@ _HEAD = (
     rf"|(?:{_NAME_ALT})\s*[；;，,]"
 )
 # N、 + optional (empty) group that participates when a category head follows.
-_ITEM_RE = re.compile(rf"(\d+)[ \t]*、\s*(?P<s>(?={_HEAD}))?")
+_ITEM_RE = re.compile(rf"(?<!\d)(\d++)[ \t]*、\s*(?P<s>(?={_HEAD}))?")
 
 _LABEL_RE = re.compile(
     r"(?:(?P<p>实施周期指标值|实施期指标值|实施周期目标值|中长期指标值|长期指标值)"
@@ -116,12 +125,26 @@ _CAT_FIELD_RE = re.compile(
 )
 _SEP_RE = re.compile(r"[；;]")
 
-_BOUNDARY = frozenset("。；;，,\n \t")
+# Fast path for canonical cells (every item ``N、d-名称；dd-名称；名称；实施周期指标值:…；``
+# ``年度指标值:…``, numbered 1, 2, 3… from the start): str.find for the boundaries and labels,
+# one anchored regex for the two category fields. Anything unusual -> the general path, which
+# is the reference
+# (tests check both paths give identical results).
+_FAST_CAT = rf"[{_DASH}][^\d\s；;，,。\n][^；;，,。\n\d]{{0,14}}[；;][ \t]*"
+_FAST_CATS_RE = re.compile(rf"\d{_FAST_CAT}\d\d{_FAST_CAT}")
+_STRONG_IN_RE = re.compile(rf"\d[ \t]*、\s*(?:{_HEAD})")
+_FAST_BOUND_RE = re.compile(rf"、[ \t]*(?=\d[{_DASH}])")  # literal first: fast scan
+_COLON_RE = re.compile(r"[ \t\n]*[:：][ \t]*")
+_HEAD_RE = re.compile(_HEAD)
+_DIGIT_DUN_RE = re.compile(r"\d[ \t]*、")
+_CATS_CACHE: dict[str, tuple] = {}
+
+_BOUNDARY = frozenset("。；;，,\n")
 _WS = " \t\n"
 _VALUE_STRIP = " \t\n；;，,。"
 _VALUE_LSTRIP = " \t\n：:；;"
 
-_construct = Indicator.model_construct
+_build = fast_constructor(Indicator)
 _EMPTY_TARGET: Target = analyze_target("")[0]
 
 
@@ -134,21 +157,35 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
     starts: list[tuple[int, int, int, str | None]] = []
     expected = 1
     n = len(t)
+    # end of the first 年度 label of the current item (-1: none, -2: not looked up yet);
+    # one search per item keeps many ``N、`` candidates linear
+    complete_end = -2
+
+    def complete_before(pos: int) -> bool:
+        nonlocal complete_end
+        if complete_end == -2:
+            cm = _COMPLETE_RE.search(t, starts[-1][1])
+            complete_end = cm.end() if cm else -1
+        return 0 <= complete_end <= pos
+
     for i, m in enumerate(cands):
         d = m.group(1)
         s = m.start(1)
         strong = m.group("s") is not None
         exp = str(expected)
-        prev = t[s - 1] if s else "\n"
-        at_boundary = prev in _BOUNDARY
+        k = s - 1
+        while k >= 0 and t[k] in " \t":
+            k -= 1
+        # a boundary: start, or 。；;，, or a newline before (blanks skipped); not ``: 1000``
+        at_boundary = k < 0 or t[k] in _BOUNDARY
         warn: str | None = None
         if d != exp and len(d) > len(exp) and d.endswith(exp) and not at_boundary:
             s += len(d) - len(exp)  # ``≥3902、`` = value ``≥390`` + item 2
             d = exp
-        if d == exp:
+        if d == exp or (at_boundary and d.lstrip("0") == exp):  # ``01、`` numbering too
             if not strong:
                 if starts:
-                    if not at_boundary or not _COMPLETE_RE.search(t, starts[-1][1], s):
+                    if not at_boundary or not complete_before(s):
                         continue
                 elif not at_boundary:
                     continue
@@ -157,22 +194,25 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
                     continue
             seq = expected
         else:
-            if not strong or len(d) > 4:
+            if not strong:
                 continue
-            complete = bool(starts) and _COMPLETE_RE.search(t, starts[-1][1], s) is not None
-            if not at_boundary and not complete and starts:
-                continue
-            if not at_boundary and len(d) > 1:
+            if at_boundary:
+                if len(d) > 4:
+                    continue
+            else:
+                if starts and not complete_before(s):
+                    continue
                 # glued to the previous value: take the shortest tail without a leading zero
-                k = len(d) - 1
-                while k > 0 and d[k] == "0":
-                    k -= 1
-                s += k
-                d = d[k:]
+                j = len(d) - 1
+                while j > 0 and d[j] == "0":
+                    j -= 1
+                s += j
+                d = d[j:]
             seq = int(d)
             warn = w_numbering(expected)
         starts.append((s, m.end(), seq, warn))
         expected = seq + 1
+        complete_end = -2
     return starts
 
 
@@ -249,62 +289,118 @@ def _split_positional(rest: str) -> tuple[str | None, str | None, str | None]:
     return _clean_field(rest[:a]), _clean_field(rest[a + 1 : b]), _clean_field(rest[b + 1 :])
 
 
+def _label_end(body: str, j: int) -> int:
+    """Position after ``[ \\t\\n]*[:：][ \\t]*`` at ``j``, or -1 when there is no colon."""
+    n = len(body)
+    while j < n and body[j] in " \t\n":
+        j += 1
+    if j < n and body[j] in ":：":
+        j += 1
+        while j < n and body[j] in " \t":
+            j += 1
+        return j
+    return -1
+
+
+def _find_labels(body: str) -> list[tuple[str, int, int]]:
+    """Value labels as (kind, start, end): kind ``p`` (实施周期), ``a`` (年度), ``s`` (指标值).
+
+    ``str.find`` on ``指标值``/``目标值`` and a look at the few characters before: much faster
+    than a regex alternation scanned over the whole item. ``end`` is after ``:``/``：`` and
+    blanks. A bare ``指标值`` counts only when a colon follows (as in ``_LABEL_RE``).
+    """
+    out: list[tuple[str, int, int]] = []
+    for word in ("指标值", "目标值"):
+        i = body.find(word)
+        while i != -1:
+            kind = ""
+            start = i
+            if i >= 4 and body.startswith("实施周期", i - 4):
+                kind, start = "p", i - 4
+            elif i >= 3 and body.startswith("实施期", i - 3):
+                kind, start = "p", i - 3
+            elif i >= 2 and body.startswith("长期", i - 2):
+                kind = "p"
+                start = i - 3 if i >= 3 and body[i - 3] == "中" else i - 2
+            elif i >= 2 and body.startswith("年度", i - 2):
+                kind = "a"
+                start = i - 3 if i >= 3 and body[i - 3] == "本" else i - 2
+            elif i >= 2 and body.startswith("当年", i - 2) and word == "指标值":
+                kind, start = "a", i - 2
+            elif word == "指标值" and (i == 0 or body[i - 1] not in "期度年"):
+                kind = "s"
+            if kind and (kind != "p" or word == "指标值" or start == i - 4):
+                j = _label_end(body, i + 3)
+                if j < 0:
+                    if kind == "s":
+                        kind = ""
+                    j = i + 3
+                if kind:
+                    out.append((kind, start, j))
+            i = body.find(word, i + 3)
+        if word == "指标值" and "目标值" not in body:
+            break
+    if len(out) > 1:
+        out.sort(key=lambda x: x[1])
+    return out
+
+
 def _parse_item(body: str, seq: int | None, raw: str, warnings: list[str]) -> Indicator:
-    labels = list(_LABEL_RE.finditer(body))
+    labels = _find_labels(body)
     p = a = s = None
     dup = False
-    for lm in labels:
-        g = lm.lastgroup
+    for lab in labels:
+        g = lab[0]
         if g == "p":
             if p is None:
-                p = lm
+                p = lab
             else:
                 dup = True
         elif g == "a":
             if a is None:
-                a = lm
+                a = lab
             else:
                 dup = True
         elif s is None:
-            s = lm
+            s = lab
     if p is not None or a is not None:
         s = None  # a bare 指标值 inside a labelled item is text
     period_value = annual_value = None
     has_period = has_annual = False
     if p is not None and a is not None:
         has_period = has_annual = True
-        if p.start() < a.start():
-            head = body[: p.start()]
+        if p[1] < a[1]:
+            head = body[: p[1]]
             _sep_warning(head, warnings)
-            pv_text = body[p.end() : a.start()]
+            pv_text = body[p[2] : a[1]]
             _sep_warning(pv_text, warnings)
             period_value = _clean_field(pv_text)
-            annual_value = _clean_field(body[a.end() :])
+            annual_value = _clean_field(body[a[2] :])
         else:
-            head = body[: a.start()]
+            head = body[: a[1]]
             _sep_warning(head, warnings)
-            av_text = body[a.end() : p.start()]
+            av_text = body[a[2] : p[1]]
             _sep_warning(av_text, warnings)
             annual_value = _clean_field(av_text)
-            period_value = _clean_field(body[p.end() :])
+            period_value = _clean_field(body[p[2] :])
             warnings.append(W_SWAPPED)
     elif p is not None:
         has_period = True
-        head = body[: p.start()]
+        head = body[: p[1]]
         _sep_warning(head, warnings)
-        period_value = _clean_field(body[p.end() :])
+        period_value = _clean_field(body[p[2] :])
         warnings.append(W_NO_ANNUAL)
     elif a is not None:
         has_annual = True
-        head = body[: a.start()]
+        head = body[: a[1]]
         _sep_warning(head, warnings)
-        annual_value = _clean_field(body[a.end() :])
+        annual_value = _clean_field(body[a[2] :])
         warnings.append(W_NO_PERIOD)
     elif s is not None:
         has_annual = True
-        head = body[: s.start()]
+        head = body[: s[1]]
         _sep_warning(head, warnings)
-        annual_value = _clean_field(body[s.end() :])
+        annual_value = _clean_field(body[s[2] :])
     else:
         head = body
     if dup:
@@ -332,7 +428,24 @@ def _parse_item(body: str, seq: int | None, raw: str, warnings: list[str]) -> In
     if has_annual and annual_value is None:
         warnings.append(W_EMPTY_ANNUAL)
 
-    if found_cat or labels:
+    return _finish(
+        seq, r1, r2, name, period_value, annual_value, warnings, raw, found_cat or labels
+    )
+
+
+def _finish(
+    seq: int | None,
+    r1: cat.Resolved,
+    r2: cat.Resolved,
+    name: str | None,
+    period_value: str | None,
+    annual_value: str | None,
+    warnings: list[str],
+    raw: str,
+    structured: bool | list,
+) -> Indicator:
+    """Category warnings, targets, placeholder/multi warnings, and the model (both paths)."""
+    if structured:
         level1, level1_code = r1.name, r1.code
         if r1.problem:
             warnings.append(r1.problem)
@@ -370,20 +483,42 @@ def _parse_item(body: str, seq: int | None, raw: str, warnings: list[str]) -> In
     ):
         warnings.append(W_PLACEHOLDER)
 
-    return _construct(
-        seq=seq,
-        level1=level1,
-        level1_code=level1_code,
-        level2=r2.name,
-        level2_code=r2.code,
-        legacy=r2.legacy,
-        name=name,
-        period_value=period_value,
-        annual_value=annual_value,
-        period_target=period_target,
-        annual_target=annual_target,
-        warnings=warnings,
-        raw=raw,
+    return _build(
+        {
+            "seq": seq,
+            "level1": level1,
+            "level1_code": level1_code,
+            "level2": r2.name,
+            "level2_code": r2.code,
+            "legacy": r2.legacy,
+            "name": name,
+            "period_value": period_value,
+            "annual_value": annual_value,
+            "period_target": period_target,
+            "annual_target": annual_target,
+            "warnings": warnings,
+            "raw": raw,
+        }
+    )
+
+
+def _unparsed(raw: str, warning: str) -> Indicator:
+    return _build(
+        {
+            "seq": None,
+            "level1": None,
+            "level1_code": None,
+            "level2": None,
+            "level2_code": None,
+            "legacy": False,
+            "name": None,
+            "period_value": None,
+            "annual_value": None,
+            "period_target": _EMPTY_TARGET,
+            "annual_target": _EMPTY_TARGET,
+            "warnings": [warning],
+            "raw": raw,
+        }
     )
 
 
@@ -401,10 +536,156 @@ def _looks_like_item(text: str) -> bool:
     )
 
 
+def _parse_fast(t: str) -> list[Indicator] | None:
+    """All items canonical -> the indicators; anything unusual -> None (general path)."""
+    n = len(t)
+    starts: list[tuple[int, int]] = []
+    expected = 1
+    for m in _FAST_BOUND_RE.finditer(t):
+        i = m.start()
+        j = i
+        while j > 0 and "0" <= t[j - 1] <= "9":
+            j -= 1
+        if j == i:
+            continue
+        if (j > 0 and t[j - 1].isdigit()) or t[j:i] != str(expected):
+            return None
+        starts.append((j, m.end()))
+        expected += 1
+    if not starts or starts[0][0] != 0:
+        return None
+    out: list[Indicator] = []
+    last = len(starts) - 1
+    for idx, (s, b) in enumerate(starts):
+        end = starts[idx + 1][0] if idx < last else n
+        ind = _fast_item(t, s, b, end, idx + 1, [], True)
+        if ind is None:
+            # not canonical: the general item parser, but only when the general path would
+            # cut this item exactly here (a strong head at b, no other ``N、`` inside)
+            if _HEAD_RE.match(t, b) is None or _DIGIT_DUN_RE.search(t, b, end) is not None:
+                return None
+            ind = _parse_item(t[b:end], idx + 1, t[s:end].strip(_WS), [])
+        out.append(ind)
+    return out
+
+
+def _fast_item(
+    t: str, s: int, b: int, end: int, seq: int, warnings: list[str], check_heads: bool
+) -> Indicator | None:
+    """One canonical item ``t[s:end]`` (body from ``b``) -> Indicator, else None.
+
+    Canonical: ``d-名称；dd-名称；名称；实施周期指标值:…；年度指标值:…`` with exactly these two
+    labels, every separator a ``；``/``;``/``，``/``,``. The result equals ``_parse_item`` on the
+    same body (tests compare them); ``check_heads`` also refuses an item head inside the item
+    (needed when the caller's boundaries were not found by the general path).
+    """
+    # exactly two labels, 实施周期指标值 then 年度指标值 (what _find_labels would return)
+    i1 = t.find("指标值", b, end)
+    if i1 < b + 4 or not t.startswith("实施周期", i1 - 4):
+        return None
+    i2 = t.find("指标值", i1 + 3, end)
+    if i2 < 0 or not t.startswith("年度", i2 - 2) or t[i2 - 3] == "本":
+        return None
+    if t.find("指标值", i2 + 3, end) >= 0 or t.find("目标值", b, end) >= 0:
+        return None
+    p0 = i1 - 4
+    cm = _FAST_CATS_RE.match(t, b, p0)
+    if cm is None:
+        return None
+    k = p0 - 1
+    while t[k] in _WS:
+        k -= 1
+    if t[k] not in "；;，,":
+        return None  # head not ended by a separator: the general path warns
+    m = _COLON_RE.match(t, i1 + 3, end)
+    pv_text = t[m.end() if m else i1 + 3 : i2 - 2]
+    ps = pv_text.rstrip(_WS)
+    if ps and ps[-1] not in "；;，,":
+        return None
+    ce = cm.end()
+    if check_heads and t.find("、", ce, end) >= 0 and _STRONG_IN_RE.search(t, ce, end):
+        return None
+    m = _COLON_RE.match(t, i2 + 3, end)
+    av = _clean_field(t[m.end() if m else i2 + 3 : end])
+    pv = _clean_field(pv_text)
+    name = _clean_field(t[ce:p0])
+    cats = cm.group()
+    cc = _CATS_CACHE.get(cats)
+    if cc is None:
+        cc = _fast_cats(cats)
+    # the same fields and warnings, in the same order, as _parse_item/_finish
+    if pv is None:
+        warnings.append(W_EMPTY_PERIOD)
+    if av is None:
+        warnings.append(W_EMPTY_ANNUAL)
+    if cc[5]:
+        warnings.extend(cc[5])
+    if name is None:
+        warnings.append(W_NO_NAME)
+    if pv is not None:
+        pt, multi = analyze_target(pv)
+    else:
+        pt, multi = _EMPTY_TARGET, False
+    if av is not None:
+        at, m2 = analyze_target(av)
+        multi = multi or m2
+    else:
+        at = _EMPTY_TARGET
+    if multi:
+        warnings.append(W_MULTI)
+    if (
+        pt.kind == "placeholder"
+        or at.kind == "placeholder"
+        or (name is not None and name[:1] == "待" and analyze_target(name)[0].kind == "placeholder")
+    ):
+        warnings.append(W_PLACEHOLDER)
+    return _build(
+        {
+            "seq": seq,
+            "level1": cc[0],
+            "level1_code": cc[1],
+            "level2": cc[2],
+            "level2_code": cc[3],
+            "legacy": cc[4],
+            "name": name,
+            "period_value": pv,
+            "annual_value": av,
+            "period_target": pt,
+            "annual_target": at,
+            "warnings": warnings,
+            "raw": t[s:end].strip(_WS),
+        }
+    )
+
+
+def _fast_cats(cats: str) -> tuple:
+    """(level1, level1_code, level2, level2_code, legacy, category warnings) of a cats prefix,
+    computed by the general-path functions and cached."""
+    r1, r2, _, _ = _parse_head(cats, [])
+    probe = _finish(None, r1, r2, "x", None, None, [], "", True)
+    cw = tuple(w for w in probe.warnings if w not in (W_NO_NAME,))
+    if len(_CATS_CACHE) > 4096:
+        _CATS_CACHE.clear()
+    cc = _CATS_CACHE[cats] = (probe.level1, probe.level1_code, r2.name, r2.code, r2.legacy, cw)
+    return cc
+
+
 def _parse(text: str) -> list[Indicator]:
     t = clean_text(text)
     if not t:
         return []
+    fast = _parse_fast(t)
+    if fast is not None:
+        return fast
+    return _parse_general(t)
+
+
+def _parse_general(t: str, fast_items: bool = True) -> list[Indicator]:
+    """The general path: boundaries, labels, heads, warnings.
+
+    With ``fast_items=False`` every item goes through ``_parse_item``: that is the reference
+    the tests compare :func:`parse_indicators` with.
+    """
     starts = _find_starts(t)
     out: list[Indicator] = []
     lead = t[: starts[0][0]] if starts else t
@@ -416,15 +697,7 @@ def _parse(text: str) -> list[Indicator]:
         elif starts:
             lead_warning = w_leading(lead_s)
         else:
-            out.append(
-                _construct(
-                    seq=None,
-                    period_target=_EMPTY_TARGET,
-                    annual_target=_EMPTY_TARGET,
-                    warnings=[W_UNPARSED],
-                    raw=lead_s,
-                )
-            )
+            out.append(_unparsed(lead_s, W_UNPARSED))
     for i, (s, body_start, seq, warn) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else len(t)
         warnings: list[str] = []
@@ -432,7 +705,11 @@ def _parse(text: str) -> list[Indicator]:
             warnings.append(warn)
         if lead_warning and i == 0:
             warnings.append(lead_warning)
-        out.append(_parse_item(t[body_start:end], seq, t[s:end].strip(_WS), warnings))
+        raw = t[s:end].strip(_WS)
+        ind = _fast_item(t, s, body_start, end, seq, warnings, False) if fast_items else None
+        if ind is None:
+            ind = _parse_item(t[body_start:end], seq, raw, warnings)
+        out.append(ind)
     return out
 
 
@@ -447,12 +724,4 @@ def parse_indicators(text: str | None) -> list[Indicator]:
         return _parse(text)
     except Exception:  # defensive: a parser bug must never take a batch or a worksheet down
         raw = text if isinstance(text, str) else str(text)
-        return [
-            _construct(
-                seq=None,
-                period_target=_EMPTY_TARGET,
-                annual_target=_EMPTY_TARGET,
-                warnings=[INTERNAL_ERROR],
-                raw=raw,
-            )
-        ]
+        return [_unparsed(raw, INTERNAL_ERROR)]

@@ -59,15 +59,22 @@ Caching
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from .models import Op, Target
 from .text import clean_text
 
+M = TypeVar("M", bound=BaseModel)
+
 __all__ = [
     "MULTI_TARGET_WARNING",
     "analyze_target",
+    "fast_constructor",
     "parse_target",
 ]
 
@@ -142,7 +149,8 @@ _POST_OP_INFO: dict[str, tuple[Op, bool]] = {
 }
 _POST_OP_RE = "及以上|或以上|以上|及以下|或以下|以下|以内|之内|内"
 
-_NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+"
+# possessive digit runs: a 10,000-digit "number" must not make the regexes backtrack
+_NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})++|\d++)(?:\.\d++)?|[-+]?\.\d++"
 _UNIT = (
     r"[%％‰]|百分比|百分点"
     r"|[A-Za-z\u4e00-\u9fff㎡㎞²³]{1,6}?(?:[/／][A-Za-z\u4e00-\u9fff㎡²³·]{1,4}?)?"
@@ -150,17 +158,21 @@ _UNIT = (
 _NOTE = r"(?:\s*[（(][^（）()]*[）)])*"
 _TAIL = r"(?:即达标|即为达标|为达标|达标|即可|为宜|左右)?"
 
-_QUANT_RE = re.compile(
-    rf"(?P<prefix>[^，,。；;]*?)"
-    rf"(?P<pre>{_PRE_OP_RE})?\s*"
+# The number and everything after it up to the end: unit, post-op, notes, tail words.
+_CORE_RE = re.compile(
     rf"(?<![\d.])(?P<num>{_NUM})\s*"
     rf"(?P<unit>{_UNIT})?\s*"
     rf"(?P<post>{_POST_OP_RE})?"
     rf"(?P<note>{_NOTE})\s*"
-    rf"(?P<tail>{_TAIL})",
+    rf"(?P<tail>{_TAIL})$",
 )
+# An operator right before the number (searched only in the last few characters before it).
+_PRE_OP_END_RE = re.compile("(?:" + "|".join(re.escape(w) for w, _, _, _ in _PRE_OPS) + r")[ \t]*$")
+_PRE_OP_WINDOW = 8
 
-_RANGE_RE = re.compile(rf"(?:{_NUM})\s*[^\s\d达]{{0,4}}?\s*(?:[-~～—–]|至|到)\s*(?:{_NUM})")
+_RANGE_RE = re.compile(
+    rf"(?<![\d.,])(?:{_NUM})\s*[^\s\d达]{{0,4}}?\s*(?:[-~～—–]|至|到)\s*(?:{_NUM})"
+)
 
 _PLACEHOLDER_RE = re.compile(
     r"^(?:待[^，,。；;]{0,8}?(?:补充|填写|填报|完善|确定|明确|核定)|待定|暂无|暂缺|未填写?|"
@@ -176,7 +188,8 @@ _DEADLINE_RE = re.compile(
 )
 
 _DIGIT_RE = re.compile(r"\d")
-_SPLIT_RE = re.compile(r"[；;。](?![^（(]*[）)])")
+_SPLIT_RE = re.compile(r"[；;。]")
+_SPLIT_TOKENS_RE = re.compile(r"[；;。（()）]")
 _STRIP_END = " \t\n。；;，,、.．!！"
 
 _MULTIPLIERS: tuple[tuple[str, int], ...] = (
@@ -195,8 +208,75 @@ _BASE_UNIT_ALIASES = {
     "平方": "平方米",
 }
 
-_construct = Target.model_construct
-_EMPTY = _construct(kind="empty", raw="")
+
+def fast_constructor(cls: type[M]) -> Callable[[dict[str, Any]], M]:
+    """``build(fields) -> cls`` equivalent to ``cls.model_construct(**fields)`` when ``fields``
+    holds every field (in declaration order): no validation, our own code built the values.
+
+    ``model_construct`` walks all fields and resolves defaults (~3.4 µs for an Indicator); this
+    sets the same four attributes directly (~0.6 µs). Checked once against ``model_construct``
+    on a probe object (``__getstate__`` equal); if a pydantic version ever differs, the plain
+    ``model_construct`` is used instead.
+    """
+    names = tuple(cls.model_fields)
+    new = object.__new__
+    setattr_ = object.__setattr__
+
+    def build(fields: dict[str, Any]) -> M:
+        m = new(cls)
+        setattr_(m, "__dict__", fields)
+        setattr_(m, "__pydantic_fields_set__", set(names))
+        setattr_(m, "__pydantic_extra__", None)
+        setattr_(m, "__pydantic_private__", None)
+        return m
+
+    def slow(fields: dict[str, Any]) -> M:
+        return cls.model_construct(**fields)
+
+    probe = {n: f"probe-{i}" for i, n in enumerate(names)}
+    try:
+        same = build(dict(probe)).__getstate__() == slow(dict(probe)).__getstate__()
+    except Exception:  # pragma: no cover - depends on the pydantic version
+        same = False
+    return build if same else slow
+
+
+_build = fast_constructor(Target)
+
+
+def _target(
+    kind: str,
+    raw: str,
+    op: Op | None = None,
+    value: float | None = None,
+    unit: str | None = None,
+    base_value: float | None = None,
+    base_unit: str | None = None,
+    ambiguous: bool = False,
+    implicit_op: bool = False,
+) -> Target:
+    return _build(
+        {
+            "kind": kind,
+            "op": op,
+            "value": value,
+            "unit": unit,
+            "base_value": base_value,
+            "base_unit": base_unit,
+            "ambiguous": ambiguous,
+            "implicit_op": implicit_op,
+            "raw": raw,
+        }
+    )
+
+
+def _replace(t: Target, **changes: object) -> Target:
+    fields = dict(t.__dict__)
+    fields.update(changes)
+    return _build(fields)
+
+
+_EMPTY = _target("empty", "")
 
 
 def _norm_number(num: str) -> str:
@@ -205,11 +285,21 @@ def _norm_number(num: str) -> str:
 
 def _quant(text: str) -> Target | None:
     """The quantitative reading of one part, or None when the part is not quantitative."""
-    m = _QUANT_RE.fullmatch(text)
+    m = _CORE_RE.search(text)
     if m is None:
         return None
-    prefix, pre, post = m.group("prefix"), m.group("pre"), m.group("post")
+    start = m.start()
+    pre = None
+    prefix = text[:start]
+    if start:
+        om = _PRE_OP_END_RE.search(text, max(0, start - _PRE_OP_WINDOW), start)
+        if om is not None:
+            pre = om.group().rstrip(" \t")
+            prefix = text[: om.start()]
+    post = m.group("post")
     if prefix:
+        if "，" in prefix or "," in prefix or "；" in prefix or ";" in prefix or "。" in prefix:
+            return None  # a clause before the number: prose
         stripped = prefix.rstrip()
         if not pre and not post and not stripped.endswith((":", "：")):
             return None  # prose with a number in it
@@ -244,31 +334,43 @@ def _quant(text: str) -> Target | None:
                 break
         if base_unit is not None:
             base_unit = _BASE_UNIT_ALIASES.get(base_unit, base_unit)
-    return _construct(
-        kind="quantitative",
-        op=op,
-        value=value,
-        unit=unit,
-        base_value=base_value,
-        base_unit=base_unit,
-        ambiguous=ambiguous,
-        implicit_op=implicit,
-        raw=text,
+    return _target(
+        "quantitative", text, op, value, unit, base_value, base_unit, ambiguous, implicit
     )
+
+
+def _split_parts(body: str) -> list[str]:
+    """Split at ``；`` ``;`` ``。`` outside parentheses (one linear pass)."""
+    if "（" not in body and "(" not in body:
+        return _SPLIT_RE.split(body)
+    parts: list[str] = []
+    depth = last = 0
+    for m in _SPLIT_TOKENS_RE.finditer(body):
+        c = m.group()
+        if c in "（(":
+            depth += 1
+        elif c in "）)":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            parts.append(body[last : m.start()])
+            last = m.end()
+    parts.append(body[last:])
+    return parts
 
 
 def _single(part: str) -> Target:
     """Classify one part (no top-level separators)."""
     if _PLACEHOLDER_RE.search(part):
-        return _construct(kind="placeholder", raw=part)
-    has_digit = _DIGIT_RE.search(part) is not None
-    if _DEADLINE_RE.match(part):
-        return _construct(kind="deadline", op="≤", raw=part)
-    if has_digit and not _RANGE_RE.search(part):
+        return _target("placeholder", part)
+    if ("前" in part or "内完成" in part) and _DEADLINE_RE.match(part):
+        return _target("deadline", part, "≤")
+    if _DIGIT_RE.search(part) is None:
+        return _target("qualitative", part)
+    if not _RANGE_RE.search(part):
         t = _quant(part)
         if t is not None:
             return t
-    return _construct(kind="qualitative", raw=part)
+    return _target("qualitative", part)
 
 
 @lru_cache(maxsize=8192)
@@ -281,11 +383,11 @@ def analyze_target(text: str) -> tuple[Target, bool]:
     raw = text.strip()
     body = raw.rstrip(_STRIP_END)
     if not body:
-        return (_EMPTY if not raw else _construct(kind="empty", raw=raw)), False
+        return (_EMPTY if not raw else _target("empty", raw)), False
     if "\n" in body:
         body = body.replace("\n", "")
-    if ("；" in body or ";" in body or "。" in body) and _SPLIT_RE.search(body):
-        parts = [p.strip() for p in _SPLIT_RE.split(body)]
+    if "；" in body or ";" in body or "。" in body:
+        parts = [p.strip() for p in _split_parts(body)]
         parts = [p.rstrip(_STRIP_END) for p in parts if p.strip(_STRIP_END)]
         if len(parts) > 1:
             singles = [_single(p) for p in parts]
@@ -293,20 +395,16 @@ def analyze_target(text: str) -> tuple[Target, bool]:
             if chosen is None:
                 chosen = next((t for t in singles if t.kind == "deadline"), None)
             if chosen is not None:
-                fields = dict(chosen.__dict__)
-                fields["ambiguous"] = True
-                fields["raw"] = raw
-                return _construct(**fields), chosen.kind == "quantitative"
+                multi = chosen.kind == "quantitative"
+                return _replace(chosen, ambiguous=True, raw=raw), multi
             if all(t.kind == "placeholder" for t in singles):
-                return _construct(kind="placeholder", raw=raw), False
-            return _construct(kind="qualitative", raw=raw), False
+                return _target("placeholder", raw), False
+            return _target("qualitative", raw), False
         if parts:
             body = parts[0]
     t = _single(body)
     if t.raw != raw:
-        fields = dict(t.__dict__)
-        fields["raw"] = raw
-        t = _construct(**fields)
+        t = _replace(t, raw=raw)
     return t, False
 
 
@@ -320,4 +418,4 @@ def parse_target(text: str | None) -> Target:
     try:
         return analyze_target(clean_text(text))[0]
     except Exception:  # defensive: a parser bug must never reach a worksheet cell
-        return _construct(kind="qualitative", raw=str(text))
+        return _target("qualitative", str(text))
