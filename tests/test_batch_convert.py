@@ -429,3 +429,30 @@ def test_no_stale_merge_when_nothing_feeds_it(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["consolidated"] is None
     assert not (out / CONSOLIDATED_NAME).exists()
+
+
+def test_workers_that_cannot_start_fail_fast_with_a_hint(tmp_path: Path) -> None:
+    """A user's script that calls the batch without ``if __name__ == "__main__"``: every spawned
+    worker re-runs the script and dies before its first job. The batch must stop after a few
+    attempts with a clear reason, not retry file by file for hours."""
+    inbox = tmp_path / "in"
+    for name in ("a", "b", "c", "d"):
+        write_department(inbox / f"{name}.xlsx", name, 2, seed=1)
+    script = tmp_path / "user_script.py"
+    script.write_text(
+        "import io, sys\n"
+        "from pathlib import Path\n"
+        "from perfsheet.batch.command import ConvertOptions, run_convert\n"
+        f"code = run_convert(ConvertOptions(paths=[Path({str(inbox)!r})], "
+        f"outdir=Path({str(tmp_path / 'out')!r}), jobs=2), stdout=io.StringIO())\n"
+        "sys.exit(code)\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    report = json.loads((tmp_path / "out" / REPORT_NAME).read_text(encoding="utf-8"))
+    assert [f["status"] for f in report["files"]] == ["failed"] * 4
+    assert {f["reason_code"] for f in report["files"]} == {"crashed"}
+    assert all("__main__" in f["error"] for f in report["files"])

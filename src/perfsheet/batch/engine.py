@@ -133,6 +133,7 @@ class _LocalRunner:
         self.attempts = [0] * len(jobs)
         self.inflight: dict[Future[FileResult], _Slot] = {}
         self.by_index: dict[int, _Slot] = {}
+        self.barren = 0  # pool failures in a row with no job started: the pool cannot work
 
     # -- pool lifecycle
     def _new_pool(self) -> None:
@@ -188,6 +189,7 @@ class _LocalRunner:
                 if slot is not None and slot.started is None:
                     slot.started = time.monotonic()
                     slot.pid = pid
+                self.barren = 0
         except (OSError, EOFError, ValueError):
             pass
 
@@ -257,12 +259,18 @@ class _LocalRunner:
                     killed.append(slot)
                     self._finish(slot, timeout_result(self.jobs[slot.index], self.timeout))
             elif slot.started is None and now - slot.submitted > self.timeout + STARTUP_GRACE:
-                # Nobody picked the job up: the pool itself is stuck. Restart it.
+                # Nobody picked the job up: the pool itself is stuck. Restart it; the in-flight
+                # jobs run again (_recover), unless this keeps happening.
                 self._kill(None)
+                self.barren += 1
+                if self.barren >= MAX_ATTEMPTS:
+                    stuck = list(self.inflight.values())
+                    self.inflight.clear()
+                    self._drop_pool()
+                    self._give_up(stuck)
+                    return []
                 killed.append(slot)
-                del self.inflight[fut]
-                self.attempts[slot.index] += 1
-                self._requeue_or_fail(slot)
+                break
         return killed
 
     def _requeue_or_fail(self, slot: _Slot) -> None:
@@ -296,6 +304,11 @@ class _LocalRunner:
         # that had not started are innocent, unless nothing had started at all (the pool itself
         # cannot run: count attempts so that this ends).
         any_started = any(s.started is not None for s in casualties)
+        if not any_started:
+            self.barren += 1
+            if self.barren >= MAX_ATTEMPTS:
+                self._give_up(casualties)
+                return
         for slot in casualties:
             if slot.alone:
                 self._finish(slot, crashed_result(self.jobs[slot.index]))
@@ -306,6 +319,21 @@ class _LocalRunner:
                 if not any_started:
                     self.attempts[slot.index] += 1
                 self._requeue_or_fail(slot)
+
+    def _give_up(self, casualties: list[_Slot]) -> None:
+        """Worker processes die before running anything: fail every remaining job at once
+        (retrying file by file would take hours and change nothing)."""
+        reason = (
+            f"工作进程无法启动（连续 {self.barren} 次在处理任何文件之前退出）；"
+            '若在自己的脚本中调用 perfsheet，请把调用放在 if __name__ == "__main__": 之下'
+        )
+        rest = [s.index for s in casualties] + list(self.alone) + list(self.pending)
+        self.alone.clear()
+        self.pending.clear()
+        for index in sorted(set(rest)):
+            self.by_index.pop(index, None)
+            job = self.jobs[index]
+            self.on_done(index, failed(job, "crashed", f"无法处理 {job.display}：{reason}"))
 
 
 def run_local(
