@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 
 from batch_workbooks import write_department, write_empty_workbook
+from perfsheet.batch.models import ConvertReport
 from perfsheet.batch.naming import CACHE_DIR, CONSOLIDATED_NAME, REPORT_NAME, TEMP_MARK
 from perfsheet.batch.worker import FAULTS_ENV
 
@@ -119,7 +120,8 @@ def test_good_convert_bad_fail_with_reasons_exit_1(first_run: dict) -> None:
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     out: Path = first_run["out"]
-    assert report == json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))
+    assert proc.stdout == (out / REPORT_NAME).read_text(encoding="utf-8")
+    ConvertReport.model_validate_json(proc.stdout)  # the documented schema, exactly
     files = _by_name(report)
     for name in ("甲局.xlsx", "乙局.xlsx", "丙局.xlsm", EXAMPLE.name):
         assert files[name]["status"] == "ok", files[name]

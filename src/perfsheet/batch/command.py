@@ -4,6 +4,7 @@ consolidation, report, exit code)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -11,7 +12,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -21,16 +22,16 @@ from perfsheet.batch.cache import CACHE_VERSION, read_meta
 from perfsheet.batch.consolidate import write_consolidated
 from perfsheet.batch.discovery import Candidate, discover
 from perfsheet.batch.engine import Outcome, connect_dask, default_workers, run_dask, run_local
-from perfsheet.batch.models import ConvertReport, FileEntry, FileJob, FileResult, Summary
+from perfsheet.batch.models import FileEntry, FileJob, FileResult, Summary
 from perfsheet.batch.naming import (
     CACHE_DIR,
     CONSOLIDATED_NAME,
     REPORT_NAME,
     cache_path_for,
     sweep_temps,
-    temp_path_for,
 )
 from perfsheet.batch.progress import make_reporter, print_summary
+from perfsheet.batch.report import dump_report, write_report
 from perfsheet.batch.worker import convert_file
 from perfsheet.errors import UsageError
 
@@ -121,10 +122,10 @@ def _prepare_outdir(outdir: Path, candidates: list[Candidate]) -> Path:
     return outdir.resolve()
 
 
-def _entry(result: FileResult, job: FileJob) -> FileEntry:
+def _entry(result: FileResult, display: str) -> FileEntry:
     c = result.counts
     return FileEntry(
-        input=job.display,
+        input=display,
         status=result.status,
         output=result.output,
         error=result.error,
@@ -136,18 +137,6 @@ def _entry(result: FileResult, job: FileJob) -> FileEntry:
         warnings=c.warnings,
         seconds=result.seconds,
     )
-
-
-def _write_json_atomic(path: Path, text: str) -> None:
-    tmp = temp_path_for(path)
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
@@ -175,8 +164,14 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     entries: list[FileEntry | None] = [
         item if isinstance(item, FileEntry) else None for item in found.items
     ]
-    caches: dict[int, Path] = {}  # entry position -> row cache, for inputs that feed the merge
-    jobs: list[FileJob] = []
+    caches: dict[int, str] = {}  # entry position -> row cache, for inputs that feed the merge
+    jobs = JobTable(
+        outdir=str(outdir),
+        with_source=opts.with_source,
+        template_spec=spec,
+        rules=str(opts.rules.resolve()) if opts.rules else None,
+        fingerprint=fp,
+    )
     positions: list[int] = []
     input_reals = {c.real for c in found.candidates}
     for pos, c in enumerate(found.items):
@@ -184,21 +179,10 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
             continue
         output = outdir / c.rel_output
         cache = cache_path_for(outdir, c.rel_output)
-        job = FileJob(
-            input=c.real,
-            display=str(c.path),
-            source=c.source.as_posix(),
-            output=str(output),
-            cache=str(cache),
-            outdir=str(outdir),
-            with_source=opts.with_source,
-            template_spec=spec,
-            rules=str(opts.rules.resolve()) if opts.rules else None,
-            fingerprint=fp,
-        )
+        display = str(c.path)
         if os.path.realpath(output) in input_reals:
             entries[pos] = FileEntry(
-                input=job.display,
+                input=display,
                 status="failed",
                 reason_code="output-error",
                 error=f"输出文件 {output} 会覆盖一个输入文件，已拒绝",
@@ -207,21 +191,24 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         if not opts.force:
             cached = _up_to_date(c, output, cache, fp)
             if cached is not None:
-                entries[pos] = cached.model_copy(update={"output": str(output)})
-                caches[pos] = cache
+                entries[pos] = dataclasses.replace(cached, output=str(output))
+                caches[pos] = str(cache)
                 continue
-        jobs.append(job)
+        jobs.append(c.real, display, c.source.as_posix(), str(output), str(cache))
         positions.append(pos)
+    # From here on the parent keeps per input only a compact job row and its report entry
+    # (the rows of the merge live in the row caches on disk).
+    del found, input_reals
 
     out_stream = sys.stderr if opts.as_json else stdout
     reporter, console = make_reporter(out_stream)
 
     def on_done(i: int, result: FileResult) -> None:
         pos = positions[i]
-        entry = _entry(result, jobs[i])
+        entry = _entry(result, jobs.display(i))
         entries[pos] = entry
         if result.status == "ok" and result.cache:
-            caches[pos] = Path(result.cache)
+            caches[pos] = result.cache
         reporter.advance(entry)
 
     reporter.start(len(jobs), len(entries) - len(jobs))
@@ -241,27 +228,30 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     for i in outcome.unfinished:
         if entries[positions[i]] is None:
             entries[positions[i]] = FileEntry(
-                input=jobs[i].display,
+                input=jobs.display(i),
                 status="skipped",
                 reason="已中断，未处理",
                 reason_code="interrupted",
             )
     # Workers killed mid-write (timeout, crash, Ctrl-C, or an innocent neighbour of those)
     # leave temporary files next to where they were writing: remove them.
-    if jobs:
-        sweep_temps({Path(j.output).parent for j in jobs} | {Path(j.cache).parent for j in jobs})
+    if len(jobs):
+        sweep_temps(jobs.folders())
 
-    files = [e for e in entries if e is not None]
-    summary = Summary(
-        total=len(files),
-        ok=sum(e.status == "ok" for e in files),
-        failed=sum(e.status == "failed" for e in files),
-        skipped=sum(e.status == "skipped" for e in files),
-        up_to_date=sum(e.reason_code == "up-to-date" for e in files),
-        interrupted=outcome.interrupted,
-        jobs=workers,
-        scheduler=opts.scheduler,
-    )
+    summary = Summary(interrupted=outcome.interrupted, jobs=workers, scheduler=opts.scheduler)
+    failures: list[FileEntry] = []
+    for e in entries:
+        if e is None:
+            continue
+        summary.total += 1
+        if e.status == "ok":
+            summary.ok += 1
+        elif e.status == "failed":
+            summary.failed += 1
+            failures.append(e)
+        else:
+            summary.skipped += 1
+            summary.up_to_date += e.reason_code == "up-to-date"
     for pos in caches:
         e = files_at(entries, pos)
         summary.tables += e.tables
@@ -280,7 +270,7 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         try:
             write_consolidated(
                 target,
-                [caches[p] for p in sorted(caches)],
+                (Path(caches[p]) for p in sorted(caches)),
                 _notes(summary, len(caches)),
                 tmpdir=outdir / CACHE_DIR,
             )
@@ -298,18 +288,50 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         code = EXIT_OK
     summary.exit_code = code
     summary.seconds = round(time.perf_counter() - began, 3)
-    report = ConvertReport(files=files, consolidated=consolidated, summary=summary)
-    text = report.model_dump_json(indent=2)
+    files = (e for e in entries if e is not None)
+    report_path = outdir / REPORT_NAME
     try:
-        _write_json_atomic(outdir / REPORT_NAME, text + "\n")
+        write_report(report_path, files, consolidated, summary)
     except OSError as err:
-        console.print(f"错误：无法写入报告 {outdir / REPORT_NAME}（{err.strerror or err}）")
-        code = max(code, EXIT_SOME_FAILED)
-    print_summary(report, console)
+        console.print(f"错误：无法写入报告 {report_path}（{err.strerror or err}）")
+        code = summary.exit_code = max(code, EXIT_SOME_FAILED)
+    print_summary(summary, failures, consolidated, console)
     if opts.as_json:
-        stdout.write(text + "\n")
+        dump_report(stdout, (e for e in entries if e is not None), consolidated, summary)
         stdout.flush()
     return code
+
+
+class JobTable(Sequence[FileJob]):
+    """The jobs of a batch as compact rows; a :class:`FileJob` is built when one is needed
+    (at submission), so the parent does not keep a pydantic model per input."""
+
+    def __init__(self, **shared: Any) -> None:
+        self._shared = shared
+        self._rows: list[tuple[str, str, str, str, str]] = []
+
+    def append(self, input: str, display: str, source: str, output: str, cache: str) -> None:
+        self._rows.append((input, display, source, output, cache))
+
+    def display(self, i: int) -> str:
+        return self._rows[i][1]
+
+    def folders(self) -> set[Path]:
+        """The folders outputs and caches are written to."""
+        out: set[str] = set()
+        for row in self._rows:
+            out.add(os.path.dirname(row[3]))
+            out.add(os.path.dirname(row[4]))
+        return {Path(p) for p in out}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: int) -> FileJob:  # type: ignore[override]
+        input, display, source, output, cache = self._rows[i]
+        return FileJob(
+            input=input, display=display, source=source, output=output, cache=cache, **self._shared
+        )
 
 
 def files_at(entries: list[FileEntry | None], pos: int) -> FileEntry:

@@ -30,7 +30,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -114,7 +114,7 @@ class _Slot:
 class _LocalRunner:
     def __init__(
         self,
-        jobs: list[FileJob],
+        jobs: Sequence[FileJob],
         workers: int,
         timeout: float,
         func: PerFileFunction,
@@ -337,7 +337,7 @@ class _LocalRunner:
 
 
 def run_local(
-    jobs: list[FileJob],
+    jobs: Sequence[FileJob],
     *,
     workers: int,
     timeout: float,
@@ -380,7 +380,7 @@ def connect_dask(address: str, *, timeout: float = 30.0) -> Any:
 
 
 def run_dask(
-    jobs: list[FileJob],
+    jobs: Sequence[FileJob],
     *,
     client: Any,
     timeout: float,

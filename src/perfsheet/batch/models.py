@@ -8,6 +8,7 @@ memory does not grow with the size or the number of the inputs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,8 +81,13 @@ class FileResult(_Model):
     seconds: float = 0.0
 
 
-class FileEntry(_Model):
-    """One line of the report's ``files`` list."""
+@dataclass(slots=True)
+class FileEntry:
+    """One line of the report's ``files`` list.
+
+    A slotted dataclass rather than a pydantic model: the parent keeps one per input for the
+    whole run, so it must be small (the report is written by streaming these, see
+    :func:`perfsheet.batch.report.write_report`)."""
 
     input: str
     status: Status
@@ -127,7 +133,10 @@ class Summary(_Model):
 
 
 class ConvertReport(_Model):
-    """``OUTDIR/convert-report.json`` (and ``perfsheet convert --json`` on stdout)."""
+    """``OUTDIR/convert-report.json`` (and ``perfsheet convert --json`` on stdout).
+
+    The schema of the report; the document itself is written by streaming (it lists every
+    input), and this model validates it (tests, consumers)."""
 
     files: list[FileEntry] = Field(default_factory=list)
     consolidated: str | None = None

@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from perfsheet.batch.models import ConvertReport, FileEntry
+from perfsheet.batch.models import FileEntry, Summary
 
 STATUS_TEXT = {"ok": "成功", "failed": "失败", "skipped": "跳过"}
 
@@ -118,9 +118,10 @@ def make_reporter(stream: IO[str]) -> tuple[Reporter, Console]:
     return PlainReporter(stream), Console(file=stream, highlight=False, width=120)
 
 
-def print_summary(report: ConvertReport, console: Console) -> None:
+def print_summary(
+    s: Summary, failures: list[FileEntry], consolidated: str | None, console: Console
+) -> None:
     """The final Chinese summary: counts, totals, and every failure with its reason."""
-    s = report.summary
     table = Table(title="批量转换结果", show_header=True, header_style="bold")
     for col in (
         "成功",
@@ -148,7 +149,6 @@ def print_summary(report: ConvertReport, console: Console) -> None:
         f"{s.seconds:.1f}",
     )
     console.print(table)
-    failures = [f for f in report.files if f.status == "failed"]
     if failures:
         ft = Table(title="失败的文件", show_header=True, header_style="bold red")
         ft.add_column("文件", overflow="fold")
@@ -158,7 +158,7 @@ def print_summary(report: ConvertReport, console: Console) -> None:
         console.print(ft)
     if s.interrupted:
         console.print("已中断：报告只包含中断前完成的文件，未生成合并工作簿。")
-    if report.consolidated:
-        console.print(f"合并工作簿：{report.consolidated}")
+    if consolidated:
+        console.print(f"合并工作簿：{consolidated}")
     elif s.consolidated_error:
         console.print(f"合并工作簿未生成：{s.consolidated_error}")

@@ -255,7 +255,7 @@ class StreamWorkbook:
             )
         index = len(self.sheets) + 1
         path = Path(self._spool.name) / f"sheet{index}.xml"
-        fh = open(path, "w", encoding="utf-8", newline="", buffering=1 << 20)  # noqa: SIM115
+        fh = open(path, "w", encoding="utf-8", newline="", buffering=1 << 18)  # noqa: SIM115
         cols = "".join(
             f'<col min="{c + 1}" max="{c + 1}" width="{(w or 14) + 0.7109375:.7g}" '
             'customWidth="1"/>'
