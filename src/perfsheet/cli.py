@@ -63,6 +63,36 @@ def check(
 
 
 @app.command()
+def summary(
+    file: FileArg,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="输出文件（默认：输入文件旁的 <文件名>_绩效汇总.xlsx）"
+        ),
+    ] = None,
+    sheet: SheetOpt = None,
+    template: Annotated[
+        Path | None, typer.Option("--template", help="汇总模板（.xlsx，列按表头文字匹配）")
+    ] = None,
+    no_source: Annotated[
+        bool, typer.Option("--no-source", help="只输出标准汇总表，不复制原表（最快）")
+    ] = False,
+    rules: RulesOpt = None,
+) -> None:
+    """生成标准化汇总工作簿：绩效指标明细、项目汇总、校验结果、说明（默认保留原表并加辅助列）。"""
+    from perfsheet.summary import run_summary
+
+    try:
+        code = run_summary(
+            file, output=output, sheet=sheet, template=template, no_source=no_source, rules=rules
+        )
+    except PerfsheetError as err:
+        _fail(err)
+    raise typer.Exit(code)
+
+
+@app.command()
 def convert(
     paths: Annotated[
         list[Path], typer.Argument(help="工作簿文件或文件夹（可多个）", show_default=False)

@@ -1,0 +1,841 @@
+"""Write the summary workbook from the plans (``perfsheet.core.plans``).
+
+Three ways, chosen by :func:`write_summary`:
+
+* **standard sheets only** (``--no-source``, and the batch converter): XlsxWriter in
+  ``constant_memory`` mode streams the rows of ``绩效指标明细`` / ``项目汇总`` / ``校验结果`` /
+  ``说明`` with the template's styles, widths, number formats, frozen header, autofilter,
+  print setup and conditional formats re-created from the :class:`TemplateSpec`;
+* **with the source, .xlsx/.xlsm input**: openpyxl loads the input, applies the annotation
+  plans (helper columns, fills and notes on error cells) and saves the user's sheets with
+  their formatting to a temporary package; the standard sheets are written as above into a
+  second package; :mod:`perfsheet.io.xlsx_merge` merges both at the zip level;
+* **with the source, .xls input** (or an .xlsx that openpyxl cannot load): the table sheets
+  are rebuilt from their values (merged ranges kept) in the same XlsxWriter workbook.
+
+Every output is written to a temporary file in the output's directory and moved into place
+with ``os.replace``; the input is only ever read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perfsheet.core.grid import SheetGrid, WorkbookGrid
+from perfsheet.core.models import WorkbookResult
+from perfsheet.core.plans import (
+    AMOUNT_FORMAT,
+    ERROR_FILL,
+    HELPER_FILL,
+    NOTE_AUTHOR,
+    RATIO_FORMAT,
+    SHEET_DETAIL,
+    SHEET_FINDINGS,
+    SHEET_NOTES,
+    SHEET_PROJECTS,
+    STANDARD_SHEETS,
+    AnnotationPlan,
+    ColumnKind,
+    Link,
+    SummaryPlan,
+    TotalCell,
+    quote_sheet,
+)
+from perfsheet.io.template import SheetSpec, TemplateSpec, fill_placeholders
+
+_DEFAULT_FORMATS: dict[ColumnKind, str] = {
+    "amount": AMOUNT_FORMAT,
+    "ratio": RATIO_FORMAT,
+    "int": "0",
+    "score": "0",
+}
+_MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks per worksheet
+_MAX_CHART_PROJECTS = 40
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_MAX_CELL = 32_767
+
+
+def _clean(s: str) -> str:
+    if _ILLEGAL_XML.search(s):
+        s = _ILLEGAL_XML.sub("", s)
+    if len(s) > _MAX_CELL:
+        s = s[: _MAX_CELL - 1] + "…"
+    return s
+
+
+@dataclass(slots=True)
+class _Col:
+    index: int
+    key: str | None
+    kind: ColumnKind | None
+    fmt: Any
+    link_fmt: Any
+    total_fmt: Any
+    wrap: bool = False
+    width: float | None = None
+
+
+_MAX_LINES = 8
+
+
+def _lines(value: object, width: float) -> int:
+    """Estimated wrapped lines of a cell: CJK characters are two width units wide."""
+    if not isinstance(value, str) or not value:
+        return 1
+    units = len(value) + sum(1 for ch in value if ord(ch) >= 0x2E80)
+    lines = -(-units // max(int(width) - 1, 1)) + value.count("\n")
+    return min(max(lines, 1), _MAX_LINES)
+
+
+@dataclass(slots=True)
+class _Sheet:
+    name: str
+    ws: Any
+    spec: SheetSpec
+    cols: list[_Col]
+    first_row: int  # 0-based first data row
+    next_row: int
+    links: int = 0
+    by_key: dict[str, _Col] = field(default_factory=dict)
+
+
+class StandardSheets:
+    """The four standard sheets inside an XlsxWriter workbook, fed one result at a time.
+
+    ``add(result, source_file)`` may be called any number of times (the batch converter
+    streams thousands of files through one instance); ``finish()`` writes the total row, the
+    chart, the 说明 sheet and the sheet-level settings. Rows go out as they are produced.
+    """
+
+    def __init__(
+        self,
+        wb: Any,
+        plan: SummaryPlan,
+        spec: TemplateSpec,
+        *,
+        placeholders: dict[str, str] | None = None,
+    ) -> None:
+        self.wb = wb
+        self.plan = plan
+        self.spec = spec
+        self._formats: dict[str, Any] = {}
+        self.placeholders = placeholders or {}
+        self.sheets: dict[str, _Sheet] = {}
+        for name in STANDARD_SHEETS:
+            self.sheets[name] = self._open_sheet(name, spec.sheets[name])
+        self.projects_sheet = plan.sheet_names[SHEET_PROJECTS]
+
+    # -- formats ------------------------------------------------------------------------------
+
+    def _fmt(self, props: dict[str, Any]) -> Any:
+        key = repr(sorted(props.items()))
+        f = self._formats.get(key)
+        if f is None:
+            f = self.wb.add_format(dict(props))
+            self._formats[key] = f
+        return f
+
+    def _open_sheet(self, name: str, spec: SheetSpec) -> _Sheet:
+        ws = self.wb.add_worksheet(self.plan.sheet_names[name])
+        kinds = dict(zip(self.plan.layout[name], self.plan.kinds(name), strict=True))
+        # the plan's layout is the spec's column order (see layout_from_spec)
+        cols: list[_Col] = []
+        for c in spec.columns:
+            kind = kinds.get(c.key) if c.key else None
+            body = dict(c.body_style)
+            if kind in _DEFAULT_FORMATS and "num_format" not in body:
+                body["num_format"] = _DEFAULT_FORMATS[kind]
+            link = {**body, "font_color": "#0563C1", "underline": 1}
+            total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
+            total.update({"bold": True, "top": 6, "bg_color": "#F2F2F2"})
+            cols.append(
+                _Col(
+                    index=c.index,
+                    key=c.key,
+                    kind=kind,
+                    fmt=self._fmt(body) if body else None,
+                    link_fmt=self._fmt(link),
+                    total_fmt=self._fmt(total),
+                    wrap=bool(body.get("text_wrap")),
+                    width=c.width,
+                )
+            )
+            if c.width is not None or c.hidden:
+                ws.set_column(
+                    c.index, c.index, c.width, None, {"hidden": c.hidden} if c.hidden else None
+                )
+        if spec.tab_color:
+            ws.set_tab_color(spec.tab_color)
+        if spec.zoom:
+            ws.set_zoom(spec.zoom)
+        if spec.print_gridlines:
+            ws.hide_gridlines(0)
+        elif not spec.gridlines:
+            ws.hide_gridlines(2)
+        if spec.default_row_height:
+            ws.set_default_row(spec.default_row_height)
+
+        # title rows (user templates), then the header
+        merged_first = {(r1, c1): (r1, c1, r2, c2) for r1, c1, r2, c2 in spec.title_merges}
+        merged_cells = {
+            (r, c)
+            for r1, c1, r2, c2 in spec.title_merges
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+        }
+        for r, h in sorted(spec.title_heights.items()):
+            ws.set_row(r, h)
+        for cell in sorted(spec.title_cells, key=lambda x: (x.row, x.col)):
+            fmt = self._fmt(cell.style) if cell.style else None
+            value = cell.value
+            if isinstance(value, str):
+                value = fill_placeholders(value, self.placeholders)
+            if (cell.row, cell.col) in merged_first:
+                r1, c1, r2, c2 = merged_first[(cell.row, cell.col)]
+                ws.merge_range(r1, c1, r2, c2, "" if value is None else value, fmt)
+            elif (cell.row, cell.col) in merged_cells:
+                continue
+            elif value is None:
+                ws.write_blank(cell.row, cell.col, None, fmt)
+            elif isinstance(value, str):
+                ws.write_string(cell.row, cell.col, _clean(value), fmt)
+            else:
+                ws.write(cell.row, cell.col, value, fmt)
+        hr = spec.header_row
+        if spec.header_height:
+            ws.set_row(hr, spec.header_height)
+        for c in spec.columns:
+            text = self.plan.header_text(name, c.key, c.header)
+            ws.write_string(
+                hr, c.index, text, self._fmt(c.header_style) if c.header_style else None
+            )
+        sheet = _Sheet(
+            name=self.plan.sheet_names[name],
+            ws=ws,
+            spec=spec,
+            cols=cols,
+            first_row=hr + 1,
+            next_row=hr + 1,
+        )
+        sheet.by_key = {c.key: c for c in cols if c.key}
+        return sheet
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def _write_rows(self, sheet: _Sheet, rows: Iterable[tuple]) -> None:
+        ws = sheet.ws
+        w_str, w_num, w_url, w_bool = (
+            ws.write_string,
+            ws.write_number,
+            ws.write_url,
+            ws.write_boolean,
+        )
+        cols = [(c.index, c.fmt, c.link_fmt) for c in sheet.cols]
+        r = sheet.next_row
+        links = sheet.links
+        wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
+        set_row = ws.set_row
+        for row in rows:
+            if wrapped:
+                # row heights for wrapped text (Excel does not grow rows it reads from a file)
+                lines = max(_lines(row[i], w) for i, w in wrapped)
+                if lines > 1:
+                    set_row(r, 15 * lines + 2)
+            for (ci, fmt, link_fmt), v in zip(cols, row, strict=False):
+                if v is None:
+                    continue
+                t = type(v)
+                if t is str:
+                    if v:
+                        w_str(r, ci, v, fmt)
+                elif t is float or t is int:
+                    w_num(r, ci, v, fmt)
+                elif t is Link:
+                    if links < _MAX_LINKS:
+                        w_url(r, ci, "internal:" + v.location, link_fmt, v.text)
+                        links += 1
+                    else:
+                        w_str(r, ci, v.text, fmt)
+                elif t is bool:
+                    w_bool(r, ci, v, fmt)
+                else:
+                    w_str(r, ci, str(v), fmt)
+            r += 1
+        sheet.next_row = r
+        sheet.links = links
+
+    def add(self, result: WorkbookResult, source_file: str | None = None) -> None:
+        p = self.plan
+        self._write_rows(self.sheets[SHEET_DETAIL], p.detail_rows(result, source_file))
+        self._write_rows(self.sheets[SHEET_PROJECTS], p.project_rows(result, source_file))
+        self._write_rows(self.sheets[SHEET_FINDINGS], p.finding_rows(result, source_file))
+
+    # -- the end ------------------------------------------------------------------------------
+
+    def _col_range(self, sheet: _Sheet, col: _Col) -> str:
+        from xlsxwriter.utility import xl_col_to_name
+
+        letter = xl_col_to_name(col.index)
+        return f"{letter}{sheet.first_row + 1}:{letter}{sheet.next_row}"
+
+    def _write_total(self, sheet: _Sheet, footer: Sequence[TotalCell]) -> int | None:
+        """The total row of 项目汇总; returns its 0-based row (None without a label or sum)."""
+        if not footer:
+            return None
+        ws = sheet.ws
+        r = sheet.next_row
+        has_rows = sheet.next_row > sheet.first_row
+        for col in sheet.cols:
+            ws.write_blank(r, col.index, None, col.total_fmt)
+        for cell in footer:
+            col = sheet.by_key.get(cell.key)
+            if col is None:
+                continue
+            fmt = col.total_fmt
+            value = cell.value
+            if cell.func == "label":
+                ws.write_string(r, col.index, str(value), fmt)
+                continue
+            if not has_rows:
+                if value is not None:
+                    ws.write_number(r, col.index, value, fmt)
+                continue
+            rng = self._col_range(sheet, col)
+            cached = value if value is not None else ""
+            if cell.func == "sum":
+                ws.write_formula(r, col.index, f"=SUBTOTAL(109,{rng})", fmt, cached)
+            elif cell.func == "average":
+                ws.write_formula(r, col.index, f'=IFERROR(SUBTOTAL(101,{rng}),"")', fmt, cached)
+            elif cell.func == "count":
+                ws.write_formula(r, col.index, f"=SUBTOTAL(103,{rng})", fmt, cached)
+            elif cell.func == "ratio":
+                weight = sheet.by_key.get(cell.weight or "")
+                if weight is None:
+                    if value is not None:
+                        ws.write_number(r, col.index, value, fmt)
+                    continue
+                wr = self._col_range(sheet, weight)
+                ws.write_formula(
+                    r, col.index, f'=IFERROR(SUMPRODUCT({wr},{rng})/SUM({wr}),"")', fmt, cached
+                )
+        sheet.next_row = r + 1
+        return r
+
+    def _chart(self, sheet: _Sheet, total_row: int | None) -> None:
+        """Indicator mix by 一级指标 (from the total row, so it follows filters), right of the
+        table; its data block sits two rows under the total row. For small tables also 总计
+        by project, under that block."""
+        ws = sheet.ws
+        name = quote_sheet(sheet.name, always=True)
+        anchor_col = max((c.index for c in sheet.cols), default=0) + 2
+        counts = [
+            (label, sheet.by_key.get(key))
+            for label, key in (
+                ("产出指标", "产出指标数"),
+                ("效益指标", "效益指标数"),
+                ("满意度指标", "满意度指标数"),
+                ("成本指标", "成本指标数"),
+            )
+        ]
+        counts = [(label, c) for label, c in counts if c is not None]
+        charts = 0
+        if total_row is not None and counts:
+            from xlsxwriter.utility import xl_rowcol_to_cell
+
+            r0 = sheet.next_row + 1
+            head = self._fmt({"bold": True})
+            ws.write_string(r0, 0, "指标构成（按一级指标）", head)
+            ws.write_string(r0, 1, "指标数", head)
+            tot = self.plan.project_footer()
+            cached = {c.key: c.value for c in tot}
+            for i, (label, col) in enumerate(counts, start=1):
+                ws.write_string(r0 + i, 0, label)
+                ref = xl_rowcol_to_cell(total_row, col.index)
+                ws.write_formula(r0 + i, 1, f"={ref}", None, cached.get(col.key or "", 0))
+            sheet.next_row = r0 + len(counts) + 1
+            chart = self.wb.add_chart({"type": "column"})
+            chart.add_series(
+                {
+                    "name": "指标数",
+                    "categories": f"={name}!$A${r0 + 2}:$A${r0 + 1 + len(counts)}",
+                    "values": f"={name}!$B${r0 + 2}:$B${r0 + 1 + len(counts)}",
+                    "data_labels": {"value": True},
+                    "fill": {"color": "#2E75B6"},
+                }
+            )
+            chart.set_title({"name": "指标构成（按一级指标）", "name_font": {"size": 12}})
+            chart.set_legend({"none": True})
+            chart.set_y_axis({"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            ws.insert_chart(sheet.first_row, anchor_col, chart, {"x_scale": 1.1, "y_scale": 1.1})
+            charts += 1
+        n = sheet.next_row
+        projects = self.plan.totals["projects"]
+        name_col, total_col = sheet.by_key.get("项目名称"), sheet.by_key.get("总计")
+        if 0 < projects <= _MAX_CHART_PROJECTS and name_col is not None and total_col is not None:
+            from xlsxwriter.utility import xl_col_to_name
+
+            first, last = sheet.first_row + 1, sheet.first_row + projects
+            nc, tc = xl_col_to_name(name_col.index), xl_col_to_name(total_col.index)
+            chart = self.wb.add_chart({"type": "bar"})
+            chart.add_series(
+                {
+                    "name": self.plan.header_text(SHEET_PROJECTS, "总计"),
+                    "categories": f"={name}!${nc}${first}:${nc}${last}",
+                    "values": f"={name}!${tc}${first}:${tc}${last}",
+                    "fill": {"color": "#1F4E78"},
+                }
+            )
+            chart.set_title({"name": "各项目总计金额", "name_font": {"size": 12}})
+            chart.set_legend({"none": True})
+            chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+            chart.set_x_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+            chart.set_size({"width": 620, "height": max(300, 22 * projects + 80)})
+            # below the table (and the indicator-mix block), left-aligned
+            first_col = min((c.index for c in sheet.cols), default=0)
+            ws.insert_chart(n + 1, first_col, chart)
+        sheet.next_row = n
+
+    def _finish_sheet(self, sheet: _Sheet, data_end: int) -> None:
+        """Freeze, autofilter, print setup and conditional formats (data rows: first..end-1)."""
+        ws, spec = sheet.ws, sheet.spec
+        hr = spec.header_row
+        last_col = max((c.index for c in sheet.cols), default=0)
+        first_col = min((c.index for c in sheet.cols), default=0)
+        fr, fc = spec.freeze if spec.freeze is not None else (hr + 1, 0)
+        ws.freeze_panes(fr, fc)
+        if spec.autofilter:
+            ws.autofilter(hr, first_col, max(hr, data_end - 1), last_col)
+        if spec.landscape:
+            ws.set_landscape()
+        if spec.paper:
+            ws.set_paper(spec.paper)
+        if spec.fit_width is not None or spec.fit_height is not None:
+            ws.fit_to_pages(spec.fit_width or 0, spec.fit_height or 0)
+        if spec.repeat_header:
+            ws.repeat_rows(hr)
+        if spec.center_horizontally:
+            ws.center_horizontally()
+        if spec.margins:
+            ws.set_margins(**spec.margins)
+        if spec.print_header:
+            ws.set_header(spec.print_header)
+        if spec.print_footer:
+            ws.set_footer(spec.print_footer)
+        if data_end > sheet.first_row:
+            for cf in spec.conditional:
+                opts = dict(cf.options)
+                opts["format"] = self._fmt(cf.style)
+                ws.conditional_format(
+                    sheet.first_row, cf.first_col, data_end - 1, cf.last_col, opts
+                )
+
+    def finish(self) -> None:
+        projects = self.sheets[SHEET_PROJECTS]
+        data_end = {name: s.next_row for name, s in self.sheets.items()}
+        total_row = self._write_total(projects, self.plan.project_footer())
+        self._chart(projects, total_row)
+        notes = self.sheets[SHEET_NOTES]
+        self._write_rows(notes, self.plan.note_rows())
+        data_end[SHEET_NOTES] = notes.next_row
+        for name, s in self.sheets.items():
+            self._finish_sheet(s, data_end[name])
+        projects.ws.activate()
+
+
+def layout_from_spec(spec: TemplateSpec) -> dict[str, list[str | None]]:
+    """The plan's column order for each sheet: the template's header order."""
+    return {name: [c.key for c in s.columns] for name, s in spec.sheets.items()}
+
+
+def _new_workbook(
+    path: Path, *, constant_memory: bool, font: dict[str, Any], when: _dt.datetime
+) -> Any:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": constant_memory,
+            "nan_inf_to_errors": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_format_properties": {
+                "font_name": font.get("font_name", "Calibri"),
+                "font_size": font.get("font_size", 11),
+            },
+            "tmpdir": str(path.parent),
+        },
+    )
+    wb.set_properties(
+        {
+            "title": "绩效汇总",
+            "subject": "项目支出绩效目标表标准化汇总",
+            "author": "perfsheet",
+            "created": when,
+        }
+    )
+    return wb
+
+
+@contextlib.contextmanager
+def atomic_output(out: Path, suffix: str = ".xlsx") -> Iterator[Path]:
+    """A temporary path next to ``out``; moved onto ``out`` only when the block succeeds."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem[:40]}.", suffix=suffix + ".part", dir=out.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, out)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+
+
+def placeholders_for(plan: SummaryPlan, results: Sequence[WorkbookResult]) -> dict[str, str]:
+    dept = next((t.department for r in results for t in r.tables if t.department), "")
+    return {
+        "来源文件": "、".join(plan.sources),
+        "生成时间": plan.generated_at.strftime("%Y-%m-%d %H:%M"),
+        "部门名称": dept or "",
+        "版本": plan.version,
+        "金额单位": plan.amount_unit or "",
+    }
+
+
+def write_standard_only(
+    out_tmp: Path,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    inputs: Sequence[tuple[WorkbookResult, str | None]],
+    *,
+    constant_memory: bool = True,
+    font: dict[str, Any] | None = None,
+) -> None:
+    """Write a workbook with only the standard sheets to ``out_tmp``."""
+    wb = _new_workbook(
+        out_tmp,
+        constant_memory=constant_memory,
+        font=font or spec.default_font,
+        when=plan.generated_at,
+    )
+    book = StandardSheets(
+        wb, plan, spec, placeholders=placeholders_for(plan, [r for r, _ in inputs])
+    )
+    for result, name in inputs:
+        book.add(result, name)
+    book.finish()
+    wb.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Applying annotation plans
+# --------------------------------------------------------------------------------------------
+
+
+def apply_annotation_openpyxl(ws: Any, plan: AnnotationPlan) -> None:
+    """Apply one annotation plan to an openpyxl worksheet (the caller checked ``blocked``).
+
+    Styles are set once on a prototype cell and then copied as openpyxl's own sheet copy does
+    (``cell._style``): setting font/border objects cell by cell hashes them every time, which
+    made this step the slowest part of the source copy for large tables.
+    """
+    from copy import copy
+
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, PatternFill, Side
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.utils import get_column_letter
+
+    cells = ws._cells  # (row, col) -> cell; iterating it does not create empty cells
+    r1, r2 = plan.clear_rows
+    for c in plan.clear_columns:
+        for r in range(r1, r2 + 1):
+            cell = cells.get((r, c))
+            if cell is not None:
+                cell.value = None
+                cell.comment = None
+                cell._style = StyleArray()
+    # notes (and their fill) of an earlier run, in the table area
+    own = f"{plan.note_author}："
+    error_fill_id = None
+    for (r, c), cell in list(cells.items()):
+        if not (plan.first_row <= r <= plan.last_row and c < plan.start_col):
+            continue
+        cm = cell.comment
+        if cm is None or not (cm.author == plan.note_author or (cm.text or "").startswith(own)):
+            continue
+        cell.comment = None
+        fg = getattr(cell.fill, "fgColor", None)
+        if fg is not None and str(getattr(fg, "rgb", "")).upper().endswith(plan.error_fill):
+            st = copy(cell._style)
+            st.fillId = 0
+            cell._style = st
+
+    # headers: the table's own header style + the helper fill
+    header_src = ws[plan.header_style_from] if plan.header_style_from else None
+    proto = None
+    for i, text in enumerate(plan.headers):
+        cell = ws.cell(plan.header_row, plan.start_col + i)
+        cell.value = text
+        if proto is None:
+            if header_src is not None and header_src.has_style:
+                cell._style = copy(header_src._style)
+            cell.fill = PatternFill("solid", fgColor="FF" + plan.header_fill)
+            proto = cell
+        else:
+            cell._style = copy(proto._style)
+
+    # values: thin borders, top-aligned, the row's own font, the column's number format
+    thin = Side(style="thin", color="FFA6A6A6")
+    protos = []
+    for i, fmt in enumerate(plan.number_formats or [None] * len(plan.headers)):
+        cell = ws.cell(plan.header_row + 1, plan.start_col + i)
+        saved = cell.value
+        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        cell.alignment = Alignment(vertical="top", wrap_text=i == len(plan.headers) - 1)
+        if fmt:
+            cell.number_format = fmt
+        protos.append(copy(cell._style))
+        cell.value = saved
+    edge = plan.table_last_col
+    for r, vals in plan.values.items():
+        src = cells.get((r, edge))
+        font_id = src._style.fontId if src is not None and src.has_style else None
+        for i, v in enumerate(vals):
+            cell = ws.cell(r, plan.start_col + i)
+            cell.value = v
+            st = copy(protos[i])
+            if font_id is not None:
+                st.fontId = font_id
+            cell._style = st
+
+    # marks: a fill and a note on each cell with an error finding
+    fill = PatternFill("solid", fgColor="FF" + plan.error_fill)
+    for m in plan.marks:
+        cell = ws.cell(m.row, m.col)
+        if error_fill_id is None:
+            cell.fill = fill
+            error_fill_id = cell._style.fillId
+        else:
+            st = copy(cell._style)
+            st.fillId = error_fill_id
+            cell._style = st
+        cm = Comment(m.note, plan.note_author)
+        cm.width, cm.height = 320, 120
+        cell.comment = cm
+    for i in range(len(plan.headers)):
+        letter = get_column_letter(plan.start_col + i)
+        ws.column_dimensions[letter].width = 30 if i == len(plan.headers) - 1 else 8
+
+
+@dataclass(slots=True)
+class WriteReport:
+    mode: str  # "standard" | "openpyxl" | "rebuilt"
+    annotated: list[str] = field(default_factory=list)  # sheets with helper columns
+    skipped: list[str] = field(default_factory=list)  # Chinese reasons (blocked areas, fallbacks)
+
+
+_FONT_RE = re.compile(rb"<fonts\b[^>]*>\s*<font\b[^>]*>(.*?)</font>", re.S)
+
+
+def source_default_font(path: Path) -> dict[str, Any] | None:
+    """The default font (first ``<font>`` of styles.xml) of an .xlsx, read with a bounded
+    regex (no XML parser on the user's file), so the standard sheets can share it."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open("xl/styles.xml") as fh:
+            head = fh.read(1 << 20)
+    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError):
+        return None
+    m = _FONT_RE.search(head)
+    if not m:
+        return None
+    name = re.search(rb'<name\b[^>]*val="([^"]*)"', m.group(1))
+    size = re.search(rb'<sz\b[^>]*val="([0-9.]+)"', m.group(1))
+    font: dict[str, Any] = {}
+    if name:
+        font["font_name"] = name.group(1).decode("utf-8", "replace")
+    if size:
+        font["font_size"] = float(size.group(1))
+    return font or None
+
+
+def save_source_copy(
+    source: Path,
+    annotations: Sequence[AnnotationPlan],
+    out: Path,
+    report: WriteReport,
+    own: Iterable[str] = (),
+) -> None:
+    """openpyxl: the user's workbook with helper columns and marks, the sheets of an earlier
+    run (``own``) removed, no sheet selected (the merge selects 项目汇总). Raises whatever
+    openpyxl raises on load."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(source, keep_vba=False, rich_text=True, keep_links=False)
+    for name in own:  # the sheets of an earlier run (see plans.own_sheets)
+        if name in wb.sheetnames:
+            del wb[name]
+    for ann in annotations:
+        if ann.blocked:
+            report.skipped.append(ann.blocked)
+            continue
+        if ann.sheet in wb.sheetnames:
+            apply_annotation_openpyxl(wb[ann.sheet], ann)
+            report.annotated.append(ann.sheet)
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = False
+    wb.save(out)
+
+
+def temp_paths(directory: Path, *prefixes: str) -> list[Path]:
+    """Reserved temporary file names in ``directory`` (the caller deletes them)."""
+    out = []
+    for prefix in prefixes:
+        fd, name = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".part")
+        os.close(fd)
+        out.append(Path(name))
+    return out
+
+
+def _write_grid_sheet(
+    wb: Any, grid: SheetGrid, ann: AnnotationPlan | None, formats: dict[str, Any]
+) -> None:
+    """Rebuild one sheet from its values (.xls input): values, merged ranges, helper columns
+    and marks. Not constant_memory: merged ranges write several rows at once."""
+    ws = wb.add_worksheet(grid.name[:31])
+    marks: dict[tuple[int, int], str] = {}
+    if ann is not None and not ann.blocked:
+        marks = {(m.row, m.col): m.note for m in ann.marks}
+    merged_first = {}
+    merged_rest = set()
+    for m in grid.merged:
+        merged_first[(m.first_row, m.first_col)] = m
+        for r in range(m.first_row, m.last_row + 1):
+            for c in range(m.first_col, m.last_col + 1):
+                if (r, c) != (m.first_row, m.first_col):
+                    merged_rest.add((r, c))
+    wrap = formats["wrap"]
+    for i, line in enumerate(grid.rows):
+        r = grid.origin_row + i
+        for j, v in enumerate(line):
+            c = grid.origin_col + j
+            if (r, c) in merged_rest:
+                continue
+            note = marks.pop((r, c), None)
+            fmt = wrap
+            if note is not None:
+                fmt = formats["mark"]
+                opts = {"author": NOTE_AUTHOR, "x_scale": 2, "y_scale": 2}
+                ws.write_comment(r - 1, c - 1, note, opts)
+            m = merged_first.get((r, c))
+            value: Any = v
+            if isinstance(value, str):
+                value = _clean(value)
+            if m is not None:
+                ws.merge_range(
+                    m.first_row - 1,
+                    m.first_col - 1,
+                    m.last_row - 1,
+                    m.last_col - 1,
+                    value if value is not None else "",
+                    fmt,
+                )
+                continue
+            if value is None or value == "":
+                if fmt is not wrap:
+                    ws.write_blank(r - 1, c - 1, None, fmt)
+                continue
+            if isinstance(value, bool):
+                ws.write_boolean(r - 1, c - 1, value, fmt)
+            elif isinstance(value, int | float):
+                ws.write_number(r - 1, c - 1, value, fmt)
+            elif isinstance(value, _dt.datetime | _dt.date):
+                ws.write_datetime(r - 1, c - 1, value, formats["date"])
+            elif isinstance(value, str):
+                ws.write_string(r - 1, c - 1, value, fmt)
+            else:
+                ws.write_string(r - 1, c - 1, str(value), fmt)
+    for (r, c), note in marks.items():  # marks on cells the grid has no value for
+        ws.write_blank(r - 1, c - 1, None, formats["mark"])
+        ws.write_comment(r - 1, c - 1, note, {"author": NOTE_AUTHOR, "x_scale": 2, "y_scale": 2})
+    if ann is not None and not ann.blocked:
+        hr, c0 = ann.header_row - 1, ann.start_col - 1
+        for i, text in enumerate(ann.headers):
+            ws.write_string(hr, c0 + i, text, formats["helper_header"])
+        for r, vals in ann.values.items():
+            for i, v in enumerate(vals):
+                fmt = (
+                    formats["ratio"] if ann.number_formats[i] == RATIO_FORMAT else formats["helper"]
+                )
+                if v is None:
+                    ws.write_blank(r - 1, c0 + i, None, fmt)
+                elif isinstance(v, str):
+                    ws.write_string(r - 1, c0 + i, v, fmt)
+                else:
+                    ws.write_number(r - 1, c0 + i, v, fmt)
+        for i in range(len(ann.headers)):
+            ws.set_column(
+                ann.start_col - 1 + i, ann.start_col - 1 + i, 30 if i == len(ann.headers) - 1 else 8
+            )
+    widths = [0] * (grid.n_cols + grid.origin_col)
+    for line in grid.rows[:200]:
+        for j, v in enumerate(line):
+            if isinstance(v, str):
+                widths[grid.origin_col - 1 + j] = max(
+                    widths[grid.origin_col - 1 + j], min(len(v), 60)
+                )
+    for c, w in enumerate(widths):
+        if w and (
+            ann is None
+            or ann.blocked
+            or not (ann.start_col - 1 <= c < ann.start_col - 1 + len(ann.headers))
+        ):
+            ws.set_column(c, c, max(8, min(w * 1.6, 60)))
+
+
+def write_with_source_rebuilt(
+    out_tmp: Path,
+    grid: WorkbookGrid,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    result: WorkbookResult,
+    annotations: Sequence[AnnotationPlan],
+    report: WriteReport,
+) -> None:
+    """.xls input (or an .xlsx openpyxl cannot load): the sheets rebuilt from their values."""
+    wb = _new_workbook(
+        out_tmp, constant_memory=False, font=spec.default_font, when=plan.generated_at
+    )
+    formats = {
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "mark": wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#" + ERROR_FILL}),
+        "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+        "helper_header": wb.add_format(
+            {"bold": True, "bg_color": "#" + HELPER_FILL, "border": 1, "align": "center"}
+        ),
+        "helper": wb.add_format({"border": 1, "valign": "top", "text_wrap": True}),
+        "ratio": wb.add_format({"border": 1, "valign": "top", "num_format": RATIO_FORMAT}),
+    }
+    by_sheet = {a.sheet: a for a in annotations}
+    for ann in annotations:
+        if ann.blocked:
+            report.skipped.append(ann.blocked)
+    for g in grid.sheets:
+        ann = by_sheet.get(g.name)
+        _write_grid_sheet(wb, g, ann, formats)
+        if ann is not None and not ann.blocked:
+            report.annotated.append(g.name)
+    book = StandardSheets(wb, plan, spec, placeholders=placeholders_for(plan, [result]))
+    book.add(result, plan.sources[0] if plan.sources else None)
+    book.finish()
+    wb.close()

@@ -1,0 +1,335 @@
+"""``perfsheet summary``: one workbook in, the standardized summary workbook out.
+
+:func:`summarize` is the whole job (read -> analyze -> plans -> write) for one input file; the
+CLI command and the batch converter call it. The input file is only read: the output goes to
+a temporary file next to the output and is moved into place at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import gc
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from perfsheet.errors import InputError, UsageError
+
+OUTPUT_SUFFIX = "_绩效汇总.xlsx"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+class SummaryReport(BaseModel):
+    """What :func:`summarize` did (for messages, the batch report and tests)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: str
+    output: str
+    mode: str  # "standard" (no source) | "openpyxl" (source kept) | "rebuilt" (source values)
+    tables: int = 0
+    projects: int = 0
+    indicators: int = 0
+    detail_rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    annotated: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # Chinese, for the user
+
+
+def default_output(path: Path) -> Path:
+    """``<stem>_绩效汇总.xlsx`` next to the input."""
+    return path.with_name(path.stem + OUTPUT_SUFFIX)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def check_output(input_path: Path, output: Path) -> None:
+    """Refuse an output that would overwrite the input or is not an .xlsx file."""
+    if _same_file(input_path, output):
+        raise UsageError(f"输出文件不能与输入文件相同：{output}（perfsheet 从不改写输入文件）")
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"输出文件须为 .xlsx：{output}")
+    if output.exists() and output.is_dir():
+        raise UsageError(f"输出路径是一个文件夹：{output}")
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while one workbook is read, analyzed and written.
+
+    The result of a large table is hundreds of thousands of small acyclic objects; every full
+    collection walks all of them again. On 20,000 projects (bench/bench_summary.py) pausing
+    the collector makes ``analyze`` ~25 % faster and the writers ~5 %, with the same peak
+    memory (reference counting still frees everything). Re-enabled afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def audit_hooks(rules: Path | None) -> tuple[Any, Any, str]:
+    """(rules for analyze, the 指标质量 scorer for 项目汇总, its documentation for 说明).
+
+    A bad rules file raises :class:`~perfsheet.core.audit.RulesFileError` (a Chinese one-line
+    error naming the file and line; exit code 2)."""
+    from perfsheet.core import audit
+
+    loaded = audit.load_rules(rules) if rules is not None else audit.default_rules()
+
+    # quality_score filters the findings it is given by project; hand it only the findings
+    # of that project's name (indexed once per table), or 20,000 projects take minutes
+    index: dict[int, dict[str, list[Any]]] = {}
+
+    def scorer(table: Any, project: Any) -> float | None:
+        by_name = index.get(id(table))
+        if by_name is None:
+            index.clear()
+            by_name = index[id(table)] = {}
+            for f in table.findings:
+                if f.project is not None:
+                    by_name.setdefault(f.project, []).append(f)
+        return audit.quality_score(project, by_name.get(project.name, ()), loaded)
+
+    doc = (
+        "指标质量 = round(70 × 合格指标数 / 指标数 + 30 × 已覆盖的必备类别数 / 必备类别数)；"
+        "合格指标：没有被标为警告或错误的指标问题、名称与指标值不是占位内容或空白；"
+        "必备类别见规则文件（默认产出、效益、满意度指标）；没有指标的项目记 0 分"
+    )
+    return loaded, scorer, doc
+
+
+def summarize(
+    input_path: Path,
+    output: Path | None = None,
+    *,
+    sheet: str | None = None,
+    template: Path | None = None,
+    with_source: bool = True,
+    rules: Path | None = None,
+    generated_at: _dt.datetime | None = None,
+    spec: Any = None,
+) -> SummaryReport:
+    """Write the summary workbook of ``input_path``; see the module docstring.
+
+    ``spec`` (a loaded :class:`~perfsheet.io.template.TemplateSpec`) overrides ``template``:
+    the batch converter reads the template once and passes it to every file.
+    """
+    from perfsheet.io.template import load_template
+
+    input_path = Path(input_path)
+    out = Path(output) if output is not None else default_output(input_path)
+    check_output(input_path, out)
+    if spec is None:
+        spec = load_template(template)
+    audit_rules, scorer, quality_doc = audit_hooks(rules)
+
+    with gc_paused():
+        return _summarize(
+            input_path,
+            out,
+            sheet=sheet,
+            spec=spec,
+            with_source=with_source,
+            audit_rules=audit_rules,
+            scorer=scorer,
+            quality_doc=quality_doc,
+            generated_at=generated_at,
+        )
+
+
+def _summarize(
+    input_path: Path,
+    out: Path,
+    *,
+    sheet: str | None,
+    spec: Any,
+    with_source: bool,
+    audit_rules: Any,
+    scorer: Any,
+    quality_doc: str | None,
+    generated_at: _dt.datetime | None,
+) -> SummaryReport:
+    from perfsheet import __version__
+    from perfsheet.core.pipeline import analyze
+    from perfsheet.core.plans import (
+        SummaryPlan,
+        annotation_plan,
+        own_sheets,
+        pick_amount_unit,
+        standard_sheet_names,
+    )
+    from perfsheet.io.readers import read_workbook
+    from perfsheet.io.summary_writer import (
+        WriteReport,
+        atomic_output,
+        layout_from_spec,
+        write_standard_only,
+        write_with_source_rebuilt,
+    )
+
+    grid = read_workbook(input_path, sheet=sheet)
+    own = own_sheets(grid.sheets)  # an earlier run's sheets: replaced, not analyzed
+    names = standard_sheet_names([g.name for g in grid.sheets], own)
+    grid.sheets = [s for s in grid.sheets if s.name not in own]
+    if not grid.sheets:
+        raise InputError(str(input_path), "除 perfsheet 生成的汇总表外没有其他工作表")
+    result = analyze(grid, sheet=sheet, rules=audit_rules)
+
+    plan = SummaryPlan(
+        layout=layout_from_spec(spec),
+        amount_unit=pick_amount_unit([result]),
+        generated_at=generated_at or _dt.datetime.now().replace(microsecond=0),
+        version=__version__,
+        source_in_workbook=with_source,
+        quality=scorer,
+        quality_doc=quality_doc,
+        sources=[input_path.name],
+        template=spec.source,
+        sheet_names=names,
+    )
+    suffix = input_path.suffix.lower()
+    report = WriteReport(mode="standard")
+    with atomic_output(out) as tmp:
+        if not with_source:
+            del grid  # not needed any more
+            write_standard_only(tmp, plan, spec, [(result, input_path.name)])
+        else:
+            grids = {g.name: g for g in grid.sheets}
+            annotations = [annotation_plan(t, grids.get(t.sheet)) for t in result.tables]
+            del grids
+            if suffix in (".xlsx", ".xlsm") and _source_copy(
+                tmp, input_path, plan, spec, result, annotations, report, own
+            ):
+                pass
+            else:
+                if report.mode == "openpyxl":  # openpyxl failed: the plan was consumed
+                    plan = _fresh_plan(plan)
+                report.mode = "rebuilt"
+                report.annotated.clear()
+                write_with_source_rebuilt(tmp, grid, plan, spec, result, annotations, report)
+    t = plan.totals
+    return SummaryReport(
+        input=str(input_path),
+        output=str(out),
+        mode=report.mode,
+        tables=t["tables"],
+        projects=t["projects"],
+        indicators=t["indicators"],
+        detail_rows=t["detail_rows"],
+        errors=t["errors"],
+        warnings=t["warnings"],
+        infos=t["infos"],
+        annotated=report.annotated,
+        notes=report.skipped,
+    )
+
+
+def _source_copy(
+    tmp: Path,
+    source: Path,
+    plan: Any,
+    spec: Any,
+    result: Any,
+    annotations: list[Any],
+    report: Any,
+    own: set[str],
+) -> bool:
+    """The default path for .xlsx/.xlsm: the standard sheets (XlsxWriter) into one package,
+    the user's sheets with helper columns and marks (openpyxl) into another, merged into
+    ``tmp``. False when openpyxl cannot load the input (the caller rebuilds from values)."""
+    import contextlib
+    import zipfile
+
+    from perfsheet.core.plans import SHEET_PROJECTS
+    from perfsheet.io.summary_writer import (
+        save_source_copy,
+        source_default_font,
+        temp_paths,
+        write_standard_only,
+    )
+    from perfsheet.io.xlsx_merge import merge_packages
+
+    report.mode = "openpyxl"
+    std, src = temp_paths(tmp.parent, ".std.", ".src.")
+    try:
+        font = source_default_font(source) or spec.default_font
+        write_standard_only(std, plan, spec, [(result, source.name)], font=font)
+        try:
+            save_source_copy(source, annotations, src, report, own)
+        except (KeyError, ValueError, TypeError, OSError, IndexError, zipfile.BadZipFile) as err:
+            report.skipped.append(
+                f"openpyxl 无法按原格式打开输入（{type(err).__name__}），原表按数值重建"
+            )
+            return False
+        merge_packages(src, std, tmp, active=plan.sheet_names[SHEET_PROJECTS])
+        return True
+    finally:
+        for p in (std, src):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+
+
+def _fresh_plan(plan: Any) -> Any:
+    """A plan with the same settings and no rows emitted yet (after a failed first attempt)."""
+    from perfsheet.core.plans import SummaryPlan
+
+    return SummaryPlan(
+        layout=plan.layout,
+        amount_unit=plan.amount_unit,
+        generated_at=plan.generated_at,
+        version=plan.version,
+        source_in_workbook=plan.source_in_workbook,
+        quality=plan.quality,
+        quality_doc=plan.quality_doc,
+        sources=plan.sources,
+        template=plan.template,
+        sheet_names=plan.sheet_names,
+    )
+
+
+def run_summary(
+    file: Path,
+    *,
+    output: Path | None = None,
+    sheet: str | None = None,
+    template: Path | None = None,
+    no_source: bool = False,
+    rules: Path | None = None,
+) -> int:
+    """Body of the CLI command: summarize and print a short Chinese summary. Exit code 0."""
+    import typer
+
+    rep = summarize(
+        file, output, sheet=sheet, template=template, with_source=not no_source, rules=rules
+    )
+    typer.echo(f"已生成：{rep.output}")
+    typer.echo(
+        f"  {rep.tables} 个表格，{rep.projects} 个项目，{rep.indicators} 条指标"
+        f"（绩效指标明细 {rep.detail_rows} 行）"
+    )
+    typer.echo(f"  校验结果：错误 {rep.errors} 条，警告 {rep.warnings} 条，提示 {rep.infos} 条")
+    if rep.mode == "openpyxl" and rep.annotated:
+        sheets = "」「".join(dict.fromkeys(rep.annotated))
+        typer.echo(f"  已在原表「{sheets}」右侧写入辅助列并标出错误单元格")
+    elif rep.mode == "rebuilt":
+        typer.echo("  原表按数值重建（.xls 或无法按原格式读取），已写入辅助列并标出错误单元格")
+    for note in rep.notes:
+        typer.echo(f"  注意：{note}")
+    return 0
