@@ -113,12 +113,11 @@ def _check_destination(job: FileJob) -> tuple[Path, Path]:
 
 def _convert(job: FileJob) -> Counts:
     """read_workbook -> analyze -> summary workbook (+ the row cache for the merge)."""
+    from perfsheet.core.pipeline import analyze
     from perfsheet.core.plans import STANDARD_SHEETS
+    from perfsheet.io.readers import read_workbook
     from perfsheet.io.template import load_template
     from perfsheet.summary import audit_hooks
-
-    from perfsheet.core.pipeline import analyze
-    from perfsheet.io.readers import read_workbook
 
     output, cache = _check_destination(job)
     try:
@@ -190,10 +189,9 @@ def write_output(
     ``--with-source``: :func:`perfsheet.summary.summarize` (the annotated source copy needs the
     source workbook itself; it reads the input again).
     """
+    from perfsheet import __version__
     from perfsheet.core.plans import SummaryPlan, pick_amount_unit
     from perfsheet.io.summary_writer import layout_from_spec, write_standard_only
-
-    from perfsheet import __version__
 
     if job.with_source:
         from perfsheet.summary import summarize
