@@ -67,17 +67,22 @@ def _env() -> dict[str, str]:
 WORKER_FAULTS = "PERFSHEET_TESTING_BATCH_FAULTS"
 
 
-def run_cli(src: Path, out: Path, jobs: int) -> float:
-    """Wall time of one ``perfsheet convert --force`` process."""
+def run_cli(src: Path, out: Path, jobs: int) -> tuple[float, float]:
+    """Wall time and CPU time (parent + its workers) of one ``perfsheet convert --force``."""
+    import resource
+
     cmd = [sys.executable, "-m", "perfsheet", "convert", str(src), "-o", str(out)]
     cmd += ["-r", "-j", str(jobs), "--force"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         tail = f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
         raise SystemExit(f"convert -j {jobs} exited {proc.returncode}:\n{tail}")
-    return elapsed
+    return elapsed, cpu
 
 
 def child_run(src: Path, out: Path, jobs: int) -> None:
@@ -140,13 +145,22 @@ def main() -> None:
 
         j1: list[float] = []
         j2: list[float] = []
+        cpu1: list[float] = []
+        cpu2: list[float] = []
         for _ in range(args.repeat):
-            j1.append(run_cli(small, base / "out-j1", 1))
-            j2.append(run_cli(small, base / "out-j2", 2))
+            for jobs, walls, cpus_used in ((1, j1, cpu1), (2, j2, cpu2)):
+                wall, cpu = run_cli(small, base / f"out-j{jobs}", jobs)
+                walls.append(wall)
+                cpus_used.append(cpu)
         speedup = min(j1) / min(j2)
         print(
             f"-j 1: {min(j1):.2f} s   -j 2: {min(j2):.2f} s   speedup {speedup:.2f}x "
             f"(all runs: j1 {[round(x, 2) for x in j1]}, j2 {[round(x, 2) for x in j2]})"
+        )
+        # CPU seconds of the batch (parent + workers): the same work in both modes. When the
+        # -j 2 wall time is far above CPU / 2, something else was using the CPUs.
+        print(
+            f"CPU time: -j 1 {[round(x, 2) for x in cpu1]} s, -j 2 {[round(x, 2) for x in cpu2]} s"
         )
 
         mem_small = parent_memory(small, base / "mem-small", 2)
@@ -171,6 +185,8 @@ def main() -> None:
         "cpus": cpus,
         "j1_seconds": j1,
         "j2_seconds": j2,
+        "j1_cpu_seconds": cpu1,
+        "j2_cpu_seconds": cpu2,
         "speedup": speedup,
         "parent_peak_rss_mib": {
             str(args.files): mem_small["peak_rss_mib"],

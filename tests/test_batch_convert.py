@@ -306,8 +306,9 @@ def test_hanging_and_crashing_files_do_not_stop_the_batch(tmp_path: Path) -> Non
 
 def test_ctrl_c_stops_cleanly_and_reports_what_finished(tmp_path: Path) -> None:
     inbox = tmp_path / "in"
-    for name in ("a", "hang", "z"):
-        write_department(inbox / f"{name}.xlsx", name, 3, seed=len(name))
+    # Inputs are submitted largest first: "a" is the largest, so it runs before "hang".
+    for name, projects in (("a", 12), ("hang", 3), ("z", 3)):
+        write_department(inbox / f"{name}.xlsx", name, projects, seed=len(name))
     out = tmp_path / "out"
     env = _env(**{FAULTS_ENV: "hang:hang*"})
     cmd = [sys.executable, "-m", "perfsheet", "convert", str(inbox), "-o", str(out), "-j", "1"]

@@ -172,7 +172,8 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         rules=str(opts.rules.resolve()) if opts.rules else None,
         fingerprint=fp,
     )
-    positions: list[int] = []
+    positions: list[int] = []  # job index -> entry position
+    pending: list[tuple[int, int, tuple[str, str, str, str, str]]] = []
     input_reals = {c.real for c in found.candidates}
     for pos, c in enumerate(found.items):
         if isinstance(c, FileEntry):
@@ -194,8 +195,18 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
                 entries[pos] = dataclasses.replace(cached, output=str(output))
                 caches[pos] = str(cache)
                 continue
-        jobs.append(c.real, display, c.source.as_posix(), str(output), str(cache))
+        try:
+            size = os.stat(c.real).st_size
+        except OSError:
+            size = 0
+        pending.append((size, pos, (c.real, display, c.source.as_posix(), str(output), str(cache))))
+    # Largest inputs first: the batch does not end waiting on one big file while the other
+    # workers are idle (the report keeps the order in which the inputs were found).
+    pending.sort(key=lambda p: (-p[0], p[1]))
+    for _size, pos, row in pending:
+        jobs.append(*row)
         positions.append(pos)
+    del pending
     # From here on the parent keeps per input only a compact job row and its report entry
     # (the rows of the merge live in the row caches on disk).
     del found, input_reals

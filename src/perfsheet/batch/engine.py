@@ -5,7 +5,7 @@ through one callback, so progress, report and consolidation do not care where a 
 
 Local pool (``concurrent.futures.ProcessPoolExecutor``, ``spawn`` context everywhere):
 
-- at most ``workers`` jobs are in flight, so a submitted job is running or about to;
+- at most ``workers + 1`` jobs are in flight (every worker busy, one job queued);
 - each worker announces ``(job index, pid)`` on a queue when it starts a job; the parent thus
   knows which process runs which file since when, and enforces ``timeout`` by killing exactly
   that process. A killed worker breaks the executor: the other in-flight jobs are resubmitted
@@ -246,7 +246,10 @@ class _LocalRunner:
             if not self.inflight and self.alone:
                 self._submit(self.alone.popleft(), alone=True)
             return
-        while self.pending and len(self.inflight) < self.workers:
+        # One job more than workers: a worker that finishes finds its next job already queued
+        # (no round trip through the parent). Deadlines count from a job's start, not its
+        # submission, so the queued job is not timed for its wait.
+        while self.pending and len(self.inflight) < self.workers + 1:
             self._submit(self.pending.popleft())
 
     def _enforce_deadlines(self) -> list[_Slot]:
