@@ -1,3 +1,4 @@
 from perfsheet.cli import main
 
-main()
+if __name__ == "__main__":  # guard: spawned worker processes re-import this module
+    main()

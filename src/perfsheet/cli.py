@@ -92,6 +92,58 @@ def summary(
     raise typer.Exit(code)
 
 
+@app.command()
+def convert(
+    paths: Annotated[
+        list[Path], typer.Argument(help="工作簿文件或文件夹（可多个）", show_default=False)
+    ],
+    outdir: Annotated[Path, typer.Option("-o", "--output", help="输出目录", show_default=False)],
+    jobs: Annotated[
+        int | None,
+        typer.Option("-j", "--jobs", help="并行进程数（默认：CPU 核数）", show_default=False),
+    ] = None,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="递归处理子文件夹")] = False,
+    template: Annotated[Path | None, typer.Option("--template", help="汇总表模板（.xlsx）")] = None,
+    force: Annotated[bool, typer.Option("--force", help="即使输出已是最新也重新转换")] = False,
+    json: JsonOpt = False,
+    with_source: Annotated[
+        bool, typer.Option("--with-source", help="在输出中附带标注后的源表副本")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="单个文件的最长处理时间（秒）")
+    ] = 600.0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask 调度器地址（如 tcp://10.0.0.5:8786），在集群上转换"),
+    ] = None,
+    rules: RulesOpt = None,
+) -> None:
+    """批量转换文件夹中的工作簿：每个输入一个标准化汇总表，外加合并工作簿与转换报告。
+
+    退出码：0 全部成功；1 部分文件失败（其余照常转换）；2 无法执行（参数错误、输出目录不可写）。
+    """
+    from perfsheet.batch.command import ConvertOptions, run_convert
+
+    opts = ConvertOptions(
+        paths=paths,
+        outdir=outdir,
+        jobs=jobs,
+        recursive=recursive,
+        template=template,
+        force=force,
+        as_json=json,
+        with_source=with_source,
+        timeout=timeout,
+        scheduler=scheduler,
+        rules=rules,
+    )
+    try:
+        code = run_convert(opts)
+    except PerfsheetError as err:
+        _fail(err)
+    raise typer.Exit(code)
+
+
 @addin_app.command("build")
 def addin_build(
     output: Annotated[

@@ -1,0 +1,18 @@
+"""Batch conversion (``perfsheet convert``): folders of workbooks -> standardized summaries,
+one consolidated workbook and a report.
+
+Entry points:
+
+- :func:`perfsheet.batch.command.run_convert` with a
+  :class:`~perfsheet.batch.command.ConvertOptions` — the whole job, as the CLI runs it (also for
+  the add-in's 批量转换 button); returns the exit code and writes ``OUTDIR/convert-report.json``
+  (schema: :class:`~perfsheet.batch.models.ConvertReport`).
+- :func:`perfsheet.batch.worker.convert_file` — THE per-file step (read -> analyze -> summary
+  workbook + row cache), run by the local process pool (:mod:`perfsheet.batch.engine`) or on a
+  Dask cluster.
+
+Modules: ``discovery`` (inputs, skip rules), ``naming`` (safe output names), ``engine`` (process
+pool with per-file timeout and crash isolation; Dask), ``worker``, ``cache`` (per-output row
+caches), ``rows`` (what one input contributes to the merge), ``consolidate`` + ``xlsxstream``
+(the streamed consolidated workbook), ``report``, ``progress``, ``command``.
+"""

@@ -1,0 +1,210 @@
+"""Per-output row caches ("sidecars"): the rows one input contributes to the consolidated workbook.
+
+A worker writes ``OUTDIR/.perfsheet-cache/<rel output>.rows.jsonl`` — a hidden folder, a name no
+workbook search matches, and a first line that says what the file is (``"format":
+"perfsheet-batch-rows"``), so it is never mistaken for a user's file nor picked up as an input.
+The parent streams these files one at a time into the consolidated workbook, so its memory does
+not depend on how many inputs there are, and an input whose output is up to date still
+contributes its rows without being parsed again.
+
+Rows are stored already rendered as SpreadsheetML cells (:mod:`perfsheet.batch.xlsxstream`): the
+rendering — most of the cost of writing the consolidated workbook — thus happens in the workers,
+in parallel; the parent only numbers rows and copies bytes. Totals columns are summed here too.
+
+File layout, one JSON document per line::
+
+    {"format": "perfsheet-batch-rows", "version": 2, "fingerprint": …, "input_size": …, …}
+    {"sheet": "绩效指标明细", "head": {"header": […], "kinds": […], "totals": …}}  # once
+    {"sheet": "绩效指标明细", "x": "<c r=\\"A\\u0001\\" …>…</c>…"}  # one per row, in order
+    {"sheet": "项目汇总", "agg": {"rows": 12, "sums": {"4": 1.5}, …}}  # sheets with totals
+
+Both the cache and the output it describes are written to a temporary file and renamed, output
+first, so a cache that exists always describes a complete output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from perfsheet.batch.models import Counts
+from perfsheet.batch.naming import temp_path_for
+from perfsheet.batch.xlsxstream import KIND_STYLE, render_cells
+
+CACHE_FORMAT = "perfsheet-batch-rows"
+CACHE_VERSION = 2
+
+
+class CacheMeta(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    format: str
+    version: int
+    fingerprint: str
+    source: str  # 来源文件 (relative input path)
+    input_size: int
+    input_mtime_ns: int
+    output: str  # output file name, for a sanity check
+    counts: Counts
+
+
+class CacheHeader(BaseModel):
+    """How a sheet of the consolidated workbook looks: header texts, column kinds (``amount``,
+    ``ratio``… for number formats), widths, and the columns of its total row as
+    ``(column, func, weight column)`` with func ``label`` / ``sum`` / ``average`` / ``count`` /
+    ``ratio``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    header: list[str]
+    kinds: list[str | None] = Field(default_factory=list)
+    widths: list[float | None] = Field(default_factory=list)
+    totals: list[tuple[int, str, int | None]] = Field(default_factory=list)
+    total_label: str = "合计（{n} 行）"  # ``{n}``: the number of data rows
+
+    def styles(self) -> list[int]:
+        return [KIND_STYLE.get(k or "", 0) for k in self.kinds]
+
+
+class Aggregate(BaseModel):
+    """Partial sums of the total-row columns of one sheet (added up by the parent)."""
+
+    rows: int = 0
+    sums: dict[int, float] = Field(default_factory=dict)  # sum / average columns, weights
+    counts: dict[int, int] = Field(default_factory=dict)  # numbers seen (for averages)
+    weighted: dict[int, float] = Field(default_factory=dict)  # ratio columns: Σ value × weight
+    weights: dict[int, float] = Field(default_factory=dict)  # ratio columns: Σ weight
+
+    def add(self, other: Aggregate) -> None:
+        self.rows += other.rows
+        for target, source in (
+            (self.sums, other.sums),
+            (self.counts, other.counts),
+            (self.weighted, other.weighted),
+            (self.weights, other.weights),
+        ):
+            for k, v in source.items():
+                target[k] = target.get(k, 0) + v  # type: ignore[assignment]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+class _SheetState:
+    __slots__ = ("agg", "head", "styles")
+
+    def __init__(self, head: CacheHeader) -> None:
+        self.head = head
+        self.styles = head.styles()
+        self.agg = Aggregate()
+
+
+class CacheWriter:
+    """Writes one sidecar to a temporary file; :meth:`commit` renames it into place."""
+
+    def __init__(self, path: Path, meta: CacheMeta) -> None:
+        self.path = path
+        self.tmp = temp_path_for(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: TextIO | None = open(  # noqa: SIM115
+            self.tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 16
+        )
+        self._sheets: dict[str, _SheetState] = {}
+        self._line(meta.model_dump(mode="json"))
+
+    def _line(self, doc: dict[str, Any]) -> None:
+        assert self._fh is not None
+        self._fh.write(json.dumps(doc, ensure_ascii=False))
+        self._fh.write("\n")
+
+    def header(self, sheet: str, head: CacheHeader) -> None:
+        if sheet not in self._sheets:
+            self._sheets[sheet] = _SheetState(head)
+            self._line({"sheet": sheet, "head": head.model_dump(mode="json")})
+
+    def row(self, sheet: str, values: Sequence[Any]) -> None:
+        """One data row (after :meth:`header` for its sheet)."""
+        st = self._sheets[sheet]
+        self._line({"sheet": sheet, "x": render_cells(values, st.styles)})
+        agg = st.agg
+        agg.rows += 1
+        for col, func, weight in st.head.totals:
+            v = values[col] if col < len(values) else None
+            if not _is_number(v):
+                continue
+            if func in ("sum", "average"):
+                agg.sums[col] = agg.sums.get(col, 0.0) + v
+                agg.counts[col] = agg.counts.get(col, 0) + 1
+            elif func == "ratio" and weight is not None:
+                w = values[weight] if weight < len(values) else None
+                if _is_number(w):
+                    agg.weighted[col] = agg.weighted.get(col, 0.0) + v * w
+                    agg.weights[col] = agg.weights.get(col, 0.0) + w
+
+    def commit(self) -> None:
+        assert self._fh is not None
+        for sheet, st in self._sheets.items():
+            if st.head.totals:
+                self._line({"sheet": sheet, "agg": st.agg.model_dump(mode="json")})
+        self._fh.close()
+        self._fh = None
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> CacheWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if self._fh is not None:
+            self.discard()
+
+
+def read_meta(path: Path) -> CacheMeta | None:
+    """The first line of a sidecar, or ``None`` when missing, foreign or of another version."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline(1 << 16)
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        meta = CacheMeta.model_validate_json(first)
+    except ValidationError:
+        return None
+    if meta.format != CACHE_FORMAT or meta.version != CACHE_VERSION:
+        return None
+    return meta
+
+
+Record = tuple[str, CacheHeader | None, str | None, Aggregate | None]
+
+
+def iter_records(path: Path) -> Iterator[Record]:
+    """``(sheet, head, rendered row, aggregate)`` for every line after the first, streamed
+    (exactly one of the last three is set)."""
+    with open(path, encoding="utf-8") as fh:
+        fh.readline()
+        for line in fh:
+            if not line.strip():
+                continue
+            doc = json.loads(line)
+            sheet = doc["sheet"]
+            if "x" in doc:
+                yield sheet, None, doc["x"], None
+            elif "head" in doc:
+                yield sheet, CacheHeader.model_validate(doc["head"]), None, None
+            elif "agg" in doc:
+                yield sheet, None, None, Aggregate.model_validate(doc["agg"])
+            else:
+                raise ValueError(f"行缓存 {path} 含无法识别的行")

@@ -1,0 +1,143 @@
+"""Boundary types of batch conversion: what the parent sends to a worker (:class:`FileJob`),
+what a worker sends back (:class:`FileResult`), and the report document (:class:`ConvertReport`).
+
+A :class:`FileResult` is deliberately compact (counts and paths, never the parsed model): the
+rows of the consolidated workbook travel through the per-file row cache on disk, so the parent's
+memory does not grow with the size or the number of the inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["ok", "failed", "skipped"]
+
+# Stable, machine-readable reasons (the Chinese text is in ``reason`` / ``error``).
+ReasonCode = Literal[
+    "up-to-date",
+    "lock-file",
+    "hidden",
+    "not-workbook",
+    "not-a-file",
+    "interrupted",
+    "input-error",
+    "no-table",
+    "timeout",
+    "crashed",
+    "output-error",
+    "internal-error",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileJob(_Model):
+    """Everything a worker needs to convert one input. Picklable; paths are absolute strings."""
+
+    input: str  # absolute path that is read
+    display: str  # the input as the user sees it (report ``input``)
+    source: str  # relative path shown in the 来源文件 column
+    output: str  # absolute path of ``<stem>_绩效汇总.xlsx``
+    cache: str  # absolute path of the row-cache sidecar
+    outdir: str  # absolute OUTDIR: the worker refuses to write anywhere else
+    with_source: bool = False
+    template_spec: Any = None  # perfsheet.io.template.TemplateSpec of --template; None: built-in
+    rules: str | None = None  # --rules file (checked by the parent; read again by the worker)
+    fingerprint: str = ""  # options that make an output stale when they change
+
+
+class Counts(_Model):
+    tables: int = 0
+    projects: int = 0
+    indicators: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            tables=self.tables + other.tables,
+            projects=self.projects + other.projects,
+            indicators=self.indicators + other.indicators,
+            errors=self.errors + other.errors,
+            warnings=self.warnings + other.warnings,
+        )
+
+
+class FileResult(_Model):
+    """What a worker returns for one input."""
+
+    input: str
+    status: Literal["ok", "failed"]
+    output: str | None = None
+    cache: str | None = None
+    error: str | None = None
+    reason_code: ReasonCode | None = None
+    counts: Counts = Field(default_factory=Counts)
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class FileEntry:
+    """One line of the report's ``files`` list.
+
+    A slotted dataclass rather than a pydantic model: the parent keeps one per input for the
+    whole run, so it must be small (the report is written by streaming these, see
+    :func:`perfsheet.batch.report.write_report`)."""
+
+    input: str
+    status: Status
+    output: str | None = None
+    error: str | None = None  # Chinese, for failed inputs
+    reason: str | None = None  # Chinese, for skipped inputs
+    reason_code: ReasonCode | None = None
+    tables: int = 0
+    projects: int = 0
+    indicators: int = 0
+    errors: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+
+    def counts(self) -> Counts:
+        return Counts(
+            tables=self.tables,
+            projects=self.projects,
+            indicators=self.indicators,
+            errors=self.errors,
+            warnings=self.warnings,
+        )
+
+
+class Summary(_Model):
+    total: int = 0  # entries in ``files``
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    up_to_date: int = 0  # skipped because the output is current (they still feed the merge)
+    interrupted: bool = False
+    # Totals over the inputs that feed the consolidated workbook (ok + up to date).
+    tables: int = 0
+    projects: int = 0
+    indicators: int = 0
+    errors: int = 0
+    warnings: int = 0
+    seconds: float = 0.0  # wall-clock time of the whole run
+    jobs: int = 1
+    scheduler: str | None = None
+    consolidated_error: str | None = None
+    exit_code: int = 0
+
+
+class ConvertReport(_Model):
+    """``OUTDIR/convert-report.json`` (and ``perfsheet convert --json`` on stdout).
+
+    The schema of the report; the document itself is written by streaming (it lists every
+    input), and this model validates it (tests, consumers)."""
+
+    files: list[FileEntry] = Field(default_factory=list)
+    consolidated: str | None = None
+    summary: Summary = Field(default_factory=Summary)

@@ -1,0 +1,164 @@
+"""Progress while converting, and the final Chinese summary.
+
+On a terminal: a rich progress bar (files done / total, current rate, ETA, failures so far).
+Elsewhere (CI logs, pipes): one plain line per finished file, nothing that redraws.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Protocol
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from perfsheet.batch.models import FileEntry, Summary
+
+STATUS_TEXT = {"ok": "成功", "failed": "失败", "skipped": "跳过"}
+
+
+class Reporter(Protocol):
+    def start(self, total: int, skipped: int) -> None: ...
+    def advance(self, entry: FileEntry) -> None: ...
+    def stop(self) -> None: ...
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("—" if not speed else f"{speed:.1f} 个/秒", style="progress.data.speed")
+
+
+class RichReporter:
+    """A live progress bar (only for terminals)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress = Progress(
+            TextColumn("[bold]转换"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TextColumn("剩余"),
+            TimeRemainingColumn(),
+            TextColumn("用时"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[failures]}"),
+            console=console,
+            transient=False,
+        )
+        self.task = None
+        self.failures = 0
+
+    def start(self, total: int, skipped: int) -> None:
+        if skipped:
+            self.console.print(f"待转换 {total} 个工作簿，跳过 {skipped} 个文件")
+        self.progress.start()
+        self.task = self.progress.add_task("convert", total=total, failures="")
+
+    def advance(self, entry: FileEntry) -> None:
+        if entry.status == "failed":
+            self.failures += 1
+            line = Text("失败 ", style="red")
+            line.append(f"{entry.input}：{entry.error}")
+            self.progress.console.print(line)
+        label = f"[red]失败 {self.failures}[/red]" if self.failures else ""
+        assert self.task is not None
+        self.progress.update(self.task, advance=1, failures=label)
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+class PlainReporter:
+    """One line per finished file (for logs and pipes)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.total = 0
+        self.done = 0
+        self.failures = 0
+
+    def _line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def start(self, total: int, skipped: int) -> None:
+        self.total = total
+        self._line(f"待转换 {total} 个工作簿，跳过 {skipped} 个文件")
+
+    def advance(self, entry: FileEntry) -> None:
+        self.done += 1
+        head = f"[{self.done}/{self.total}] {STATUS_TEXT[entry.status]} {entry.input}"
+        if entry.status == "failed":
+            self.failures += 1
+            self._line(f"{head}：{entry.error}")
+        else:
+            self._line(f"{head}（{entry.seconds:.2f} 秒）")
+
+    def stop(self) -> None:
+        pass
+
+
+def make_reporter(stream: IO[str]) -> tuple[Reporter, Console]:
+    """A live bar when ``stream`` is a terminal, plain lines otherwise; plus a console on it."""
+    console = Console(file=stream, highlight=False)
+    if console.is_terminal and not console.is_dumb_terminal:
+        return RichReporter(console), console
+    return PlainReporter(stream), Console(file=stream, highlight=False, width=120)
+
+
+def print_summary(
+    s: Summary, failures: list[FileEntry], consolidated: str | None, console: Console
+) -> None:
+    """The final Chinese summary: counts, totals, and every failure with its reason."""
+    table = Table(title="批量转换结果", show_header=True, header_style="bold")
+    for col in (
+        "成功",
+        "失败",
+        "跳过",
+        "其中已是最新",
+        "表格",
+        "项目",
+        "指标",
+        "错误",
+        "警告",
+        "用时（秒）",
+    ):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(s.ok),
+        str(s.failed),
+        str(s.skipped),
+        str(s.up_to_date),
+        str(s.tables),
+        str(s.projects),
+        str(s.indicators),
+        str(s.errors),
+        str(s.warnings),
+        f"{s.seconds:.1f}",
+    )
+    console.print(table)
+    if failures:
+        ft = Table(title="失败的文件", show_header=True, header_style="bold red")
+        ft.add_column("文件", overflow="fold")
+        ft.add_column("原因", overflow="fold")
+        for f in failures:
+            ft.add_row(f.input, f.error or "")
+        console.print(ft)
+    if s.interrupted:
+        console.print("已中断：报告只包含中断前完成的文件，未生成合并工作簿。")
+    if consolidated:
+        console.print(f"合并工作簿：{consolidated}")
+    elif s.consolidated_error:
+        console.print(f"合并工作簿未生成：{s.consolidated_error}")

@@ -1,0 +1,204 @@
+"""What one input contributes to the consolidated workbook, as row-cache records.
+
+The rows come from the same summary plan as every summary workbook
+(:class:`perfsheet.core.plans.SummaryPlan`), with a fixed consolidated layout: the standard
+columns plus 来源文件 (after 部门名称), 部门名称 in front of 校验结果, and amounts converted to
+one unit (万元) so that departments that report in 元 and in 万元 add up. ``部门汇总`` (one row
+per table) is built here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from perfsheet import __version__
+from perfsheet.batch.cache import CacheHeader, CacheWriter
+from perfsheet.batch.consolidate import DEPT_SHEET
+from perfsheet.core.models import Table, WorkbookResult
+
+CONSOLIDATED_UNIT = "万元"
+SOURCE_KEY = "来源文件"
+DEPT_KEY = "部门名称"
+
+DEPT_HEADER = [
+    "部门名称",
+    "来源文件",
+    "工作表",
+    "原金额单位",
+    f"总计（{CONSOLIDATED_UNIT}）",
+    f"财政拨款（{CONSOLIDATED_UNIT}）",
+    f"财政专户拨款（{CONSOLIDATED_UNIT}）",
+    f"其他资金（{CONSOLIDATED_UNIT}）",
+    "项目数",
+    "指标数",
+    "错误数",
+    "警告数",
+]
+DEPT_KINDS = ["text", "text", "text", "text", "amount", "amount", "amount", "amount"] + ["int"] * 4
+DEPT_WIDTHS: list[float | None] = [22, 28, 18, 10, 14, 14, 14, 14, 8, 8, 8, 8]
+DEPT_TOTALS: list[tuple[int, str, int | None]] = [(0, "label", None)] + [
+    (c, "sum", None) for c in range(4, 12)
+]
+
+
+def _with_source(keys: Sequence[str | None], *, dept: bool) -> list[str | None]:
+    """The template's columns with 部门名称 (where the plan knows it) and 来源文件 after it."""
+    keys = [k for k in keys if k != SOURCE_KEY]
+    if dept and DEPT_KEY not in keys:
+        keys.insert(0, DEPT_KEY)
+    at = keys.index(DEPT_KEY) + 1 if DEPT_KEY in keys else 0
+    return [*keys[:at], SOURCE_KEY, *keys[at:]]
+
+
+def consolidated_plan(spec: Any = None, quality: Any = None, quality_doc: str | None = None) -> Any:
+    """A summary plan with the consolidated layout: the template's columns (``spec``; the
+    built-in template when None) plus 部门名称 and 来源文件, amounts in 万元."""
+    from perfsheet.core import plans as P
+
+    if spec is not None:
+        base = {name: [c.key for c in s.columns] for name, s in spec.sheets.items()}
+    else:
+        base = {}
+
+    def keys(sheet: str) -> list[str | None]:
+        return list(base.get(sheet) or P.default_layout(sheet))
+
+    layout = {
+        P.SHEET_DETAIL: _with_source(keys(P.SHEET_DETAIL), dept=True),
+        P.SHEET_PROJECTS: _with_source(keys(P.SHEET_PROJECTS), dept=True),
+        # 校验结果 has no 部门名称 column in the plan: write_rows puts it in front.
+        P.SHEET_FINDINGS: _with_source(keys(P.SHEET_FINDINGS), dept=False),
+    }
+    return P.SummaryPlan(
+        layout=layout,
+        amount_unit=CONSOLIDATED_UNIT,
+        version=__version__,
+        quality=quality,
+        quality_doc=quality_doc,
+    )
+
+
+def _widths(plan: Any, sheet: str) -> list[float | None]:
+    from perfsheet.core import plans as P
+
+    out: list[float | None] = []
+    for key in plan.layout[sheet]:
+        try:
+            out.append(P.column_def(sheet, key).width if key else None)
+        except KeyError:
+            out.append(None)
+    return out
+
+
+def _totals(plan: Any, sheet: str) -> list[tuple[int, str, int | None]]:
+    from perfsheet.core import plans as P
+
+    if sheet != P.SHEET_PROJECTS:
+        return []
+    index = {k: i for i, k in enumerate(plan.layout[sheet]) if k}
+    out: list[tuple[int, str, int | None]] = []
+    for cell in plan.project_footer():
+        if cell.key not in index:
+            continue
+        weight = getattr(cell, "weight", None)
+        out.append((index[cell.key], cell.func, index.get(weight) if weight else None))
+    return out
+
+
+def head(plan: Any, sheet: str, *, dept_first: bool = False) -> CacheHeader:
+    header = list(plan.headers(sheet))
+    kinds: list[str | None] = list(plan.kinds(sheet))
+    widths = _widths(plan, sheet)
+    totals = _totals(plan, sheet)
+    if dept_first:
+        header.insert(0, DEPT_KEY)
+        kinds.insert(0, "text")
+        widths.insert(0, 18)
+        totals = [(c + 1, f, None if w is None else w + 1) for c, f, w in totals]
+    label = "合计（{n} 个项目）" if totals else "合计（{n} 行）"
+    return CacheHeader(header=header, kinds=kinds, widths=widths, totals=totals, total_label=label)
+
+
+def _factor(table: Table) -> float:
+    from perfsheet.core.plans import AMOUNT_UNIT_FACTORS
+
+    src = AMOUNT_UNIT_FACTORS.get(table.amount_unit or "")
+    dst = AMOUNT_UNIT_FACTORS[CONSOLIDATED_UNIT]
+    return 1.0 if src is None else src / dst
+
+
+def dept_row(table: Table, source: str) -> list[Any]:
+    """The 部门汇总 row of one table."""
+    if table.grand_total is not None:
+        a = table.grand_total.amounts
+        amounts = [a.total, a.fiscal, a.special, a.other]
+    else:  # no 合计 row: the sum of the unit rows, else of the projects
+        amounts = [None, None, None, None]
+        parts = [u.amounts for u in table.units if u.amounts is not None and u.row is not None]
+        if not parts:
+            parts = [p.amounts for u in table.units for p in u.projects]
+        for a in parts:
+            for i, v in enumerate((a.total, a.fiscal, a.special, a.other)):
+                if v is not None:
+                    amounts[i] = (amounts[i] or 0.0) + v
+    f = _factor(table)
+    amounts = [None if v is None else round(v * f, 6) for v in amounts]
+    projects = sum(len(u.projects) for u in table.units)
+    indicators = sum(len(p.indicators) for u in table.units for p in u.projects)
+    errors = sum(1 for x in table.findings if x.severity == "error")
+    warnings = sum(1 for x in table.findings if x.severity == "warning")
+    return [
+        table.department,
+        source,
+        table.sheet,
+        table.amount_unit,
+        *amounts,
+        projects,
+        indicators,
+        errors,
+        warnings,
+    ]
+
+
+def write_rows(
+    result: WorkbookResult, source: str, cache: CacheWriter, plan: Any
+) -> dict[str, int]:
+    """Append the consolidated rows of ``result`` to ``cache``; returns rows per sheet."""
+    from perfsheet.core import plans as P
+
+    counts: dict[str, int] = {}
+    cache.header(
+        DEPT_SHEET,
+        CacheHeader(
+            header=DEPT_HEADER,
+            kinds=DEPT_KINDS,
+            widths=DEPT_WIDTHS,
+            totals=DEPT_TOTALS,
+            total_label="合计（{n} 个表格）",
+        ),
+    )
+    for table in result.tables:
+        cache.row(DEPT_SHEET, dept_row(table, source))
+    counts[DEPT_SHEET] = len(result.tables)
+
+    for sheet, rows in (
+        (P.SHEET_DETAIL, plan.detail_rows(result, source)),
+        (P.SHEET_PROJECTS, plan.project_rows(result, source)),
+    ):
+        cache.header(sheet, head(plan, sheet))
+        n = 0
+        for row in rows:
+            cache.row(sheet, row)
+            n += 1
+        counts[sheet] = n
+
+    cache.header(P.SHEET_FINDINGS, head(plan, P.SHEET_FINDINGS, dept_first=True))
+    n = 0
+    for table in result.tables:
+        one = WorkbookResult.model_construct(file=result.file, tables=[table])
+        for row in plan.finding_rows(one, source):
+            cache.row(P.SHEET_FINDINGS, [table.department, *row])
+            n += 1
+    counts[P.SHEET_FINDINGS] = n
+    return counts

@@ -1,0 +1,217 @@
+"""The per-file step: one input workbook -> its summary workbook + its row cache.
+
+:func:`convert_file` is THE function every runner executes (the local process pool, a Dask
+cluster). Contract:
+
+- takes a :class:`~perfsheet.batch.models.FileJob` (picklable, absolute paths) and returns a
+  compact :class:`~perfsheet.batch.models.FileResult` (status, counts, paths — never the model);
+- never raises: every problem becomes ``status="failed"`` with a one-line Chinese ``error`` and a
+  stable ``reason_code``;
+- writes only ``job.output`` and ``job.cache`` (both checked to lie inside ``job.outdir``), each
+  atomically (temporary sibling + ``os.replace``), output first; never writes the input;
+- is a module-level function of an importable module, so it runs under the ``spawn`` start method
+  and on remote Dask workers; it keeps no global state and is thread-safe.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from perfsheet.batch.cache import CACHE_FORMAT, CACHE_VERSION, CacheMeta, CacheWriter
+from perfsheet.batch.models import Counts, FileJob, FileResult, ReasonCode
+from perfsheet.batch.naming import inside, temp_path_for
+from perfsheet.batch.rows import consolidated_plan, write_rows
+from perfsheet.core.models import WorkbookResult
+from perfsheet.errors import InputError, PerfsheetError
+
+# Test-only fault injection, honoured by the worker itself so that the engine around it is tested
+# for real: ``"hang:*slow*.xlsx;crash:*boom*"`` makes matching inputs hang (sleep) or kill their
+# worker process (``os._exit``), like a pathological file or a crashing native library would.
+FAULTS_ENV = "PERFSHEET_TESTING_BATCH_FAULTS"
+
+
+class OutputError(PerfsheetError):
+    """An output cannot be written where it must go."""
+
+
+class NoTableError(PerfsheetError):
+    """The workbook was read but holds no 绩效目标表."""
+
+
+def convert_file(job: FileJob) -> FileResult:
+    """Convert one input; see the module docstring for the contract."""
+    started = time.perf_counter()
+    code: ReasonCode
+    try:
+        _inject_fault(job)
+        counts = _convert(job)
+    except NoTableError as err:
+        message, code = str(err), "no-table"
+    except OutputError as err:
+        message, code = str(err), "output-error"
+    except PerfsheetError as err:
+        message, code = str(err), "input-error"
+    except MemoryError:
+        message, code = f"无法读取 {job.display}：内存不足", "input-error"
+    except RecursionError:
+        message, code = f"无法读取 {job.display}：结构嵌套过深", "input-error"
+    except Exception as err:  # a bug must cost one file, not the batch
+        detail = " ".join(f"{type(err).__name__}: {err}".split())[:300]
+        message, code = f"处理 {job.display} 时发生内部错误：{detail}", "internal-error"
+    else:
+        return FileResult(
+            input=job.display,
+            status="ok",
+            output=job.output,
+            cache=job.cache,
+            counts=counts,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+    return FileResult(
+        input=job.display,
+        status="failed",
+        error=message,
+        reason_code=code,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _inject_fault(job: FileJob) -> None:
+    spec = os.environ.get(FAULTS_ENV)
+    if not spec:
+        return
+    name = Path(job.input).name
+    for item in spec.split(";"):
+        kind, _, pattern = item.partition(":")
+        if not pattern or not fnmatch.fnmatchcase(name, pattern):
+            continue
+        if kind == "hang":
+            deadline = time.monotonic() + 3600
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+        elif kind == "crash":
+            os._exit(86)
+
+
+def _check_destination(job: FileJob) -> tuple[Path, Path]:
+    outdir = Path(job.outdir)
+    output = Path(job.output)
+    cache = Path(job.cache)
+    for target in (output, cache):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OutputError(f"无法创建输出文件夹 {target.parent}：{err.strerror or err}") from err
+        if not inside(outdir, target.parent):
+            raise OutputError(f"输出路径 {target} 不在输出目录内，已拒绝写入")
+    return output, cache
+
+
+def _convert(job: FileJob) -> Counts:
+    """read_workbook -> analyze -> summary workbook (+ the row cache for the merge)."""
+    from perfsheet.core.pipeline import analyze
+    from perfsheet.core.plans import STANDARD_SHEETS
+    from perfsheet.io.readers import read_workbook
+    from perfsheet.io.template import load_template
+    from perfsheet.summary import audit_hooks
+
+    output, cache = _check_destination(job)
+    try:
+        st = os.stat(job.input)
+    except OSError as err:
+        raise InputError(job.display, err.strerror or str(err)) from err
+    spec = job.template_spec if job.template_spec is not None else load_template(None)
+    rules_path = Path(job.rules) if job.rules else None
+    audit_rules, scorer, quality_doc = audit_hooks(rules_path)
+
+    grid = read_workbook(job.input)
+    # A perfsheet output given back as input: its standard sheets are ours, not a source table.
+    grid.sheets = [s for s in grid.sheets if s.name not in STANDARD_SHEETS]
+    if not grid.sheets:
+        raise NoTableError(f"无法读取 {job.display}：除 perfsheet 生成的汇总表外没有其他工作表")
+    try:
+        result = analyze(grid, rules=audit_rules)
+    except InputError as err:  # the pipeline's "no table in any sheet"
+        raise NoTableError(str(err)) from err
+    if not result.tables:
+        raise NoTableError(f"无法读取 {job.display}：未找到绩效目标表")
+    del grid  # keep the worker's peak memory down
+    result = result.model_copy(update={"file": job.source})
+
+    counts = count_result(result)
+    meta = CacheMeta(
+        format=CACHE_FORMAT,
+        version=CACHE_VERSION,
+        fingerprint=job.fingerprint,
+        source=job.source,
+        input_size=st.st_size,
+        input_mtime_ns=st.st_mtime_ns,
+        output=output.name,
+        counts=counts,
+    )
+    try:
+        with CacheWriter(cache, meta) as rows:
+            write_rows(result, job.source, rows, consolidated_plan(spec, scorer, quality_doc))
+            write_output(job, result, output, spec, (scorer, quality_doc), rules_path)
+            rows.commit()
+    except OSError as err:
+        raise OutputError(f"无法写入输出文件 {output}：{err.strerror or err}") from err
+    return counts
+
+
+def count_result(result: WorkbookResult) -> Counts:
+    """Tables, projects, indicators, error and warning findings of a WorkbookResult."""
+    counts = Counts(tables=len(result.tables))
+    for table in result.tables:
+        for unit in table.units:
+            counts.projects += len(unit.projects)
+            counts.indicators += sum(len(p.indicators) for p in unit.projects)
+        counts.errors += sum(1 for f in table.findings if f.severity == "error")
+        counts.warnings += sum(1 for f in table.findings if f.severity == "warning")
+    return counts
+
+
+def write_output(
+    job: FileJob,
+    result: WorkbookResult,
+    output: Path,
+    spec: Any,
+    quality: tuple[Any, str | None],
+    rules_path: Path | None,
+) -> None:
+    """The summary workbook of one input, written atomically (temp + rename).
+
+    Default (fast path): the standard sheets only, from ``result`` (no second parse).
+    ``--with-source``: :func:`perfsheet.summary.summarize` (the annotated source copy needs the
+    source workbook itself; it reads the input again).
+    """
+    from perfsheet import __version__
+    from perfsheet.core.plans import SummaryPlan, pick_amount_unit
+    from perfsheet.io.summary_writer import layout_from_spec, write_standard_only
+
+    if job.with_source:
+        from perfsheet.summary import summarize
+
+        summarize(Path(job.input), output, spec=spec, with_source=True, rules=rules_path)
+        return
+    scorer, quality_doc = quality
+    plan = SummaryPlan(
+        layout=layout_from_spec(spec),
+        amount_unit=pick_amount_unit([result]),
+        version=__version__,
+        source_in_workbook=False,
+        quality=scorer,
+        quality_doc=quality_doc,
+        sources=[job.source],
+        template=spec.source,
+    )
+    tmp = temp_path_for(output)
+    try:
+        write_standard_only(tmp, plan, spec, [(result, job.source)])
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,397 @@
+"""A minimal streaming .xlsx writer for the consolidated workbook.
+
+Why not XlsxWriter here: the consolidated workbook holds every row of every input, and
+XlsxWriter spends ~10 µs per cell — seconds of serial work in the parent after the parallel part
+is over. Instead, each *worker* renders its rows to SpreadsheetML cell XML once (in parallel,
+:func:`render_cells`), stores them in its row cache, and the parent only numbers the rows and
+copies bytes (:class:`StreamWorkbook`). The per-file summary workbooks are still written by the
+summary writer (XlsxWriter).
+
+What is written follows ECMA-376 Part 1 (SpreadsheetML) and the package structure Excel itself
+produces: ``[Content_Types].xml``, package and workbook relationships, ``docProps/core.xml``,
+``xl/workbook.xml`` (sheets, ``_xlnm._FilterDatabase`` names, full recalculation on load),
+``xl/styles.xml`` (a fixed set of cell formats, :data:`STYLE_*`), and one worksheet part per
+sheet (frozen header row, column widths, inline strings, numbers, booleans, formulas with cached
+values, autofilter). Sheet XML is spooled to temporary files while rows arrive and zipped at
+:meth:`StreamWorkbook.close`, so memory stays flat.
+
+Text never becomes a formula (it is always an inline string), characters XML 1.0 cannot carry
+are written in Excel's ``_xHHHH_`` notation, and cells are capped at Excel's 32,767 characters.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import math
+import re
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+# Cell formats (indexes into cellXfs of STYLES_XML).
+STYLE_DEFAULT = 0
+STYLE_HEADER = 1
+STYLE_AMOUNT = 2
+STYLE_RATIO = 3
+STYLE_SCORE = 4
+STYLE_TOTAL = 5
+STYLE_TOTAL_AMOUNT = 6
+STYLE_TOTAL_RATIO = 7
+STYLE_TOTAL_SCORE = 8
+
+KIND_STYLE = {"amount": STYLE_AMOUNT, "ratio": STYLE_RATIO, "score": STYLE_SCORE}
+TOTAL_STYLE = {
+    STYLE_DEFAULT: STYLE_TOTAL,
+    STYLE_AMOUNT: STYLE_TOTAL_AMOUNT,
+    STYLE_RATIO: STYLE_TOTAL_RATIO,
+    STYLE_SCORE: STYLE_TOTAL_SCORE,
+}
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_TEXT = 32_767
+ROW_MARK = "\x01"  # stands for the row number in a rendered fragment (never in escaped XML)
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+_FONT = '<sz val="11"/><name val="Calibri"/><family val="2"/><scheme val="minor"/>'
+_THIN = '<left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
+_THIN += '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom>'
+_NUMFMT = 'applyNumberFormat="1"'
+
+
+def _xf(num: int, font: int = 0, fill: int = 0, border: int = 0, extra: str = "") -> str:
+    attrs = []
+    if num:
+        attrs.append(_NUMFMT)
+    if font:
+        attrs.append('applyFont="1"')
+    if fill:
+        attrs.append('applyFill="1"')
+    if border:
+        attrs.append('applyBorder="1"')
+    body = " " + " ".join(attrs) if attrs else ""
+    if extra:
+        return (
+            f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0"'
+            f'{body} applyAlignment="1">{extra}</xf>'
+        )
+    return (
+        f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0"{body}/>'
+    )
+
+
+# numFmt 4 is the built-in "#,##0.00"; 164/165 are ours.
+_CELL_XFS = [
+    _xf(0),  # STYLE_DEFAULT
+    _xf(0, font=1, fill=2, border=1, extra='<alignment vertical="top" wrapText="1"/>'),  # HEADER
+    _xf(4),  # AMOUNT
+    _xf(164),  # RATIO 0.0%
+    _xf(165),  # SCORE 0.0
+    _xf(0, font=1, border=2),  # TOTAL
+    _xf(4, font=1, border=2),  # TOTAL_AMOUNT
+    _xf(164, font=1, border=2),  # TOTAL_RATIO
+    _xf(165, font=1, border=2),  # TOTAL_SCORE
+]
+
+STYLES_XML = (
+    _DECL + f'<styleSheet xmlns="{_NS}">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/>'
+    '<numFmt numFmtId="165" formatCode="0.0"/></numFmts>'
+    f'<fonts count="2"><font>{_FONT}</font><font><b/>{_FONT}</font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/>'
+    "</patternFill></fill></fills>"
+    '<borders count="3"><border><left/><right/><top/><bottom/><diagonal/></border>'
+    f"<border>{_THIN}<diagonal/></border>"
+    '<border><left/><right/><top style="thin"><color auto="1"/></top><bottom/><diagonal/>'
+    "</border></borders>"
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    f'<cellXfs count="{len(_CELL_XFS)}">{"".join(_CELL_XFS)}</cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    '<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
+    'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
+)
+
+# --------------------------------------------------------------------------------- cell rendering
+
+
+@functools.lru_cache(maxsize=1024)
+def col_letter(col: int) -> str:
+    """0-based column -> Excel letters (0 -> "A", 26 -> "AA")."""
+    n = col + 1
+    letters = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# Characters XML 1.0 cannot hold (and "_x" that would read as an escape) -> _xHHHH_ notation.
+# CR too: XML parsers turn a raw CR into LF.
+_BAD = re.compile("[\x00-\x08\x0b-\x0d\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_AMP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _bad(m: re.Match[str]) -> str:
+    return f"_x{ord(m.group()):04X}_"
+
+
+def escape_text(text: str) -> str:
+    """Text as the content of an ``<t>`` element."""
+    if len(text) > EXCEL_MAX_TEXT:
+        text = text[: EXCEL_MAX_TEXT - 1] + "…"
+    text = text.translate(_AMP)
+    if _SURROGATES.search(text):
+        text = _SURROGATES.sub("\ufffd", text)
+    return _BAD.sub(_bad, text)
+
+
+def _number(v: float | int) -> str:
+    if isinstance(v, int):
+        return str(v)
+    r = repr(v)
+    return r[:-2] if r.endswith(".0") else r
+
+
+def render_cell(col: int, v: Any, style: int = STYLE_DEFAULT, row: str = ROW_MARK) -> str:
+    """One ``<c>`` element; empty string for an empty value."""
+    if v is None or v == "":
+        return ""
+    ref = f"{col_letter(col)}{row}"
+    s = f' s="{style}"' if style else ""
+    if isinstance(v, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, int | float) and not (isinstance(v, float) and not math.isfinite(v)):
+        return f'<c r="{ref}"{s}><v>{_number(v)}</v></c>'
+    if isinstance(v, _dt.datetime | _dt.date):
+        v = v.isoformat()
+    text = escape_text(str(v))
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+def render_cells(values: Sequence[Any], styles: Sequence[int] = ()) -> str:
+    """The cells of one row, with :data:`ROW_MARK` where the row number goes."""
+    out = []
+    n_styles = len(styles)
+    for c, v in enumerate(values):
+        if v is None or v == "":
+            continue
+        out.append(render_cell(c, v, styles[c] if c < n_styles else STYLE_DEFAULT))
+    return "".join(out)
+
+
+def render_formula(col: int, row: int, formula: str, value: Any, style: int) -> str:
+    """A formula cell with its cached value (``value`` None -> empty string result)."""
+    ref = f"{col_letter(col)}{row}"
+    f = escape_text(formula.lstrip("="))
+    if value is None:
+        return f'<c r="{ref}" s="{style}" t="str"><f>{f}</f><v></v></c>'
+    if isinstance(value, str):
+        return f'<c r="{ref}" s="{style}" t="str"><f>{f}</f><v>{escape_text(value)}</v></c>'
+    return f'<c r="{ref}" s="{style}"><f>{f}</f><v>{_number(value)}</v></c>'
+
+
+# --------------------------------------------------------------------------------- the workbook
+
+
+def _quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _attr(text: str) -> str:
+    return escape_text(text).replace('"', "&quot;")
+
+
+@dataclass(slots=True)
+class StreamSheet:
+    name: str
+    width: int  # number of columns
+    fh: IO[str]
+    path: Path
+    next_row: int = 1  # 1-based row number of the next row written
+
+    def write_fragment(self, fragment: str) -> None:
+        n = self.next_row
+        self.fh.write(f'<row r="{n}">{fragment.replace(ROW_MARK, str(n))}</row>')
+        self.next_row = n + 1
+
+    def write_values(self, values: Sequence[Any], styles: Sequence[int] = ()) -> None:
+        self.write_fragment(render_cells(values, styles))
+
+    def write_raw_row(self, cells: str) -> None:
+        """A row whose cells already carry their final references."""
+        self.fh.write(f'<row r="{self.next_row}">{cells}</row>')
+        self.next_row += 1
+
+
+@dataclass(slots=True)
+class StreamWorkbook:
+    """Sheets spooled to temporary files, zipped into an .xlsx by :meth:`close`."""
+
+    tmpdir: Path | None = None
+    title: str = ""
+    sheets: list[StreamSheet] = field(default_factory=list)
+    _filters: dict[int, str] = field(default_factory=dict)
+    _spool: tempfile.TemporaryDirectory[str] | None = None
+
+    def add_sheet(
+        self, name: str, header: Sequence[str], widths: Sequence[float | None] = ()
+    ) -> StreamSheet:
+        if self._spool is None:
+            if self.tmpdir is not None:
+                self.tmpdir.mkdir(parents=True, exist_ok=True)
+            self._spool = tempfile.TemporaryDirectory(
+                prefix="perfsheet-xlsx-", dir=str(self.tmpdir) if self.tmpdir else None
+            )
+        index = len(self.sheets) + 1
+        path = Path(self._spool.name) / f"sheet{index}.xml"
+        fh = open(path, "w", encoding="utf-8", newline="", buffering=1 << 18)  # noqa: SIM115
+        cols = "".join(
+            f'<col min="{c + 1}" max="{c + 1}" width="{(w or 14) + 0.7109375:.7g}" '
+            'customWidth="1"/>'
+            for c, w in enumerate(list(widths) + [None] * (len(header) - len(widths)))
+        )
+        selected = ' tabSelected="1"' if index == 1 else ""
+        fh.write(
+            f'{_DECL}<worksheet xmlns="{_NS}" xmlns:r="{_NS_R}"><sheetViews>'
+            f'<sheetView{selected} workbookViewId="0">'
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+            '<sheetFormatPr defaultRowHeight="15"/>'
+            f"{'<cols>' + cols + '</cols>' if cols else ''}<sheetData>"
+        )
+        sheet = StreamSheet(name=name, width=max(1, len(header)), fh=fh, path=path)
+        sheet.write_values(list(header), [STYLE_HEADER] * len(header))
+        self.sheets.append(sheet)
+        return sheet
+
+    def _finish_sheet(self, i: int, sheet: StreamSheet) -> None:
+        last_row = sheet.next_row - 1
+        tail = "</sheetData>"
+        if last_row >= 2:
+            ref = f"A1:{col_letter(sheet.width - 1)}{last_row}"
+            tail += f'<autoFilter ref="{ref}"/>'
+            abs_ref = f"$A$1:${col_letter(sheet.width - 1)}${last_row}"
+            self._filters[i] = f"{_attr(_quote_sheet(sheet.name))}!{abs_ref}"
+        tail += (
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+            'header="0.3" footer="0.3"/></worksheet>'
+        )
+        sheet.fh.write(tail)
+        sheet.fh.close()
+
+    def close(self, path: Path, *, compresslevel: int = 1) -> None:
+        """Finish every sheet and write the package to ``path``."""
+        try:
+            for i, sheet in enumerate(self.sheets):
+                self._finish_sheet(i, sheet)
+            with zipfile.ZipFile(
+                path, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel, allowZip64=True
+            ) as zf:
+                n = len(self.sheets)
+                zf.writestr("[Content_Types].xml", self._content_types(n))
+                zf.writestr("_rels/.rels", self._root_rels())
+                zf.writestr("docProps/core.xml", self._core())
+                zf.writestr("xl/workbook.xml", self._workbook())
+                zf.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels(n))
+                zf.writestr("xl/styles.xml", STYLES_XML)
+                for i, sheet in enumerate(self.sheets, start=1):
+                    zf.write(sheet.path, f"xl/worksheets/sheet{i}.xml")
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        for sheet in self.sheets:
+            if not sheet.fh.closed:
+                sheet.fh.close()
+        if self._spool is not None:
+            self._spool.cleanup()
+            self._spool = None
+
+    # -- package parts
+    @staticmethod
+    def _content_types(n: int) -> str:
+        sheet_ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+        parts = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{sheet_ct}"/>'
+            for i in range(1, n + 1)
+        )
+        return (
+            _DECL + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/docProps/core.xml" '
+            'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            f"{parts}</Types>"
+        )
+
+    @staticmethod
+    def _root_rels() -> str:
+        od = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+        core = (
+            "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+        )
+        return (
+            f'{_DECL}<Relationships xmlns="{_NS_PKG}">'
+            f'<Relationship Id="rId1" Type="{od}" Target="xl/workbook.xml"/>'
+            f'<Relationship Id="rId2" Type="{core}" Target="docProps/core.xml"/>'
+            "</Relationships>"
+        )
+
+    def _core(self) -> str:
+        now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (
+            _DECL + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+            'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:title>{escape_text(self.title)}</dc:title><dc:creator>perfsheet</dc:creator>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified>'
+            "</cp:coreProperties>"
+        )
+
+    def _workbook(self) -> str:
+        sheets = "".join(
+            f'<sheet name="{_attr(s.name)}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, s in enumerate(self.sheets, start=1)
+        )
+        names = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{ref}'
+            "</definedName>"
+            for i, ref in sorted(self._filters.items())
+        )
+        return (
+            f'{_DECL}<workbook xmlns="{_NS}" xmlns:r="{_NS_R}">'
+            '<bookViews><workbookView xWindow="240" yWindow="15" windowWidth="16095" '
+            'windowHeight="9660"/></bookViews>'
+            f"<sheets>{sheets}</sheets>"
+            f"{'<definedNames>' + names + '</definedNames>' if names else ''}"
+            '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
+        )
+
+    def _workbook_rels(self, n: int) -> str:
+        ws = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+        st = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+        rels = "".join(
+            f'<Relationship Id="rId{i}" Type="{ws}" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, n + 1)
+        )
+        rels += f'<Relationship Id="rId{n + 1}" Type="{st}" Target="styles.xml"/>'
+        return f'{_DECL}<Relationships xmlns="{_NS_PKG}">{rels}</Relationships>'

@@ -1,0 +1,144 @@
+"""The consolidated workbook is streamed from row caches: rows, totals, overflow, text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perfsheet.batch.cache import (
+    CACHE_FORMAT,
+    CACHE_VERSION,
+    CacheHeader,
+    CacheMeta,
+    CacheWriter,
+    read_meta,
+)
+from perfsheet.batch.consolidate import DEPT_SHEET, write_consolidated
+from perfsheet.batch.models import Counts
+
+DETAIL = CacheHeader(
+    header=["部门名称", "来源文件", "项目名称", "总计（万元）"],
+    kinds=["text", "text", "text", "amount"],
+)
+PROJECTS = CacheHeader(
+    header=["部门名称", "来源文件", "项目名称", "总计（万元）", "指标数", "定量指标占比"],
+    kinds=["text", "text", "text", "amount", "int", "ratio"],
+    totals=[(2, "label", None), (3, "sum", None), (4, "sum", None), (5, "ratio", 4)],
+)
+DEPT = CacheHeader(header=["部门名称", "来源文件", "项目数"], kinds=["text", "text", "int"])
+
+
+def _cache(path: Path, dept: str, n: int, *, extra: list[object] | None = None) -> Path:
+    meta = CacheMeta(
+        format=CACHE_FORMAT,
+        version=CACHE_VERSION,
+        fingerprint="fp",
+        source=f"{path.stem}.xlsx",
+        input_size=1,
+        input_mtime_ns=1,
+        output=path.name,
+        counts=Counts(tables=1, projects=n, indicators=2 * n),
+    )
+    src = f"{path.name.split('.')[0]}.xlsx"
+    with CacheWriter(path, meta) as w:
+        w.header(DEPT_SHEET, DEPT)
+        w.row(DEPT_SHEET, [dept, src, n])
+        w.header("绩效指标明细", DETAIL)
+        w.header("项目汇总", PROJECTS)
+        w.header("校验结果", CacheHeader(header=["部门名称", "说明"]))
+        for i in range(n):
+            w.row("绩效指标明细", [dept, src, f"项目{i}", 10.0 * (i + 1)])
+            w.row("项目汇总", [dept, src, f"项目{i}", 10.0 * (i + 1), 2, 0.5])
+        if extra:
+            w.row("绩效指标明细", [dept, src, *extra])
+        w.header("说明", CacheHeader(header=["类别", "名称", "内容"]))
+        w.row("说明", ["文件", "per-file note", "must not be copied"])
+        w.commit()
+    return path
+
+
+def test_rows_totals_and_text(tmp_path: Path) -> None:
+    a = _cache(tmp_path / "a.rows.jsonl", "甲局", 3, extra=['=HYPERLINK("x")', "+1"])
+    b = _cache(tmp_path / "b.rows.jsonl", "乙局", 2)
+    meta = read_meta(a)
+    assert meta is not None and meta.counts.projects == 3
+    out = tmp_path / "merged.xlsx"
+    stats = write_consolidated(out, [a, b], [("文件", "生成工具", "test")])
+    assert stats.files == 2
+    assert stats.rows == {DEPT_SHEET: 2, "绩效指标明细": 6, "项目汇总": 5, "校验结果": 0}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.rows.jsonl",
+        "b.rows.jsonl",
+        "merged.xlsx",
+    ]
+
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [DEPT_SHEET, "绩效指标明细", "项目汇总", "校验结果", "说明"]
+    detail = list(wb["绩效指标明细"].iter_rows(values_only=True))
+    assert list(detail[0]) == DETAIL.header
+    assert len(detail) == 1 + 6
+    assert detail[1][:3] == ("甲局", "a.xlsx", "项目0")
+    assert detail[-1][:2] == ("乙局", "b.xlsx")
+    # Text that looks like a formula stays text.
+    assert detail[4][2:4] == ('=HYPERLINK("x")', "+1")
+    assert wb["绩效指标明细"]["C5"].data_type == "s"
+    assert wb["绩效指标明细"]["D2"].number_format == "#,##0.00"
+    # 项目汇总 ends with a total row: filter-aware formulas over the data rows.
+    ws = wb["项目汇总"]
+    assert ws.max_row == 1 + 5 + 1
+    assert ws["C7"].value == "合计（5 行）"
+    assert ws["D7"].value == "=SUBTOTAL(109,D2:D6)"
+    assert ws["E7"].value == "=SUBTOTAL(109,E2:E6)"
+    assert ws["F7"].value.startswith("=IFERROR(SUMPRODUCT(E2:E6,F2:F6)")
+    notes = list(wb["说明"].iter_rows(values_only=True))
+    assert notes[1] == ("文件", "生成工具", "test")
+    assert not any("per-file note" in str(r) for r in notes)
+    wb.close()
+
+    # The cached values of the total row are right (what a reader without recalculation sees).
+    wbv = openpyxl.load_workbook(out, data_only=True)
+    assert wbv["项目汇总"]["D7"].value == pytest.approx(10 + 20 + 30 + 10 + 20)
+    assert wbv["项目汇总"]["F7"].value == pytest.approx(0.5)
+    wbv.close()
+
+
+def test_sheet_overflow_continues_on_another_sheet(tmp_path: Path) -> None:
+    caches = [_cache(tmp_path / f"f{i}.rows.jsonl", f"局{i}", 4) for i in range(3)]
+    out = tmp_path / "merged.xlsx"
+    stats = write_consolidated(out, caches, [], max_rows=7)  # header + 5 rows + a total row
+    assert stats.rows["绩效指标明细"] == 12
+    wb = openpyxl.load_workbook(out, read_only=True)
+    parts = [n for n in wb.sheetnames if n.startswith("绩效指标明细")]
+    assert parts == ["绩效指标明细", "绩效指标明细（2）", "绩效指标明细（3）"]
+    counts = [sum(1 for _ in wb[n].iter_rows(min_row=2)) for n in parts]
+    assert counts == [5, 5, 2]
+    for n in parts:
+        assert list(next(wb[n].iter_rows(max_row=1, values_only=True))) == DETAIL.header
+    wb.close()
+
+
+def test_failed_write_leaves_previous_file_and_no_temporary(tmp_path: Path) -> None:
+    good = _cache(tmp_path / "a.rows.jsonl", "甲局", 2)
+    broken = tmp_path / "b.rows.jsonl"
+    broken.write_text(good.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
+    out = tmp_path / "merged.xlsx"
+    out.write_bytes(b"previous")
+    with pytest.raises(ValueError):
+        write_consolidated(out, [good, broken], [])
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.rows.jsonl",
+        "b.rows.jsonl",
+        "merged.xlsx",
+    ]
+
+
+def test_foreign_or_other_version_cache_is_ignored(tmp_path: Path) -> None:
+    p = tmp_path / "x.rows.jsonl"
+    p.write_text('{"format": "something-else", "version": 1}\n', encoding="utf-8")
+    assert read_meta(p) is None
+    p.write_text("", encoding="utf-8")
+    assert read_meta(p) is None
+    assert read_meta(tmp_path / "missing.jsonl") is None

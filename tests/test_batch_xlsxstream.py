@@ -1,0 +1,109 @@
+"""The streaming .xlsx writer of the consolidated workbook: well-formed parts, exact text."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import openpyxl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfsheet.batch.xlsxstream import (
+    EXCEL_MAX_TEXT,
+    STYLE_AMOUNT,
+    STYLE_TOTAL_AMOUNT,
+    StreamWorkbook,
+    col_letter,
+    escape_text,
+    render_cells,
+    render_formula,
+)
+
+
+def unescape(text: str) -> str:
+    """Excel's reading of _xHHHH_ (ECMA-376 Part 1, 22.4.2.4 ST_Xstring)."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def test_col_letters() -> None:
+    assert [col_letter(i) for i in (0, 25, 26, 27, 701, 702, 16383)] == [
+        "A",
+        "Z",
+        "AA",
+        "AB",
+        "ZZ",
+        "AAA",
+        "XFD",
+    ]
+
+
+def _write(path: Path, rows: list[list[object]]) -> None:
+    book = StreamWorkbook(tmpdir=path.parent / "spool")
+    sh = book.add_sheet("数据 'x'", ["文本", "数", "布尔"], [30, 12, None])
+    for row in rows:
+        sh.write_fragment(render_cells(row, [0, STYLE_AMOUNT, 0]))
+    sh.write_raw_row(
+        render_formula(1, sh.next_row, "=SUBTOTAL(109,B2:B3)", 3.5, STYLE_TOTAL_AMOUNT)
+    )
+    book.add_sheet("空", ["a"])
+    book.close(path)
+
+
+def test_parts_are_well_formed_and_read_back(tmp_path: Path) -> None:
+    out = tmp_path / "book.xlsx"
+    rows: list[list[object]] = [
+        ["=1+1", 1.5, True],
+        ["  前后空格 \n", 2, False],
+        ["a\x00b\x1fc _x0041_ & < > \" '", None, None],
+    ]
+    _write(out, rows)
+    with zipfile.ZipFile(out) as zf:
+        for name in zf.namelist():
+            ElementTree.fromstring(zf.read(name))  # every part is well-formed XML
+        assert "xl/worksheets/sheet2.xml" in zf.namelist()
+    assert not (tmp_path / "spool").exists() or not any((tmp_path / "spool").iterdir())
+    wb = openpyxl.load_workbook(out)
+    ws = wb["数据 'x'"]
+    assert [c.value for c in ws[1]] == ["文本", "数", "布尔"]
+    assert ws["A2"].value == "=1+1" and ws["A2"].data_type == "s"
+    assert ws["B2"].value == 1.5 and ws["B2"].number_format == "#,##0.00"
+    assert ws["C2"].value is True and ws["C3"].value is False
+    assert ws["A3"].value == "  前后空格 \n"
+    # Characters XML cannot carry are stored in Excel's _xHHHH_ notation (Excel decodes it;
+    # openpyxl shows it as stored), and a literal "_x0041_" is protected as "_x005F_x0041_".
+    assert ws["A4"].value == "a_x0000_b_x001F_c _x005F_x0041_ & < > \" '"
+    assert unescape(ws["A4"].value) == rows[2][0]
+    assert ws["B5"].value == "=SUBTOTAL(109,B2:B3)"
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:C5"
+    assert ws.column_dimensions["A"].width > 30
+    assert wb.sheetnames == ["数据 'x'", "空"]
+    wb.close()
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_any_text_round_trips(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "t.xlsx"
+        book = StreamWorkbook()
+        book.add_sheet("s", ["h"]).write_values([text])
+        book.close(out)
+        wb = openpyxl.load_workbook(out, read_only=True)
+        row = next(wb["s"].iter_rows(min_row=2, values_only=True), ())
+        got = row[0] if row else None
+        wb.close()
+    # Lone surrogates cannot be stored in UTF-8: they become U+FFFD.
+    expected = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    if expected == "":
+        assert got is None
+    else:
+        assert unescape(got) == expected
+
+
+def test_long_text_is_capped_at_excel_limit() -> None:
+    assert len(escape_text("x" * (EXCEL_MAX_TEXT + 10))) == EXCEL_MAX_TEXT
