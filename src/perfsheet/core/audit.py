@@ -162,12 +162,22 @@ def _canon_category(name: str | None) -> str | None:
     return level2_name(level2_code_of(n))
 
 
+@lru_cache(maxsize=1024)
+def _level1_of(code: str | None, name: str | None) -> str | None:
+    return level1_name(code) or _canon_category(name) or name
+
+
+@lru_cache(maxsize=1024)
+def _level2_of(code: str | None, name: str | None) -> str | None:
+    return level2_name(code) or _canon_category(name) or name
+
+
 def _level1(ind: Indicator) -> str | None:
-    return level1_name(ind.level1_code) or _canon_category(ind.level1) or ind.level1
+    return _level1_of(ind.level1_code, ind.level1)
 
 
 def _level2(ind: Indicator) -> str | None:
-    return level2_name(ind.level2_code) or _canon_category(ind.level2) or ind.level2
+    return _level2_of(ind.level2_code, ind.level2)
 
 
 def _is_legacy(ind: Indicator) -> bool:
@@ -632,11 +642,10 @@ def _vague_reasons(ind: Indicator, values: list[_Value], words: Sequence[str]) -
         if _is_placeholder(v):
             continue
         text_norm = _norm(v.text)
-        shown = _short(v.text)
         quantitative = v.target is not None and v.target.kind in ("quantitative", "deadline")
         no_digit = not _DIGIT_RE.search(v.text)
         if _SCORING_RE.search(v.text):
-            reasons.add(f"指标值「{shown}」是评分规则，不是目标值", v.label)
+            reasons.add(f"指标值「{_short(v.text)}」是评分规则，不是目标值", v.label)
             continue
         if name_norm and text_norm in (name_norm, core):
             reasons.add("指标值重复了指标名称，没有给出目标", v.label)
@@ -650,22 +659,24 @@ def _vague_reasons(ind: Indicator, values: list[_Value], words: Sequence[str]) -
             and not _GROWTH_RE.search(core)
             and ((t.op in ("≤", "<") and t.value >= 100) or (t.op in ("≥", ">") and t.value <= 0))
         ):
-            reasons.add(f"指标值「{shown}」对百分比恒成立，没有约束力", v.label)
+            reasons.add(f"指标值「{_short(v.text)}」对百分比恒成立，没有约束力", v.label)
             continue
         if quantitative:
             continue
         if no_digit and len(text_norm) <= 20 and _NAME_LIKE_RE.search(text_norm):
-            reasons.add(f"指标值「{shown}」是一个指标名称，不是目标值", v.label)
+            reasons.add(f"指标值「{_short(v.text)}」是一个指标名称，不是目标值", v.label)
             continue
         hits = [w for w in words if w in v.text] if no_digit else []
         if hits:
             word = max(hits, key=len)
-            reasons.add(f"指标值「{shown}」为模糊表述（含「{word}」），不可衡量", v.label)
+            reasons.add(f"指标值「{_short(v.text)}」为模糊表述（含「{word}」），不可衡量", v.label)
             continue
         if no_digit and (
             _is_rate_name(ind.name) or _is_count_name(ind.name) or _level2(ind) == "数量指标"
         ):
-            reasons.add(f"比率或数量类指标应填写可量化的目标值，实际为「{shown}」", v.label)
+            reasons.add(
+                f"比率或数量类指标应填写可量化的目标值，实际为「{_short(v.text)}」", v.label
+            )
     return reasons
 
 
@@ -711,13 +722,14 @@ def _unit_reasons(ind: Indicator, values: list[_Value]) -> _Reasons:
             continue
         assert t is not None and t.value is not None
         unit = t.unit or name_unit
-        shown = _short(v.text)
         if rate:
             if unit is None:
-                reasons.add(f"比率类指标的指标值「{shown}」缺少%", v.label)
+                reasons.add(f"比率类指标的指标值「{_short(v.text)}」缺少%", v.label)
                 continue
             if _is_count_unit(unit):
-                reasons.add(f"比率类指标使用了计数单位「{unit}」（「{shown}」），应为%", v.label)
+                reasons.add(
+                    f"比率类指标使用了计数单位「{unit}」（「{_short(v.text)}」），应为%", v.label
+                )
                 continue
             if not _is_percent(unit):
                 reasons.add(f"比率类指标的计量单位应为%，实际为「{unit}」", v.label)
@@ -727,10 +739,10 @@ def _unit_reasons(ind: Indicator, values: list[_Value]) -> _Reasons:
             and not _GROWTH_RE.search(core)
             and ((t.op == "≥" and t.value > 100) or (t.op == ">" and t.value >= 100))
         ):
-            reasons.add(f"百分比目标「{shown}」超过100%", v.label)
+            reasons.add(f"百分比目标「{_short(v.text)}」超过100%", v.label)
             continue
         if not rate and unit is None and not _NO_UNIT_OK_RE.search(core):
-            reasons.add(f"指标值「{shown}」缺少计量单位", v.label)
+            reasons.add(f"指标值「{_short(v.text)}」缺少计量单位", v.label)
     return reasons
 
 
