@@ -469,6 +469,14 @@ def indicator_findings(table: Table) -> list[Finding]:
                     f"（应为 1–{len(seqs)}，实为 {written}）",
                 )
             for pos, ind in enumerate(p.indicators, start=1):
+                l1, l2 = ind.level1_code, ind.level2_code
+                if (
+                    not ind.warnings
+                    and not (l1 and l2 and not l2.startswith(l1))
+                    and not _is_placeholder(ind)
+                    and ((ind.period_value or "").strip() or (ind.annual_value or "").strip())
+                ):
+                    continue  # nothing to report (the common case): no label, no buckets
                 label = f"{who}第 {ind.seq if ind.seq is not None else pos} 项指标"
                 if ind.name:
                     label += f"「{ind.name}」"
@@ -477,7 +485,6 @@ def indicator_findings(table: Table) -> list[Finding]:
                     rule = warning_rule(w)
                     if rule != "indicator-numbering":  # reported once per project above
                         buckets.setdefault(rule, []).append(w)
-                l1, l2 = ind.level1_code, ind.level2_code
                 if l1 and l2 and not l2.startswith(l1) and "indicator-category" not in buckets:
                     buckets["indicator-category"] = [
                         f"二级指标「{_level_text(l2, ind.level2)}」"

@@ -61,6 +61,7 @@ numbering gaps, several targets in one value, placeholders, unparsed text.
 from __future__ import annotations
 
 import re
+from sys import intern as _intern
 
 from . import categories as cat
 from .models import Indicator, Target
@@ -608,7 +609,11 @@ def _fast_item(
     m = _COLON_RE.match(t, i2 + 3, end)
     av = _clean_field(t[m.end() if m else i2 + 3 : end])
     pv = _clean_field(pv_text)
+    if av is not None and av == pv:
+        av = pv  # one str object for both values (memory: 160,000 indicators in a table)
     name = _clean_field(t[ce:p0])
+    if name is not None and len(name) <= 32:
+        name = _intern(name)  # 三级指标 names repeat across projects
     cats = cm.group()
     cc = _CATS_CACHE.get(cats)
     if cc is None:
