@@ -59,7 +59,7 @@ def test_every_seed_cell_matches_the_core() -> None:
                 ind.period_value or "",
                 ind.annual_value or "",
             ]
-            assert row[9] in ("定量", "定性", "待补充", "时限", "")
+            assert row[9] in ("定量", "定性", "待补充")
         total += len(rows)
         assert fx.perf_count(text) == len(indicators)
     assert total == 156
@@ -274,3 +274,37 @@ def test_lite_import_path_registers_the_functions() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["PERF_PARSE", "解析指标"]
+
+
+def test_perf_parse_equals_the_summary_detail_rows_for_the_same_cell() -> None:
+    """One answer per cell: =PERF_PARSE on a source cell gives the rows 绩效指标明细 holds for it."""
+    from perfsheet.core.grid import col_number
+    from perfsheet.core.pipeline import analyze
+    from perfsheet.core.plans import SHEET_DETAIL, SummaryPlan
+    from perfsheet.io.readers import read_workbook
+
+    example = (
+        Path(__file__).resolve().parents[1] / "examples" / "广州市协作办公室_项目支出绩效目标表_整理版.xlsx"
+    )
+    wb = read_workbook(example)
+    result = analyze(wb)
+    plan = SummaryPlan(generated_at=None, version="test")
+    keys = plan.layout[SHEET_DETAIL]
+    wanted = ["指标序号", "一级指标", "二级指标", "三级指标", "实施周期指标值", "年度指标值",
+              "比较符", "目标值", "计量单位", "指标性质"]  # fmt: skip
+    by_project: dict[str, list[list[object]]] = {}
+    for row in plan.detail_rows(result):
+        record = dict(zip(keys, row, strict=True))
+        cells = ["" if record[k] is None else record[k] for k in wanted]
+        by_project.setdefault(record["项目名称"], []).append(cells)
+
+    table = result.tables[0]
+    grid = next(g for g in wb.sheets if g.name == table.sheet)
+    col = col_number(table.columns["indicators"])
+    checked = 0
+    for unit in table.units:
+        for project in unit.projects:
+            spilled = fx.perf_parse(grid.value(project.row, col))
+            assert spilled == by_project[project.name], project.name
+            checked += len(spilled)
+    assert checked == 156

@@ -28,6 +28,7 @@ from typing import Any
 from xlwings import arg, func
 
 from perfsheet.core.models import Indicator, Target
+from perfsheet.core.plans import effective_target, target_fields
 
 __all__ = ["perf_clean", "perf_count", "perf_issues", "perf_parse", "perf_target"]
 
@@ -44,13 +45,6 @@ HEADERS: tuple[str, ...] = (
     "指标性质",
 )
 TARGET_HEADERS: tuple[str, ...] = HEADERS[6:]
-
-KIND_LABELS: dict[str, str] = {
-    "quantitative": "定量",
-    "qualitative": "定性",
-    "placeholder": "待补充",
-    "deadline": "时限",
-}
 
 MSG_MULTI_CELL = "请只引用一个单元格"
 MSG_NOT_TEXT = "参数应为文本"
@@ -91,25 +85,10 @@ def _parse(text: Any) -> list[Indicator]:
     return parse_indicators(cell)
 
 
-def _main_target(indicator: Indicator) -> Target | None:
-    """The annual target, or the period target when the annual one is missing or empty."""
-    annual = indicator.annual_target
-    if annual is not None and annual.kind != "empty":
-        return annual
-    period = indicator.period_target
-    if period is not None and period.kind != "empty":
-        return period
-    return annual or period
-
-
 def _target_cells(target: Target | None) -> list[Any]:
-    if target is None or target.kind == "empty":
-        return ["", "", "", ""]
-    if target.value is not None:
-        value: Any = target.value
-    else:
-        value = target.raw.strip()
-    return [target.op or "", value, target.unit or "", KIND_LABELS.get(target.kind, "")]
+    """比较符, 目标值, 计量单位, 指标性质 — the same fields the summary sheet shows."""
+    op, value, unit, nature = target_fields(target)
+    return [op or "", "" if value is None else value, unit or "", nature]
 
 
 def _row(indicator: Indicator) -> list[Any]:
@@ -121,7 +100,7 @@ def _row(indicator: Indicator) -> list[Any]:
         indicator.name or "",
         indicator.period_value or "",
         indicator.annual_value or "",
-        *_target_cells(_main_target(indicator)),
+        *_target_cells(effective_target(indicator)),
     ]
 
 
@@ -190,7 +169,7 @@ def perf_count(text: Any, level1: Any = None) -> Any:
 @arg("header", doc="可选：TRUE 时第一行为表头")
 def perf_target(value_text: Any, header: Any = False) -> Any:
     """解析一个指标值：返回比较符、目标值、计量单位、指标性质
-    （定量/定性/待补充/时限）。"""
+    （定量/定性/待补充）。"""
     try:
         from perfsheet.core.targets import parse_target
 
