@@ -277,15 +277,14 @@ def test_lite_import_path_registers_the_functions() -> None:
 
 
 def test_perf_parse_equals_the_summary_detail_rows_for_the_same_cell() -> None:
-    """One answer per cell: =PERF_PARSE on a source cell gives the rows 绩效指标明细 holds for it."""
+    """One answer per cell: =PERF_PARSE on a cell gives the rows 绩效指标明细 holds for it."""
     from perfsheet.core.grid import col_number
     from perfsheet.core.pipeline import analyze
     from perfsheet.core.plans import SHEET_DETAIL, SummaryPlan
     from perfsheet.io.readers import read_workbook
 
-    example = (
-        Path(__file__).resolve().parents[1] / "examples" / "广州市协作办公室_项目支出绩效目标表_整理版.xlsx"
-    )
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    example = examples / "广州市协作办公室_项目支出绩效目标表_整理版.xlsx"
     wb = read_workbook(example)
     result = analyze(wb)
     plan = SummaryPlan(generated_at=None, version="test")
