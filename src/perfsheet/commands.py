@@ -21,6 +21,7 @@ from perfsheet.core.audit import AuditRules, load_rules
 from perfsheet.core.models import Finding, Table, WorkbookResult
 from perfsheet.core.pipeline import analyze
 from perfsheet.io.readers import read_workbook
+from perfsheet.io.safety import time_limit
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 _SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -33,10 +34,12 @@ def _load_rules(rules: Path | None) -> AuditRules | None:
 
 
 def analyze_file(file: Path, sheet: str | None = None, rules: Path | None = None) -> WorkbookResult:
-    """Read ``file`` and run the pipeline (raises ``InputError`` for unreadable input)."""
+    """Read ``file`` and run the pipeline (raises ``InputError`` for unreadable input, and when
+    reading and analysing take longer than :data:`perfsheet.limits.TIME_LIMIT_SECONDS`)."""
     audit_rules = _load_rules(rules)
-    wb = read_workbook(file, sheet=sheet)
-    return analyze(wb, sheet=sheet, rules=audit_rules)
+    with time_limit(str(file)):
+        wb = read_workbook(file, sheet=sheet)
+        return analyze(wb, sheet=sheet, rules=audit_rules)
 
 
 def _write_json(result: WorkbookResult) -> None:

@@ -255,7 +255,7 @@ def _source_copy(
     the user's sheets with helper columns and marks (openpyxl) into another, merged into
     ``tmp``. False when openpyxl cannot load the input (the caller rebuilds from values)."""
     import contextlib
-    import zipfile
+    import warnings
 
     from perfsheet.core.plans import SHEET_PROJECTS
     from perfsheet.io.summary_writer import (
@@ -272,8 +272,12 @@ def _source_copy(
         font = source_default_font(source) or spec.default_font
         write_standard_only(std, plan, spec, [(result, source.name)], font=font)
         try:
-            save_source_copy(source, annotations, src, report, own)
-        except (KeyError, ValueError, TypeError, OSError, IndexError, zipfile.BadZipFile) as err:
+            with warnings.catch_warnings():  # openpyxl warns about odd parts on stderr
+                warnings.simplefilter("ignore")
+                save_source_copy(source, annotations, src, report, own)
+        except Exception as err:  # openpyxl is far less tolerant than calamine: a broken
+            # part calamine never reads ([Content_Types].xml, styles, rels) raises ParseError,
+            # AttributeError… — the input passed our checks, so rebuild it from its values
             report.skipped.append(
                 f"openpyxl 无法按原格式打开输入（{type(err).__name__}），原表按数值重建"
             )
@@ -316,9 +320,12 @@ def run_summary(
     """Body of the CLI command: summarize and print a short Chinese summary. Exit code 0."""
     import typer
 
-    rep = summarize(
-        file, output, sheet=sheet, template=template, with_source=not no_source, rules=rules
-    )
+    from perfsheet.io.safety import time_limit
+
+    with time_limit(str(file)):
+        rep = summarize(
+            file, output, sheet=sheet, template=template, with_source=not no_source, rules=rules
+        )
     typer.echo(f"已生成：{rep.output}")
     typer.echo(
         f"  {rep.tables} 个表格，{rep.projects} 个项目，{rep.indicators} 条指标"

@@ -7,7 +7,11 @@ Budget tables hold amounts as numbers, or as text copied from PDF or a budget sy
 - numbers and numeric text -> ``Decimal`` (exact: sums are checked without float noise);
 - blank -> ``value=None`` (*not* 0: the checks count a blank as 0, the JSON keeps ``null``);
 - a dash (``-`` ``—`` ``－`` …) -> 0, ``status="dash"`` (the table builder notes it);
-- anything else -> ``status="invalid"`` with a Chinese note (an ``amount-format`` finding).
+- anything else -> ``status="invalid"`` with a Chinese note (an ``amount-format`` finding):
+  text that is not a number, dates, booleans, numbers beyond a believable amount
+  (:data:`perfsheet.limits.MAX_AMOUNT_ABS`, :data:`~perfsheet.limits.MAX_AMOUNT_DIGITS`), and
+  cells the reader found to hold an error value or a formula without a stored result
+  (:func:`special_amount`, from ``SheetGrid.special``).
 
 ``decimals`` is the number of decimals *shown*, which sets the check tolerance (half a unit of
 the last decimal shown): for text it is what is written (``120.00`` -> 2); for numeric cells,
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from perfsheet import limits
 from perfsheet.core.grid import CellValue
 
 AmountStatus = Literal["blank", "number", "text", "dash", "invalid"]
@@ -77,11 +82,18 @@ def _decimals_of(d: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+_TOO_LARGE = f"数值过大（绝对值超过 {limits.MAX_AMOUNT_ABS:,}），不是有效金额"
+
+
 def _from_number(value: float | int, raw: CellValue) -> Amount:
     if isinstance(value, int):
+        if abs(value) > limits.MAX_AMOUNT_ABS:
+            return Amount(None, 0, "invalid", raw, _TOO_LARGE)
         return Amount(Decimal(value), MIN_NUMERIC_DECIMALS, "number", raw)
     if math.isnan(value) or math.isinf(value):
         return Amount(None, 0, "invalid", raw, "不是有效数字")
+    if abs(value) > limits.MAX_AMOUNT_ABS:
+        return Amount(None, 0, "invalid", raw, _TOO_LARGE)
     scale = max(1.0, abs(value))
     for k in range(MAX_DECIMALS + 1):
         if abs(value - round(value, k)) <= 1e-9 * scale:
@@ -92,6 +104,8 @@ def _from_number(value: float | int, raw: CellValue) -> Amount:
 
 
 def _short(text: str, limit: int = 20) -> str:
+    """Cell text for a one-line note: whitespace runs (line breaks) collapsed, cut at ``limit``."""
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -111,13 +125,32 @@ def _from_text(text: str, raw: CellValue) -> Amount:
         return Amount(None, 0, "invalid", raw, f"「{_short(text.strip())}」不是数字")
     digits = (m.group("int") or "0").replace(",", "")
     frac = m.group("frac") or ""
+    if len(digits.lstrip("0")) + len(frac) > limits.MAX_AMOUNT_DIGITS:
+        return Amount(None, 0, "invalid", raw, f"「{_short(text.strip())}」位数过多，不是有效金额")
     try:
         d = Decimal(f"{digits}.{frac}" if frac else digits)
     except InvalidOperation:  # pragma: no cover - the regex only lets digits through
         return Amount(None, 0, "invalid", raw, f"「{_short(text.strip())}」不是数字")
     if negative != (m.group("sign") == "-"):
         d = -d
+    if abs(d) > limits.MAX_AMOUNT_ABS:
+        return Amount(None, 0, "invalid", raw, _TOO_LARGE)
     return Amount(d, len(frac), "text", raw)
+
+
+_RESAVE = "（请用 Excel 打开并保存后再试）"
+
+
+def describe_special(code: str) -> str:
+    """Chinese description of a ``SheetGrid.special`` cell: ``"是错误值 #REF!"``."""
+    if code.startswith("="):
+        return f"是公式「{_short(code, 30)}」，但文件中没有保存计算结果{_RESAVE}"
+    return f"是错误值 {code}"
+
+
+def special_amount(code: str) -> Amount:
+    """An amount cell holding an error value or a formula without a stored result."""
+    return Amount(None, 0, "invalid", code, describe_special(code))
 
 
 def parse_amount(value: CellValue) -> Amount:

@@ -12,7 +12,10 @@ rule                      severity  meaning
 ``row-total``             error     总计 ≠ 财政拨款 + 财政专户拨款 + 其他资金 (any row with amounts)
 ``unit-subtotal``         error     a unit row ≠ the sum of its projects (per column)
 ``grand-total``           error     the 合计 row ≠ the sum of the units (or projects), per column
-``amount-format``         error     an amount cell that is not a number
+``amount-format``         error     an amount cell that is not a number (text, date, boolean,
+                                    error value, formula without a stored result, absurd size)
+``cell-error``            warning   another table cell (name, goal, indicators, extra column) holds
+                                    an error value or a formula without a stored result
 ``amount-dash``           info      ``-``/``—`` in an amount cell, counted as 0
 ``fragment-merged``       info      a page-break fragment row joined to a project
 ``fragment-orphan``       error     a fragment row that could not be placed (kept, not dropped)
@@ -36,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from perfsheet.core.amounts import Amount, format_amount, tolerance
+from perfsheet.core.amounts import Amount, describe_special, format_amount, tolerance
 from perfsheet.core.grid import cell_ref, col_letter
 from perfsheet.core.models import Finding, Indicator, Table
 
@@ -302,6 +305,21 @@ def fragment_orphan(sheet: str, row: int, cell: str | None, snippet: str, text: 
         message=f"第{row}行只有文字、没有项目名称（「{snippet}」），无法判断属于哪个项目，"
         "未并入任何项目，请人工核对",
         actual=text,
+    )
+
+
+def special_cell(sheet: str, row: int, col: int, label: str, code: str) -> Finding:
+    """``cell-error``: a text cell of the table that calamine read as empty although it holds an
+    error value or a formula without a stored result (``SheetGrid.special``)."""
+    cell = cell_ref(row, col)
+    return Finding(
+        rule="cell-error",
+        severity="warning",
+        sheet=sheet,
+        cell=cell,
+        row=row,
+        message=f"第{row}行{label}（{cell}）{describe_special(code)}，按空白处理",
+        actual=code,
     )
 
 

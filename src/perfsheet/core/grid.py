@@ -51,6 +51,11 @@ class SheetGrid:
     Rows may be ragged (shorter than the widest row); missing cells are ``None``.
     ``origin_row``/``origin_col`` shift the grid when a reader hands over only a used
     range that does not start at A1.
+
+    ``special`` lists cells whose value is ``None`` in ``rows`` although they are not empty: an
+    Excel error value (``"#REF!"``, ``"#DIV/0!"``…) or a formula whose result is not stored in
+    the file (``"=SUM(B5:B9)"``), keyed by 1-based sheet (row, column). The core reports them
+    instead of treating them as blanks.
     """
 
     name: str
@@ -58,6 +63,7 @@ class SheetGrid:
     merged: list[MergedRange] = field(default_factory=list)
     origin_row: int = 1
     origin_col: int = 1
+    special: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:

@@ -11,9 +11,12 @@ Excel add-in all read them. Field names are part of the public JSON contract
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from perfsheet import limits
 
 Op = Literal["≥", "≤", ">", "<", "="]
 TargetKind = Literal["quantitative", "qualitative", "placeholder", "deadline", "empty"]
@@ -65,8 +68,30 @@ class Amounts(_Model):
     other: float | None = None  # 其他资金
 
 
+_QUOTED = re.compile(r"「([^「」]*)」")
+
+
+def bounded_message(text: str) -> str:
+    """One line, and bounded: cell text quoted in 「…」 is cut to
+    :data:`~perfsheet.limits.MAX_QUOTED_CHARS` characters, the whole message to
+    :data:`~perfsheet.limits.MAX_MESSAGE_CHARS` (head and tail kept). A 32,767-character
+    project name must not make every one of its findings 32 KB long."""
+    if "\n" in text or "\r" in text:
+        text = " ".join(text.splitlines())
+    q = limits.MAX_QUOTED_CHARS
+    if len(text) > q:
+        text = _QUOTED.sub(
+            lambda m: f"「{m.group(1)[:q]}…」" if len(m.group(1)) > q else m.group(0), text
+        )
+    n = limits.MAX_MESSAGE_CHARS
+    if len(text) > n:
+        text = text[: n * 2 // 3] + "……" + text[-(n // 3) :]
+    return text
+
+
 class Finding(_Model):
-    """A problem (or a note) found by a check. ``rule`` ids are stable."""
+    """A problem (or a note) found by a check. ``rule`` ids are stable. ``message`` is one line
+    of bounded length (see :func:`bounded_message`)."""
 
     rule: str
     severity: Severity
@@ -81,6 +106,11 @@ class Finding(_Model):
     difference: float | None = None
     basis: str | None = None  # where the rule comes from (audit rules)
     indicator: int | None = None  # 序号 (seq) of the indicator concerned, when there is one
+
+    @field_validator("message")
+    @classmethod
+    def _bounded(cls, value: str) -> str:
+        return bounded_message(value)
 
 
 class Project(_Model):

@@ -31,8 +31,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from perfsheet import limits
 from perfsheet.core import checks
-from perfsheet.core.amounts import Amount, parse_amount
+from perfsheet.core.amounts import Amount, parse_amount, special_amount
 from perfsheet.core.grid import CellValue, SheetGrid, WorkbookGrid, cell_ref, col_letter
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import (
@@ -188,11 +189,17 @@ class _Sheet:
         self.n_rows = grid.origin_row + grid.n_rows - 1
         self.n_cols = grid.origin_col + grid.n_cols - 1
         self._anchor: dict[tuple[int, int], tuple[int, int]] = {}
+        # Merges are clipped to the cells that hold data; the cells resolved in total are
+        # bounded (overlapping or absurd merges in a hostile file cannot blow up memory/time).
+        budget = min(max(self.n_rows, 0) * max(self.n_cols, 0), limits.MAX_MERGED_CELLS)
         for m in grid.merged:
-            if (m.last_row - m.first_row + 1) * (m.last_col - m.first_col + 1) > 100_000:
+            last_row, last_col = min(m.last_row, self.n_rows), min(m.last_col, self.n_cols)
+            area = (last_row - m.first_row + 1) * (last_col - m.first_col + 1)
+            if area <= 1 or area > 100_000 or area > budget:
                 continue  # absurd merges are not resolved (the anchor value stays where it is)
-            for r in range(m.first_row, m.last_row + 1):
-                for c in range(m.first_col, m.last_col + 1):
+            budget -= area
+            for r in range(m.first_row, last_row + 1):
+                for c in range(m.first_col, last_col + 1):
                     if (r, c) != (m.first_row, m.first_col):
                         self._anchor[(r, c)] = (m.first_row, m.first_col)
 
@@ -348,6 +355,13 @@ def _text_cols(header: _Header) -> dict[str, int]:
     return cols
 
 
+def _amount(sh: _Sheet, row: int, col: int) -> Amount:
+    value = sh.value(row, col)
+    if value is None and (row, col) in sh.grid.special:
+        return special_amount(sh.grid.special[(row, col)])
+    return parse_amount(value)
+
+
 def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
     """One data row, or None when it is blank or repeats the header."""
     roles = header.roles
@@ -356,7 +370,10 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
         v = sh.value(r, col)
         if v is not None and (not isinstance(v, str) or _plain(v)):
             cells[col] = v
-    if not cells:
+    special = sh.grid.special
+    if not cells and not (
+        special and any((r, roles[role]) in special for role in AMOUNT_ROLES if role in roles)
+    ):
         return None
     # a repeated header (page top of a PDF conversion)
     if len(cells) >= 2 and all(
@@ -364,9 +381,7 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
     ):
         return None
     name = _name_text(cells.get(roles["name"]))
-    amounts = {
-        role: parse_amount(sh.value(r, roles[role])) for role in AMOUNT_ROLES if role in roles
-    }
+    amounts = {role: _amount(sh, r, roles[role]) for role in AMOUNT_ROLES if role in roles}
     texts: dict[str, str] = {}
     for role in TEXT_ROLES:
         if role in roles and roles[role] in cells:
@@ -615,6 +630,20 @@ def _snippet(rec: _Row, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _special_findings(sh: _Sheet, header: _Header) -> list[Finding]:
+    """``cell-error`` for the table's non-amount cells below the header (amount cells become
+    ``amount-format`` through :func:`_amount`)."""
+    labels = {col: ROLE_LABELS[role] for role, col in header.roles.items()
+              if role not in AMOUNT_ROLES}  # fmt: skip
+    labels.update({col: label for label, col in header.extras.items()})
+    last_header = header.rows[-1]
+    return [
+        checks.special_cell(sh.grid.name, r, c, labels[c], code)
+        for (r, c), code in sorted(sh.grid.special.items())
+        if r > last_header and c in labels
+    ]
+
+
 def _build_table(
     sh: _Sheet, header: _Header, parse: Callable[[str | None], list[Indicator]]
 ) -> Table | None:
@@ -660,6 +689,10 @@ def _build_table(
     amount_rows = [r for r in records if r.kind in ("grand", "unit", "project")]
     for rec in amount_rows:
         findings.extend(checks.amount_findings(sheet, rec.row, rec.name, rec.amounts, header.roles))
+
+    # error values / formulas without a stored result in the table's text columns
+    if sh.grid.special:
+        findings.extend(_special_findings(sh, header))
 
     # fragments
     for frag in placement.orphans:

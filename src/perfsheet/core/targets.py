@@ -58,6 +58,7 @@ Caching
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -334,6 +335,8 @@ def _quant(text: str) -> Target | None:
                 break
         if base_unit is not None:
             base_unit = _BASE_UNIT_ALIASES.get(base_unit, base_unit)
+    if not (math.isfinite(value) and math.isfinite(base_value or 0.0)):
+        return None  # a 400-digit "number" is not a target value (and JSON has no inf)
     return _target(
         "quantitative", text, op, value, unit, base_value, base_unit, ambiguous, implicit
     )

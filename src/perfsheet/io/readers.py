@@ -1,6 +1,6 @@
 """Read workbook files into a :class:`~perfsheet.core.grid.WorkbookGrid`.
 
-python-calamine reads the values of .xlsx / .xlsm / .xls / .ods (and the merged ranges of
+python-calamine reads the values of .xlsx / .xlsm / .xls (and the merged ranges of
 .xlsx / .xls). The file is opened read-only and handed to calamine as a file object, so the
 format is taken from the content, not from the extension (a .xlsx renamed .xls still reads).
 
@@ -13,6 +13,13 @@ Conventions of the grid produced here:
 - merged ranges are kept as they are stored (value in the top-left cell only); the core resolves
   them where it needs to (header detection, fragments).
 
+Every file is untrusted: before calamine opens it, :func:`perfsheet.io.safety.inspect_workbook`
+checks it against the limits of :mod:`perfsheet.limits` (zip and XML bombs, absurd used ranges,
+corrupt .xls sector chains: inputs that would otherwise abort or exhaust the process) and finds
+the cells calamine reads as empty although they hold an error value or a formula without a
+stored result (they reach the core as ``SheetGrid.special``). Cells longer than Excel's
+32,767-character limit are refused. Macros in .xlsm/.xls files are never run (values only).
+
 Anything that cannot be read raises :class:`~perfsheet.errors.InputError` with a one-line
 Chinese reason. Nothing here writes to the input.
 """
@@ -21,20 +28,20 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import python_calamine as pc
 
-from perfsheet.core.grid import CellValue, MergedRange, SheetGrid, WorkbookGrid
+from perfsheet import limits as L
+from perfsheet.core.grid import CellValue, MergedRange, SheetGrid, WorkbookGrid, cell_ref
 from perfsheet.errors import InputError
-
-#: Refuse sheets whose used range exceeds this many cells (a guard against absurd files).
-MAX_CELLS = 20_000_000
+from perfsheet.io.safety import Inspection, SpecialCells, inspect_workbook
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 # An encrypted .xlsx is a compound file holding these streams (names are UTF-16LE).
 _ENCRYPTED_STREAMS = tuple(n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo"))
 _ENCRYPTED = "工作簿已加密（设有打开密码），请先在 Excel 中取消密码后再试"
@@ -53,7 +60,10 @@ def _sniff(path: Path) -> str:
     if path.is_dir():
         raise InputError(shown, "这是一个文件夹，不是工作簿文件")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read below forever
+            raise InputError(shown, "不是普通文件（设备、管道等），不能作为工作簿读取")
+        size = st.st_size
         with path.open("rb") as fh:
             head = fh.read(512)
     except OSError as err:
@@ -100,6 +110,11 @@ def _reason(err: BaseException, kind: str = "") -> str:
     return "文件已损坏或格式无法识别，无法作为工作簿读取"
 
 
+def _is_panic(err: BaseException) -> bool:
+    """A Rust panic inside calamine (pyo3 raises it as a BaseException subclass)."""
+    return type(err).__name__ == "PanicException"
+
+
 def _convert(value: Any) -> CellValue:
     if value == "" or value is None:
         return None
@@ -108,21 +123,41 @@ def _convert(value: Any) -> CellValue:
     return value
 
 
-def _read_sheet(book: pc.CalamineWorkbook, name: str, shown: str) -> SheetGrid:
+def _check_lengths(rows: list[list[CellValue]], name: str, shown: str) -> None:
+    limit = L.MAX_CELL_CHARS
+    for r, line in enumerate(rows, start=1):
+        for c, v in enumerate(line, start=1):
+            if isinstance(v, str) and len(v) > limit:
+                raise InputError(
+                    shown,
+                    f"工作表「{name}」单元格 {cell_ref(r, c)} 有 {len(v):,} 个字符，超过 Excel "
+                    f"单元格上限 {limit:,} 个字符（文件不是由 Excel 保存的，或已被篡改）",
+                )
+
+
+def _read_sheet(
+    book: pc.CalamineWorkbook, name: str, shown: str, special: SpecialCells
+) -> SheetGrid:
     try:
         sheet = book.get_sheet_by_name(name)
-        height, width = sheet.total_height, sheet.total_width
-        if height * width > MAX_CELLS:
+        end = sheet.end
+        height, width = (end[0] + 1, end[1] + 1) if end else (0, 0)
+        if height * width > L.MAX_SHEET_CELLS:  # the pre-check should have caught it
             raise InputError(
-                shown, f"工作表「{name}」过大（约 {height} 行 × {width} 列），超出读取上限"
+                shown,
+                f"工作表「{name}」使用范围过大（{height:,} 行 × {width:,} 列），"
+                f"超过上限 {L.MAX_SHEET_CELLS:,} 个单元格",
             )
         raw_rows = sheet.to_python(skip_empty_area=False)
         raw_merged = sheet.merged_cell_ranges or []
     except InputError:
         raise
-    except Exception as err:  # calamine raises its own errors and, rarely, others
+    except BaseException as err:  # calamine raises its own errors, rarely others, or panics
+        if not isinstance(err, Exception) and not _is_panic(err):
+            raise
         raise InputError(shown, f"工作表「{name}」{_reason(err)}") from None
     rows = [[_convert(v) for v in line] for line in raw_rows]
+    _check_lengths(rows, name, shown)
     # Drop trailing rows that are entirely empty (calamine may report formatted-only rows).
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
@@ -130,7 +165,12 @@ def _read_sheet(book: pc.CalamineWorkbook, name: str, shown: str) -> SheetGrid:
         MergedRange(first_row=r0 + 1, first_col=c0 + 1, last_row=r1 + 1, last_col=c1 + 1)
         for (r0, c0), (r1, c1) in raw_merged
     ]
-    return SheetGrid(name=name, rows=rows, merged=merged)
+    if len(merged) > L.MAX_MERGED_RANGES:
+        raise InputError(
+            shown,
+            f"工作表「{name}」合并区域过多（{len(merged):,} 个，上限 {L.MAX_MERGED_RANGES:,}）",
+        )
+    return SheetGrid(name=name, rows=rows, merged=merged, special=dict(special))
 
 
 def read_workbook(path: str | os.PathLike[str], sheet: str | None = None) -> WorkbookGrid:
@@ -142,30 +182,52 @@ def read_workbook(path: str | os.PathLike[str], sheet: str | None = None) -> Wor
     p = Path(path)
     shown = str(path)
     kind = _sniff(p)
+    report = inspect_workbook(p, shown, kind)  # raises InputError; calamine never sees a bomb
     try:
         with p.open("rb") as fh:
             book = pc.CalamineWorkbook.from_filelike(fh)
             try:
-                names = [
-                    meta.name
-                    for meta in book.sheets_metadata
-                    if meta.typ == pc.SheetTypeEnum.WorkSheet
-                ]
-                if sheet is not None:
-                    if sheet not in names:
-                        listed = "、".join(names) or "无"
-                        raise InputError(shown, f"找不到工作表「{sheet}」（现有工作表：{listed}）")
-                    names = [sheet]
-                sheets = [_read_sheet(book, name, shown) for name in names]
+                sheets = _read_sheets(book, report, sheet, shown)
             finally:
                 book.close()
     except InputError:
         raise
     except OSError as err:
         raise InputError(shown, f"无法打开文件（{err.strerror or err}）") from None
-    except Exception as err:
+    except BaseException as err:
+        if not isinstance(err, Exception) and not _is_panic(err):
+            raise  # KeyboardInterrupt, SystemExit, the time limit
         raise InputError(shown, _reason(err, kind)) from None
     return WorkbookGrid(path=shown, sheets=sheets)
+
+
+def _read_sheets(
+    book: pc.CalamineWorkbook, report: Inspection, sheet: str | None, shown: str
+) -> list[SheetGrid]:
+    metas = book.sheets_metadata
+    if len(metas) > L.MAX_SHEETS:
+        raise InputError(shown, f"工作簿有 {len(metas):,} 个工作表，超过上限 {L.MAX_SHEETS:,} 个")
+    wanted = [
+        (index, meta.name)
+        for index, meta in enumerate(metas)
+        if meta.typ == pc.SheetTypeEnum.WorkSheet
+    ]
+    if sheet is not None:
+        if sheet not in (name for _, name in wanted):
+            listed = "、".join(name for _, name in wanted) or "无"
+            raise InputError(shown, f"找不到工作表「{sheet}」（现有工作表：{listed}）")
+        wanted = [(i, name) for i, name in wanted if name == sheet][:1]
+    sheets: list[SheetGrid] = []
+    total = 0
+    for index, name in wanted:
+        grid = _read_sheet(book, name, shown, report.special_for(name, index))
+        total += grid.n_rows * grid.n_cols
+        if total > L.MAX_WORKBOOK_CELLS:
+            raise InputError(
+                shown, f"工作簿单元格总数超过上限 {L.MAX_WORKBOOK_CELLS:,} 个，已停止读取"
+            )
+        sheets.append(grid)
+    return sheets
 
 
 def is_workbook_name(path: str | os.PathLike[str]) -> bool:

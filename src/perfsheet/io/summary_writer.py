@@ -23,6 +23,7 @@ import contextlib
 import datetime as _dt
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -456,8 +457,38 @@ def layout_from_spec(spec: TemplateSpec) -> dict[str, list[str | None]]:
     return {name: [c.key for c in s.columns] for name, s in spec.sheets.items()}
 
 
-def _new_workbook(
+@contextlib.contextmanager
+def _workbook(
     path: Path, *, constant_memory: bool, font: dict[str, Any], when: _dt.datetime
+) -> Iterator[Any]:
+    """An XlsxWriter workbook, closed (written) when the block succeeds. Its temporary files
+    (row data in constant_memory mode, the parts while zipping) live in a private scratch
+    folder next to ``path`` that is removed in every case: a run that fails half way (an
+    error, a full disk, Ctrl-C) leaves nothing behind in the user's folder."""
+    scratch = Path(tempfile.mkdtemp(prefix=".perfsheet-tmp-", dir=path.parent))
+    try:
+        wb = _new_workbook(
+            path, constant_memory=constant_memory, font=font, when=when, tmpdir=scratch
+        )
+        try:
+            yield wb
+            wb.close()
+        finally:
+            for ws in wb.worksheets():  # open row-data files of an unfinished workbook
+                fh = getattr(ws, "row_data_fh", None)
+                if fh is not None and not fh.closed:
+                    fh.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _new_workbook(
+    path: Path,
+    *,
+    constant_memory: bool,
+    font: dict[str, Any],
+    when: _dt.datetime,
+    tmpdir: Path | None = None,
 ) -> Any:
     import xlsxwriter
 
@@ -472,7 +503,7 @@ def _new_workbook(
                 "font_name": font.get("font_name", "Calibri"),
                 "font_size": font.get("font_size", 11),
             },
-            "tmpdir": str(path.parent),
+            "tmpdir": str(tmpdir or path.parent),
         },
     )
     wb.set_properties(
@@ -522,19 +553,18 @@ def write_standard_only(
     font: dict[str, Any] | None = None,
 ) -> None:
     """Write a workbook with only the standard sheets to ``out_tmp``."""
-    wb = _new_workbook(
+    with _workbook(
         out_tmp,
         constant_memory=constant_memory,
         font=font or spec.default_font,
         when=plan.generated_at,
-    )
-    book = StandardSheets(
-        wb, plan, spec, placeholders=placeholders_for(plan, [r for r, _ in inputs])
-    )
-    for result, name in inputs:
-        book.add(result, name)
-    book.finish()
-    wb.close()
+    ) as wb:
+        book = StandardSheets(
+            wb, plan, spec, placeholders=placeholders_for(plan, [r for r, _ in inputs])
+        )
+        for result, name in inputs:
+            book.add(result, name)
+        book.finish()
 
 
 # --------------------------------------------------------------------------------------------
@@ -707,12 +737,34 @@ def temp_paths(directory: Path, *prefixes: str) -> list[Path]:
     return out
 
 
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+
+def safe_sheet_name(name: str, taken: set[str]) -> str:
+    r"""A name Excel (and XlsxWriter) accepts for a rebuilt sheet: no ``[]:*?/\``, no leading
+    or trailing apostrophe, at most 31 characters, not empty, unique ignoring case among
+    ``taken`` (lower-cased; the new name is added). A crafted .xls can carry any of these."""
+    base = _SHEET_NAME_BAD.sub("_", name).strip("'") or "Sheet"
+    base = base[:31]
+    candidate, k = base, 2
+    while candidate.lower() in taken or candidate.lower() == "history":
+        tag = f"({k})"
+        candidate = base[: 31 - len(tag)] + tag
+        k += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
 def _write_grid_sheet(
-    wb: Any, grid: SheetGrid, ann: AnnotationPlan | None, formats: dict[str, Any]
+    wb: Any,
+    grid: SheetGrid,
+    ann: AnnotationPlan | None,
+    formats: dict[str, Any],
+    title: str | None = None,
 ) -> None:
     """Rebuild one sheet from its values (.xls input): values, merged ranges, helper columns
     and marks. Not constant_memory: merged ranges write several rows at once."""
-    ws = wb.add_worksheet(grid.name[:31])
+    ws = wb.add_worksheet(title if title is not None else grid.name[:31])
     marks: dict[tuple[int, int], str] = {}
     if ann is not None and not ann.blocked:
         marks = {(m.row, m.col): m.note for m in ann.marks}
@@ -813,9 +865,21 @@ def write_with_source_rebuilt(
     report: WriteReport,
 ) -> None:
     """.xls input (or an .xlsx openpyxl cannot load): the sheets rebuilt from their values."""
-    wb = _new_workbook(
+    with _workbook(
         out_tmp, constant_memory=False, font=spec.default_font, when=plan.generated_at
-    )
+    ) as wb:
+        _write_rebuilt(wb, grid, plan, spec, result, annotations, report)
+
+
+def _write_rebuilt(
+    wb: Any,
+    grid: WorkbookGrid,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    result: WorkbookResult,
+    annotations: Sequence[AnnotationPlan],
+    report: WriteReport,
+) -> None:
     formats = {
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "mark": wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#" + ERROR_FILL}),
@@ -830,12 +894,12 @@ def write_with_source_rebuilt(
     for ann in annotations:
         if ann.blocked:
             report.skipped.append(ann.blocked)
+    taken = {n.lower() for n in plan.sheet_names.values()}  # the standard sheets come after
     for g in grid.sheets:
         ann = by_sheet.get(g.name)
-        _write_grid_sheet(wb, g, ann, formats)
+        _write_grid_sheet(wb, g, ann, formats, title=safe_sheet_name(g.name, taken))
         if ann is not None and not ann.blocked:
             report.annotated.append(g.name)
     book = StandardSheets(wb, plan, spec, placeholders=placeholders_for(plan, [result]))
     book.add(result, plan.sources[0] if plan.sources else None)
     book.finish()
-    wb.close()

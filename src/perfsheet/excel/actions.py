@@ -1,0 +1,773 @@
+"""The ribbon actions on a live workbook: 解析指标, 校验合计, 生成汇总, 批量转换.
+
+Plain functions taking an ``xw.Book`` — the same code for the classic add-in
+(:mod:`perfsheet.excel.ribbon`, through ``xw.Book.caller()``) and for xlwings Lite / Server
+(:mod:`perfsheet.excel.scripts`, the book of the ``@script``). Each one
+
+1. reads the active sheet's values once (:func:`perfsheet.excel.live_book.read_active`),
+2. calls the core (:func:`perfsheet.core.pipeline.analyze`, with ``perfsheet.rules.toml``
+   found next to the workbook or in the user's home),
+3. writes the core's output plan back — the very plans the file writers apply:
+   :func:`perfsheet.core.plans.annotation_plan` (helper columns, marks) and
+   :class:`perfsheet.core.plans.SummaryPlan` (the rows of the standard sheets),
+4. ends with a short Chinese message box and returns an :class:`ActionResult`.
+
+No parsing or checking happens here. Problems that stop an action are
+:class:`~perfsheet.errors.PerfsheetError` s (the ribbon/script dispatcher shows them in a
+message box); an action that stops has written nothing.
+
+What the actions own, and therefore the only things they change (issue 8 §2):
+
+- the helper columns right of the table, recognized by their header text (解析指标);
+- the fills and notes they put on cells with ``error`` findings (校验合计), listed in the
+  hidden sheet :data:`MARKS_SHEET` so that the next run removes exactly those marks — a note
+  that was already on a cell (the user's) is never replaced or removed;
+- the standard sheets, recognized as the file writer recognizes them
+  (:func:`perfsheet.core.plans.own_sheets`: the facts ``perfsheet 版本`` / ``生成的工作表`` of
+  their ``说明`` sheet). An own sheet is cleared and refilled (formulas elsewhere that point at
+  it keep working); a missing one is added after the last sheet; where the user has a sheet
+  of the same name, ours is called ``…（perfsheet）``
+  (:func:`perfsheet.core.plans.standard_sheet_names`), so a user's 说明 or 项目汇总 is never
+  touched. Own sheets left under an outdated name are deleted.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number
+from perfsheet.core.models import WorkbookResult
+from perfsheet.core.plans import (
+    AMOUNT_FORMAT,
+    MONEY_RULES,
+    OWN_SUFFIX,
+    RATIO_FORMAT,
+    SHEET_DETAIL,
+    SHEET_FINDINGS,
+    SHEET_NOTES,
+    SHEET_PROJECTS,
+    SHEETS_FACT,
+    STANDARD_SHEETS,
+    AnnotationPlan,
+    CellMark,
+    ColumnKind,
+    Link,
+    SummaryPlan,
+    TotalCell,
+    annotation_plan,
+    own_sheets,
+    pick_amount_unit,
+    standard_sheet_names,
+)
+from perfsheet.errors import InputError
+from perfsheet.excel.live_book import (
+    Formula,
+    LiveBookError,
+    add_note,
+    alert,
+    book_path,
+    delete_note,
+    find_sheet,
+    freeze_rows,
+    fresh_sheet,
+    has_note,
+    letters,
+    read_active,
+    read_sheet,
+    replace_note,
+    set_column_widths,
+    set_fills,
+    set_number_formats,
+    style_row,
+    write_block,
+)
+
+#: the hidden sheet listing the cells 校验合计 marked (sheet, cell, whether we added the note)
+MARKS_SHEET = "perfsheet标记"
+MARKS_HEADERS = ("工作表", "单元格", "批注由本工具添加")
+MARKS_NOTE = (
+    "本表由 perfsheet「校验合计」自动维护，记录它标出（填充颜色、批注）的单元格，"
+    "以便再次校验时只清除自己的标记。请勿修改。"
+)
+#: where 批量转换 writes, inside the chosen folder (the batch engine never reads it back)
+OUTPUT_FOLDER = "绩效汇总输出"
+
+HELPER_WIDTH, STATUS_WIDTH = 8.0, 30.0
+TOTAL_FILL = "#F2F2F2"
+#: number formats by column kind when the template's body style has none (as the file writer)
+KIND_FORMATS: dict[ColumnKind, str] = {
+    "amount": AMOUNT_FORMAT,
+    "ratio": RATIO_FORMAT,
+    "int": "0",
+    "score": "0",
+}
+
+
+class ActionResult(BaseModel):
+    """What an action did (also the text of its message box)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: str
+    message: str
+    sheet: str | None = None
+    tables: int = 0
+    projects: int = 0
+    indicators: int = 0
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    money_errors: int = 0
+    helper_columns: list[str] = Field(default_factory=list)  # "H–N" per table
+    marks: int = 0
+    marks_cleared: int = 0
+    notes_added: int = 0
+    notes_skipped: int = 0  # cells that keep the user's own note, or engines without notes
+    added_sheets: list[str] = Field(default_factory=list)
+    replaced_sheets: list[str] = Field(default_factory=list)
+    deleted_sheets: list[str] = Field(default_factory=list)  # own sheets under an old name
+    rows: dict[str, int] = Field(default_factory=dict)  # standard sheet -> data rows
+    output: str | None = None  # 批量转换: the output folder
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and analysing the active sheet
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Live:
+    book: Any
+    sheet: Any
+    grid: SheetGrid
+    result: WorkbookResult
+    own: set[str]  # sheets an earlier perfsheet run generated in this workbook
+    names: dict[str, str]  # standard sheet -> the name it has (or gets) in this workbook
+    scorer: Any
+    quality_doc: str | None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        projects = indicators = 0
+        sev = {"error": 0, "warning": 0, "info": 0}
+        money = 0
+        for t in self.result.tables:
+            for u in t.units:
+                projects += len(u.projects)
+                indicators += sum(len(p.indicators) for p in u.projects)
+            for f in t.findings:
+                sev[f.severity] = sev.get(f.severity, 0) + 1
+                if f.severity == "error" and f.rule in MONEY_RULES:
+                    money += 1
+        return {
+            "tables": len(self.result.tables),
+            "projects": projects,
+            "indicators": indicators,
+            "errors": sev["error"],
+            "warnings": sev["warning"],
+            "infos": sev["info"],
+            "money_errors": money,
+        }
+
+
+def _ownership(book: Any) -> tuple[set[str], dict[str, str]]:
+    """(own sheets, standard sheet -> name to use), decided as the file writer decides:
+    only the 说明 sheets are read (their facts name the sheets perfsheet generated)."""
+    notes_names = (SHEET_NOTES, SHEET_NOTES + OWN_SUFFIX)
+    grids = [
+        read_sheet(s) if s.name in notes_names else SheetGrid(name=s.name, rows=[])
+        for s in book.sheets
+    ]
+    own = own_sheets(grids)
+    return own, standard_sheet_names([g.name for g in grids], own)
+
+
+def _analyze(book: Any) -> _Live:
+    """Read the active sheet once (and the 说明 sheets, for ownership); run the core."""
+    from perfsheet.core.audit import find_rules_file
+    from perfsheet.core.pipeline import analyze
+    from perfsheet.summary import audit_hooks
+
+    sheet, wb = read_active(book)
+    own, names = _ownership(book)
+    if sheet.name in own or sheet.name == MARKS_SHEET:
+        raise LiveBookError(
+            f"当前工作表「{sheet.name}」是 perfsheet 生成的表，请先切换到原始的绩效目标表"
+        )
+    rules, scorer, doc = audit_hooks(find_rules_file(book_path(book)))
+    try:
+        result = analyze(wb, sheet=sheet.name, rules=rules)
+    except InputError as err:
+        raise LiveBookError(err.reason) from None
+    return _Live(
+        book=book,
+        sheet=sheet,
+        grid=wb.sheets[0],
+        result=result,
+        own=own,
+        names=names,
+        scorer=scorer,
+        quality_doc=doc,
+    )
+
+
+def _summary_plan(live: _Live) -> tuple[SummaryPlan, Any]:
+    """The summary plan the file writer would use for this input (built-in template)."""
+    from perfsheet import __version__
+    from perfsheet.io.summary_writer import layout_from_spec
+    from perfsheet.io.template import builtin_template
+
+    spec = builtin_template()
+    plan = SummaryPlan(
+        layout=layout_from_spec(spec),
+        amount_unit=pick_amount_unit([live.result]),
+        version=__version__,
+        source_in_workbook=True,
+        quality=live.scorer,
+        quality_doc=live.quality_doc,
+        sources=[live.book.name],
+        sheet_names=live.names,
+    )
+    return plan, spec
+
+
+def _result(action: str, live: _Live, message: str, **extra: Any) -> ActionResult:
+    return ActionResult(
+        action=action, message=message, sheet=live.sheet.name, **live.counts, **extra
+    )
+
+
+def _findings_text(c: dict[str, int]) -> str:
+    return f"错误 {c['errors']} 条、警告 {c['warnings']} 条、提示 {c['infos']} 条"
+
+
+# --------------------------------------------------------------------------------------------
+# 解析指标: helper columns
+# --------------------------------------------------------------------------------------------
+
+
+def _runs(cols: list[int]) -> list[tuple[int, int]]:
+    """Consecutive column numbers -> (first, last) runs."""
+    out: list[tuple[int, int]] = []
+    for c in sorted(set(cols)):
+        if out and c == out[-1][1] + 1:
+            out[-1] = (out[-1][0], c)
+        else:
+            out.append((c, c))
+    return out
+
+
+def apply_helper_columns(book: Any, sheet: Any, plan: AnnotationPlan) -> None:
+    """Write the helper columns of ``plan`` (header and values; the marks are
+    :func:`apply_marks`' job). The caller has checked ``plan.blocked``."""
+    n = len(plan.headers)
+    start = plan.start_col
+    area = range(start, start + n)
+
+    # 1. helper columns of an earlier run that lie outside the new area (the table moved)
+    r1, r2 = plan.clear_rows
+    for a, b in _runs([c for c in plan.clear_columns if c not in area]):
+        old = sheet.range((r1, a), (r2, b))
+        old.clear_contents()
+        old.color = None
+
+    # 2. the plan's block (header row down to the table's last row) in one write: every
+    #    cell of the area gets a value or is emptied, so an earlier run's values are replaced
+    _address, rows = plan.block()
+    write_block(sheet, plan.header_row, start, rows)
+
+    # 3. header fill and bold, number formats, widths
+    header = sheet.range((plan.header_row, start), (plan.header_row, start + n - 1))
+    header.color = "#" + plan.header_fill
+    header.font.bold = True
+    if plan.header_row < plan.last_row:
+        formats = list(plan.number_formats) + [None] * (n - len(plan.number_formats))
+        set_number_formats(sheet, plan.header_row + 1, plan.last_row, start, formats[:n])
+    widths = {c: HELPER_WIDTH for c in area}
+    widths[start + n - 1] = STATUS_WIDTH
+    set_column_widths(book, sheet, widths)
+
+
+def parse_indicators(book: Any) -> ActionResult:
+    """解析指标: helper columns 指标数…解析状态 right of the active sheet's table."""
+    live = _analyze(book)
+    plans = [annotation_plan(t, live.grid) for t in live.result.tables]
+    blocked = [p.blocked for p in plans if p.blocked]
+    if blocked:
+        raise LiveBookError(f"{blocked[0]}。本次未写入任何内容")
+    for plan in plans:
+        apply_helper_columns(book, live.sheet, plan)
+    c = live.counts
+    spans = [letters(p.start_col, p.start_col + len(p.headers) - 1) for p in plans]
+    message = (
+        f"解析完成：工作表「{live.sheet.name}」共 {c['projects']} 个项目、"
+        f"{c['indicators']} 条指标。\n"
+        f"已在 {'、'.join(spans)} 列写入辅助列（{'、'.join(plans[0].headers)}）；"
+        "再次运行会替换这些列，不会重复添加。\n"
+        f"发现{_findings_text(c)}，点击“校验合计”可标出错误并列出明细。"
+    )
+    alert(book, message)
+    return _result("parse", live, message, helper_columns=spans)
+
+
+# --------------------------------------------------------------------------------------------
+# 校验合计: marks on cells with errors + 校验结果
+# --------------------------------------------------------------------------------------------
+
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
+
+
+@dataclass(slots=True)
+class _MarkRecord:
+    sheet: str
+    cell: str
+    noted: bool  # the note on the cell was added by perfsheet
+
+    @property
+    def key(self) -> tuple[int, int] | None:
+        m = _REF.match(self.cell.strip())
+        if not m:
+            return None
+        return int(m.group(2)), col_number(m.group(1).upper())
+
+
+def _read_mark_records(book: Any) -> tuple[Any | None, list[_MarkRecord]]:
+    rec_sheet = find_sheet(book, MARKS_SHEET)
+    if rec_sheet is None:
+        return None, []
+    grid = read_sheet(rec_sheet)
+    out: list[_MarkRecord] = []
+    for r in range(grid.origin_row, grid.origin_row + grid.n_rows):
+        if r == 1:
+            continue  # the header row
+        name, cell, noted = (grid.value(r, c) for c in (1, 2, 3))
+        if isinstance(name, str) and isinstance(cell, str):
+            out.append(_MarkRecord(name, cell, noted == "是"))
+    return rec_sheet, out
+
+
+def _write_mark_records(book: Any, existing: Any | None, records: list[_MarkRecord]) -> None:
+    if not records:
+        if existing is not None:
+            existing.delete()
+        return
+    sheet, _created = fresh_sheet(book, MARKS_SHEET)
+    rows: list[list[Any]] = [[*MARKS_HEADERS, MARKS_NOTE]]
+    rows += [[r.sheet, r.cell, "是" if r.noted else "否", None] for r in records]
+    write_block(sheet, 1, 1, rows)
+    sheet.visible = False
+
+
+@dataclass(slots=True)
+class _MarkOutcome:
+    marks: int = 0
+    cleared: int = 0
+    notes_added: int = 0
+    notes_skipped: int = 0
+
+
+def apply_marks(book: Any, sheet: Any, marks: list[CellMark]) -> _MarkOutcome:
+    """Put the plan's marks (fill + note) on ``sheet`` and remove perfsheet's earlier marks
+    there that are no longer errors. Notes that perfsheet did not add are kept as they are."""
+    rec_sheet, records = _read_mark_records(book)
+    here = {r.key: r for r in records if r.sheet == sheet.name and r.key is not None}
+    kept = [r for r in records if r.sheet != sheet.name]
+    new = {(m.row, m.col): m for m in marks}
+    out = _MarkOutcome(marks=len(new))
+    fills: dict[tuple[int, int], str | None] = {}
+    for key, old in here.items():
+        if key in new:
+            continue
+        fills[key] = None
+        if old.noted:
+            delete_note(sheet, *key)
+        out.cleared += 1
+    for key, m in sorted(new.items()):
+        fills[key] = "#" + m.fill
+        old = here.get(key)
+        if old is not None and old.noted:
+            noted = replace_note(sheet, *key, m.note)
+        elif has_note(sheet, *key):
+            noted = False  # the user's own note stays
+        else:
+            noted = add_note(sheet, *key, m.note)
+        if noted:
+            out.notes_added += 1
+        else:
+            out.notes_skipped += 1
+        kept.append(_MarkRecord(sheet.name, cell_ref(*key), noted))
+    set_fills(book, sheet, fills)
+    _write_mark_records(book, rec_sheet, kept)
+    return out
+
+
+def check_totals(book: Any) -> ActionResult:
+    """校验合计: fill + note on every cell with an error finding, and the 校验结果 sheet
+    (with the 说明 sheet that explains it and marks it as perfsheet's)."""
+    live = _analyze(book)
+    marks = [m for t in live.result.tables for m in annotation_plan(t, live.grid).marks]
+    plan, spec = _summary_plan(live)
+    source = live.book.name
+    for _row in plan.detail_rows(live.result, source):  # totals for 说明
+        pass
+    for _row in plan.project_rows(live.result, source):
+        pass
+    findings = list(plan.finding_rows(live.result, source))
+    sheets = _write_sheets(book, live, plan, spec, {SHEET_FINDINGS: (findings, None)})
+    outcome = apply_marks(book, live.sheet, marks)
+    live.sheet.activate()
+
+    c = live.counts
+    money = f"金额合计有 {c['money_errors']} 处错误" if c["money_errors"] else "金额合计全部正确"
+    lines = [
+        f"校验完成：工作表「{live.sheet.name}」共 {c['projects']} 个项目、"
+        f"{c['indicators']} 条指标，{money}；共{_findings_text(c)}。"
+    ]
+    if outcome.marks:
+        lines.append(f"已将 {outcome.marks} 个有错误的单元格标为红色并附批注说明。")
+    if outcome.cleared:
+        lines.append(f"已清除上次标出、现已更正的 {outcome.cleared} 个单元格的标记。")
+    if outcome.notes_skipped:
+        lines.append(
+            f"有 {outcome.notes_skipped} 个单元格未加批注（已有批注或当前环境不支持批注），"
+            "说明见校验结果表。"
+        )
+    findings_name = live.names[SHEET_FINDINGS]
+    lines.append(f"明细见「{findings_name}」工作表（{len(findings)} 条）。")
+    message = "\n".join(lines)
+    alert(book, message)
+    return _result(
+        "check",
+        live,
+        message,
+        marks=outcome.marks,
+        marks_cleared=outcome.cleared,
+        notes_added=outcome.notes_added,
+        notes_skipped=outcome.notes_skipped,
+        added_sheets=sheets.added,
+        replaced_sheets=sheets.replaced,
+        deleted_sheets=sheets.deleted,
+        rows={findings_name: len(findings)},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The standard sheets
+# --------------------------------------------------------------------------------------------
+
+
+def _hyperlink(link: Link) -> Formula:
+    """A Link as a HYPERLINK formula (works in every runtime, unlike hyperlink objects)."""
+    target = ("#" + link.location).replace('"', '""')
+    text = link.text.replace('"', '""')
+    return Formula(f'=HYPERLINK("{target}","{text}")')
+
+
+def _out(value: Any) -> Any:
+    return _hyperlink(value) if isinstance(value, Link) else value
+
+
+def _total_row(
+    footer: list[TotalCell], positions: dict[str, int], first: int, last: int
+) -> dict[int, Any]:
+    """The 项目汇总 total row: SUBTOTAL formulas over data rows first..last (0-based column
+    -> value), as the file writer writes it; the plan's value where there are no rows."""
+    out: dict[int, Any] = {}
+    for cell in footer:
+        ci = positions.get(cell.key)
+        if ci is None:
+            continue
+        if cell.func == "label" or last < first:
+            out[ci] = cell.value
+            continue
+        letter = col_letter(ci + 1)
+        rng = f"{letter}{first}:{letter}{last}"
+        if cell.func == "sum":
+            out[ci] = Formula(f"=SUBTOTAL(109,{rng})")
+        elif cell.func == "average":
+            out[ci] = Formula(f'=IFERROR(SUBTOTAL(101,{rng}),"")')
+        elif cell.func == "count":
+            out[ci] = Formula(f"=SUBTOTAL(103,{rng})")
+        elif cell.func == "ratio":
+            wi = positions.get(cell.weight or "")
+            if wi is None:
+                out[ci] = cell.value
+                continue
+            wl = col_letter(wi + 1)
+            weights = f"{wl}{first}:{wl}{last}"
+            out[ci] = Formula(f'=IFERROR(SUMPRODUCT({weights},{rng})/SUM({weights}),"")')
+    return out
+
+
+_CRITERIA = re.compile(r'^=\$([A-Z]{1,3})\$?\d+\s*=\s*"([^"]*)"$')
+
+
+def _row_fills(
+    spec_sheet: Any, rows: list[list[Any]], first_row: int
+) -> dict[tuple[int, int], str | None]:
+    """The template's conditional formats of the form ``=$A2="错误"`` as direct fills
+    (conditional formats are outside the portable API subset)."""
+    fills: dict[tuple[int, int], str | None] = {}
+    for cf in spec_sheet.conditional:
+        m = _CRITERIA.match(str(cf.options.get("criteria", "")))
+        color = cf.style.get("bg_color")
+        if cf.options.get("type") != "formula" or not m or not color:
+            continue
+        ci = col_number(m.group(1)) - 1
+        for i, row in enumerate(rows):
+            if ci < len(row) and row[ci] == m.group(2):
+                for c in range(cf.first_col, cf.last_col + 1):
+                    fills.setdefault((first_row + i, c + 1), color)
+    return fills
+
+
+def _write_standard_sheet(
+    book: Any,
+    name: str,
+    key: str,
+    spec: Any,
+    plan: SummaryPlan,
+    rows: list[tuple],
+    footer: list[TotalCell] | None = None,
+) -> bool:
+    """Fill the standard sheet ``key`` (called ``name`` here) from the plan's rows, laid
+    out and formatted by the template; returns whether the sheet was added."""
+    sheet_spec = spec.sheets[key]
+    columns = sorted(sheet_spec.columns, key=lambda c: c.index)
+    width = max((c.index for c in columns), default=-1) + 1
+    order = [c.index for c in sheet_spec.columns]  # plan tuples follow the spec's order
+    header_row = sheet_spec.header_row + 1
+    first, last = header_row + 1, header_row + len(rows)
+
+    header: list[Any] = [None] * width
+    for c in sheet_spec.columns:
+        header[c.index] = plan.header_text(key, c.key, c.header)
+    block: list[list[Any]] = [header]
+    for row in rows:
+        line: list[Any] = [None] * width
+        for i, v in zip(order, row, strict=False):
+            line[i] = _out(v)
+        block.append(line)
+    if footer:
+        positions = {c.key: c.index for c in sheet_spec.columns if c.key}
+        total: list[Any] = [None] * width
+        for i, v in _total_row(footer, positions, first, last).items():
+            total[i] = v
+        block.append(total)
+
+    sheet, created = fresh_sheet(book, name)
+    write_block(sheet, header_row, 1, block)
+
+    by_index = {c.index: c for c in columns}
+    style_row(
+        sheet,
+        header_row,
+        1,
+        [by_index[i].header_style if i in by_index else {} for i in range(width)],
+    )
+    kinds = dict(zip(plan.layout[key], plan.kinds(key), strict=True))
+    formats: list[str | None] = []
+    for i in range(width):
+        c = by_index.get(i)
+        fmt = None
+        if c is not None:
+            kind = kinds.get(c.key)
+            fmt = c.body_style.get("num_format") or (KIND_FORMATS.get(kind) if kind else None)
+        formats.append(fmt)
+    bottom = last + (1 if footer else 0)
+    set_number_formats(sheet, first, bottom, 1, formats)
+    if footer and width:
+        total_range = sheet.range((bottom, 1), (bottom, width))
+        total_range.color = TOTAL_FILL
+        total_range.font.bold = True
+    set_fills(book, sheet, _row_fills(sheet_spec, block[1 : 1 + len(rows)], first))
+    set_column_widths(book, sheet, {c.index + 1: c.width for c in columns if c.width is not None})
+    freeze_rows(sheet, header_row)
+    return created
+
+
+_VARIANT = re.compile(r"^(.+?)（perfsheet\d*）$")
+
+
+def _family(name: str) -> str | None:
+    """The standard sheet a sheet name stands for (``项目汇总（perfsheet）`` -> 项目汇总)."""
+    if name in STANDARD_SHEETS:
+        return name
+    m = _VARIANT.match(name)
+    return m.group(1) if m and m.group(1) in STANDARD_SHEETS else None
+
+
+@dataclass(slots=True)
+class _SheetsWritten:
+    added: list[str]
+    replaced: list[str]
+    deleted: list[str]
+
+
+def _write_sheets(
+    book: Any,
+    live: _Live,
+    plan: SummaryPlan,
+    spec: Any,
+    content: dict[str, tuple[list[tuple], list[TotalCell] | None]],
+) -> _SheetsWritten:
+    """Write the standard sheets in ``content`` and the 说明 sheet (whose facts list every
+    sheet perfsheet generated here: that is how the next run — live or file — knows them).
+    Own sheets of those kinds left under another name are deleted."""
+    done = _SheetsWritten([], [], [])
+    kinds = [*content, SHEET_NOTES]
+    for name in sorted(live.own):
+        kind = _family(name)
+        if kind in kinds and name != live.names[kind]:
+            sheet = find_sheet(book, name)
+            if sheet is not None:
+                sheet.delete()
+                done.deleted.append(name)
+    for key, (rows, footer) in content.items():
+        created = _write_standard_sheet(book, live.names[key], key, spec, plan, rows, footer)
+        (done.added if created else done.replaced).append(live.names[key])
+
+    generated: list[str] = []
+    for std in STANDARD_SHEETS:
+        if std in kinds:
+            generated.append(live.names[std])
+        for name in sorted(live.own):
+            if _family(name) == std and name not in done.deleted and name not in generated:
+                generated.append(name)
+    notes = _note_rows(plan, generated)
+    created = _write_standard_sheet(book, live.names[SHEET_NOTES], SHEET_NOTES, spec, plan, notes)
+    (done.added if created else done.replaced).append(live.names[SHEET_NOTES])
+    return done
+
+
+def _note_rows(plan: SummaryPlan, generated: list[str]) -> list[tuple]:
+    """The plan's 说明 rows; the ``生成的工作表`` fact lists the sheets that exist here (all
+    four after 生成汇总, as in a summary file; fewer after 校验合计 alone)."""
+    layout = plan.layout[SHEET_NOTES]
+    name_i = layout.index("名称") if "名称" in layout else None
+    text_i = layout.index("内容") if "内容" in layout else None
+    rows = []
+    for row in plan.note_rows():
+        if name_i is not None and text_i is not None and row[name_i] == SHEETS_FACT:
+            line = list(row)
+            line[text_i] = "、".join(generated)
+            row = tuple(line)
+        rows.append(row)
+    return rows
+
+
+def generate_summary(book: Any) -> ActionResult:
+    """生成汇总: the standard sheets added to (or replaced in) the active workbook."""
+    live = _analyze(book)
+    plan, spec = _summary_plan(live)
+    source = live.book.name
+    detail = list(plan.detail_rows(live.result, source))
+    projects = list(plan.project_rows(live.result, source))
+    findings = list(plan.finding_rows(live.result, source))
+    footer = plan.project_footer()
+    sheets = _write_sheets(
+        book,
+        live,
+        plan,
+        spec,
+        {
+            SHEET_DETAIL: (detail, None),
+            SHEET_PROJECTS: (projects, footer),
+            SHEET_FINDINGS: (findings, None),
+        },
+    )
+    summary_sheet = find_sheet(book, live.names[SHEET_PROJECTS])
+    if summary_sheet is not None:
+        summary_sheet.activate()
+
+    n = live.names
+    c = live.counts
+    lines = [
+        f"已根据工作表「{live.sheet.name}」生成汇总表：",
+        f"「{n[SHEET_DETAIL]}」{len(detail)} 行（每条指标一行），"
+        f"「{n[SHEET_PROJECTS]}」{len(projects)} 个项目（含合计行），"
+        f"「{n[SHEET_FINDINGS]}」{len(findings)} 条，「{n[SHEET_NOTES]}」说明各表各列。",
+        f"共{_findings_text(c)}。",
+    ]
+    if sheets.added:
+        lines.append("新建：" + "、".join(f"「{x}」" for x in sheets.added) + "。")
+    if sheets.replaced:
+        lines.append("已替换原有的：" + "、".join(f"「{x}」" for x in sheets.replaced) + "。")
+    if any(n[k] != k for k in STANDARD_SHEETS):
+        lines.append(f"工作簿中已有同名的工作表，perfsheet 的表名后加了「{OWN_SUFFIX}」。")
+    message = "\n".join(lines)
+    alert(book, message)
+    return _result(
+        "summary",
+        live,
+        message,
+        added_sheets=sheets.added,
+        replaced_sheets=sheets.replaced,
+        deleted_sheets=sheets.deleted,
+        rows={
+            n[SHEET_DETAIL]: len(detail),
+            n[SHEET_PROJECTS]: len(projects),
+            n[SHEET_FINDINGS]: len(findings),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 批量转换
+# --------------------------------------------------------------------------------------------
+
+
+def batch_convert(book: Any, folder: str | Path) -> ActionResult:
+    """批量转换: every workbook directly in ``folder`` -> ``<folder>/绩效汇总输出``.
+
+    The batch engine (:mod:`perfsheet.batch`) does the work, exactly as
+    ``perfsheet convert <folder> -o <folder>/绩效汇总输出`` would (same rules file lookup as
+    the other buttons); its report ``convert-report.json`` is summarized in the message box.
+    """
+    from perfsheet.batch.command import ConvertOptions, run_convert
+    from perfsheet.batch.models import ConvertReport
+    from perfsheet.batch.naming import CONSOLIDATED_NAME, REPORT_NAME
+    from perfsheet.core.audit import find_rules_file
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise LiveBookError(f"找不到文件夹：{root}")
+    outdir = root / OUTPUT_FOLDER
+    rules = find_rules_file(book_path(book))
+    log = io.StringIO()  # progress and the summary table: there is no terminal here
+    run_convert(ConvertOptions(paths=[root], outdir=outdir, rules=rules), stdout=log)
+    report = ConvertReport.model_validate_json((outdir / REPORT_NAME).read_text(encoding="utf-8"))
+    s = report.summary
+    lines = [
+        f"批量转换完成：{root}",
+        f"共 {s.total} 个文件：成功 {s.ok} 个，失败 {s.failed} 个，跳过 {s.skipped} 个"
+        + (f"（其中 {s.up_to_date} 个已是最新）" if s.up_to_date else "")
+        + "。",
+        f"合计 {s.projects} 个项目、{s.indicators} 条指标；"
+        f"错误 {s.errors} 条，警告 {s.warnings} 条。",
+    ]
+    failures = [f for f in report.files if f.status == "failed"]
+    for f in failures[:5]:
+        lines.append(f"失败：{Path(f.input).name}（{f.error}）")
+    if len(failures) > 5:
+        lines.append(f"……另有 {len(failures) - 5} 个失败，详见 {REPORT_NAME}")
+    lines.append(f"输出文件夹：{outdir}")
+    if report.consolidated:
+        lines.append(f"合并汇总：{CONSOLIDATED_NAME}")
+    message = "\n".join(lines)
+    alert(book, message)
+    return ActionResult(
+        action="convert",
+        message=message,
+        projects=s.projects,
+        indicators=s.indicators,
+        errors=s.errors,
+        warnings=s.warnings,
+        output=str(outdir),
+    )

@@ -1,0 +1,261 @@
+"""Office.js payloads for xlwings' remote engine, and a replay of the actions it queues.
+
+``seed_payload()`` turns the committed seed example (read with the project's own reader) into
+the JSON an xlwings Lite / Office.js client sends when a script runs: ``client``, ``version``,
+``book{name, active_sheet_index, selection}``, ``names``, ``sheets[{name, values, pictures,
+tables, notes, visibility}]`` — values as Office.js sends them (a rectangle anchored at A1,
+empty cells as ``""``).
+
+``replay(payload, actions)`` applies the queued actions the way Excel would to the snapshot and
+returns the next payload (what the client sends on the next click) plus the fills and note
+texts, which payloads do not carry. It models only what the actions under test use: values
+(``'`` text prefix, ``HYPERLINK`` shown as its text), fills, notes, and adding, clearing,
+hiding, deleting and activating sheets.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_XLSX = ROOT / "examples" / "广州市协作办公室_项目支出绩效目标表.xlsx"
+SEED_SHEET = "项目支出绩效目标表"
+
+
+def register_remote_engine(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """xlwings with its remote engine available (licence key set for this test only), on
+    copies of xlwings' engine registry that monkeypatch restores afterwards."""
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    import xlwings as xw
+
+    if "remote" not in xw.engines.engines_by_name:
+        from xlwings.pro import _xlremote
+
+        monkeypatch.setattr(xw.engines, "engines", list(xw.engines.engines))
+        monkeypatch.setattr(xw.engines, "engines_by_name", dict(xw.engines.engines_by_name))
+        xw.engines.add(xw.Engine(impl=_xlremote.engine))
+        monkeypatch.setattr(xw, "__pro__", True)
+    return xw
+
+
+def office_values(rows: list[list[Any]], width: int | None = None) -> list[list[Any]]:
+    """Grid rows -> the rectangle of values Office.js sends ("" for empty cells)."""
+    width = width if width is not None else max((len(r) for r in rows), default=0)
+    out = []
+    for r in rows:
+        line = []
+        for v in r:
+            if v is None:
+                line.append("")
+            elif isinstance(v, dt.datetime | dt.date):
+                line.append(v.isoformat())
+            else:
+                line.append(v)
+        out.append(line + [""] * (width - len(line)))
+    return out or [[]]
+
+
+def sheet_json(name: str, values: list[list[Any]], notes: list[str] = ()) -> dict[str, Any]:
+    return {
+        "name": name,
+        "values": values,
+        "pictures": [],
+        "tables": [],
+        "notes": [{"address": a} for a in notes],
+        "visibility": "Visible",
+    }
+
+
+def payload(
+    sheets: list[dict[str, Any]],
+    *,
+    active: int = 0,
+    client: str = "Office.js",
+    name: str = "绩效目标表.xlsx",
+) -> dict[str, Any]:
+    import xlwings as xw
+
+    return {
+        "client": client,
+        "version": xw.__version__,
+        "book": {"name": name, "active_sheet_index": active, "selection": "A1"},
+        "names": [],
+        "sheets": sheets,
+    }
+
+
+def seed_values() -> list[list[Any]]:
+    """The seed example's real values (the project's reader), as Office.js sends them."""
+    from perfsheet.io.readers import read_workbook
+
+    grid = read_workbook(SEED_XLSX).sheets[0]
+    assert grid.name == SEED_SHEET
+    return office_values(grid.rows)
+
+
+def seed_payload(**kw: Any) -> dict[str, Any]:
+    return payload([sheet_json(SEED_SHEET, seed_values())], **kw)
+
+
+def cell_value(values: list[list[Any]], row: int, col: int) -> Any:
+    """1-based; None for empty or outside."""
+    if row - 1 >= len(values) or col - 1 >= len(values[row - 1]):
+        return None
+    v = values[row - 1][col - 1]
+    return None if v == "" else v
+
+
+# --------------------------------------------------------------------------------------------
+# Replay
+# --------------------------------------------------------------------------------------------
+
+_HYPERLINK = re.compile(r'^=HYPERLINK\("(?:[^"]|"")*","((?:[^"]|"")*)"\)$')
+_ADDRESS = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
+
+
+def address_key(address: str) -> tuple[int, int]:
+    m = _ADDRESS.match(address.upper())
+    assert m, address
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
+def shown(value: Any) -> Any:
+    """What Excel shows for a value written by setValues."""
+    if isinstance(value, str):
+        if value.startswith("'"):
+            return value[1:]
+        m = _HYPERLINK.match(value)
+        if m:
+            return m.group(1).replace('""', '"')
+    return value
+
+
+@dataclass
+class Workbook:
+    """The state after replaying actions: the next payload, plus fills and note texts."""
+
+    payload: dict[str, Any]
+    fills: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    notes: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    formats: dict[tuple[str, int, int], str] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> dict[str, Any]:
+        for s in self.payload["sheets"]:
+            if s["name"] == name:
+                return s
+        raise KeyError(name)
+
+    def names(self) -> list[str]:
+        return [s["name"] for s in self.payload["sheets"]]
+
+    def value(self, sheet: str, row: int, col: int) -> Any:
+        return cell_value(self.sheet(sheet)["values"], row, col)
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        """The non-empty rows, empty cells None, trailing empty cells dropped."""
+        out = []
+        for r in self.sheet(sheet)["values"]:
+            line = [None if v == "" else v for v in r]
+            while line and line[-1] is None:
+                line.pop()
+            if line:
+                out.append(line)
+        return out
+
+
+def _rect(a: dict[str, Any]) -> list[tuple[int, int]]:
+    r0, c0 = a["start_row"] + 1, a["start_column"] + 1
+    return [
+        (r, c) for r in range(r0, r0 + a["row_count"]) for c in range(c0, c0 + a["column_count"])
+    ]
+
+
+def _set(values: list[list[Any]], row: int, col: int, v: Any) -> None:
+    while len(values) < row:
+        values.append([])
+    width = max(col, max((len(r) for r in values), default=0))
+    for line in values:
+        line.extend([""] * (width - len(line)))
+    values[row - 1][col - 1] = v
+
+
+def replay(state: dict[str, Any] | Workbook, actions: list[dict[str, Any]]) -> Workbook:
+    wb = copy.deepcopy(state) if isinstance(state, Workbook) else Workbook(copy.deepcopy(state))
+    sheets = wb.payload["sheets"]
+    for a in actions:
+        func = a["func"]
+        sp = a["sheet_position"]
+        name = sheets[sp]["name"] if sp is not None and sp < len(sheets) else None
+        if func == "setValues":
+            r0, c0 = a["start_row"] + 1, a["start_column"] + 1
+            for i, line in enumerate(a["values"]):
+                for j, v in enumerate(line):
+                    _set(sheets[sp]["values"], r0 + i, c0 + j, "" if v is None else shown(v))
+        elif func == "rangeClearContents":
+            for r, c in _rect(a):
+                if cell_value(sheets[sp]["values"], r, c) is not None:
+                    _set(sheets[sp]["values"], r, c, "")
+        elif func == "setRangeColor":
+            for r, c in _rect(a):
+                if a["args"][0] is None:
+                    wb.fills.pop((name, r, c), None)
+                else:
+                    wb.fills[(name, r, c)] = a["args"][0].upper()
+        elif func == "setRangeColors":
+            r0, c0 = a["start_row"] + 1, a["start_column"] + 1
+            for i, line in enumerate(a["args"][0]):
+                for j, color in enumerate(line):
+                    if color == "keep":
+                        continue
+                    if color is None:
+                        wb.fills.pop((name, r0 + i, c0 + j), None)
+                    else:
+                        wb.fills[(name, r0 + i, c0 + j)] = color.upper()
+        elif func == "setNumberFormat":
+            for r, c in _rect(a):
+                wb.formats[(name, r, c)] = a["args"][0]
+        elif func == "addNote":
+            r, c = address_key(a["args"][0])
+            sheets[sp]["notes"].append({"address": a["args"][0]})
+            wb.notes[(name, r, c)] = a["args"][1]
+        elif func == "setNoteText":
+            wb.notes[(name, *address_key(a["args"][0]))] = a["args"][1]
+        elif func == "deleteNote":
+            key = address_key(a["args"][0])
+            sheets[sp]["notes"] = [
+                n for n in sheets[sp]["notes"] if address_key(n["address"]) != key
+            ]
+            wb.notes.pop((name, *key), None)
+        elif func == "addSheet":
+            ix, new = a["args"]
+            sheets.insert(ix, sheet_json(new, [[]]))
+        elif func == "sheetClear":
+            sheets[sp]["values"] = [[]]
+            sheets[sp]["notes"] = []
+            for store in (wb.fills, wb.notes, wb.formats):
+                for key in [k for k in store if k[0] == name]:
+                    del store[key]
+        elif func == "sheetDelete":
+            for store in (wb.fills, wb.notes, wb.formats):
+                for key in [k for k in store if k[0] == name]:
+                    del store[key]
+            del sheets[sp]
+        elif func == "setSheetVisibility":
+            sheets[sp]["visibility"] = a["args"][0]
+        elif func == "activateSheet":
+            wb.payload["book"]["active_sheet_index"] = a["args"][0]
+    for s in sheets:  # the client sends a rectangle
+        width = max((len(r) for r in s["values"]), default=0)
+        for line in s["values"]:
+            line.extend([""] * (width - len(line)))
+    return wb
