@@ -13,6 +13,8 @@ import json
 import math
 import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -304,6 +306,26 @@ def test_malformed_file_corpus(bases: list[Base], tmp_path: Path) -> None:
     assert not bad, "\n\n".join(f"{r['file']}: {r['detail']}" for r in bad[:5])
     assert not [r["file"] for r in results if r["modified"]], "an input was modified"
     assert by_status["rejected"] > 0 and by_status["ok"] > 0  # both paths exercised
+
+    # the same files through ``perfsheet convert`` (worker processes, consolidated workbook):
+    # the same ones convert, the others fail with one Chinese line, inputs stay untouched
+    corpus = files[0].parent
+    before = {f.name: f.read_bytes() for f in files}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfsheet", "convert", str(corpus), "-o", str(tmp_path / "out"),
+         "-j", "2", "--json"],
+        env=env, capture_output=True, text=True, encoding="utf-8", timeout=3600,
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    converted = {Path(f["input"]).name: f for f in json.loads(proc.stdout)["files"]}
+    assert set(converted) == {f.name for f in files}
+    for r in results:
+        c = converted[Path(r["file"]).name]
+        assert c["status"] == ("ok" if r["status"] == "ok" else "failed"), (r, c)
+        if c["status"] == "failed":
+            assert c["error"] and "\n" not in c["error"] and "Traceback" not in c["error"]
+    assert {f.name: f.read_bytes() for f in files} == before
     report = os.environ.get("PERFSHEET_FUZZ_REPORT")
     if report:
         path = Path(report)

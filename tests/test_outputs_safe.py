@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -320,3 +322,77 @@ def test_output_names_come_from_the_command_line_only(hostile_xlsx: Path, tmp_pa
     assert result.exit_code == 0, result.stdout
     assert sorted(p.name for p in d.iterdir()) == ["..某单位..xlsx", "..某单位._绩效汇总.xlsx"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+# --------------------------------------------------------------------------------------------
+# perfsheet convert
+
+
+def _convert(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "perfsheet", "convert", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
+    )
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+@pytest.mark.parametrize("with_source", [False, True])
+def test_convert_hostile_tree(hostile_xlsx: Path, tmp_path: Path, with_source: bool) -> None:
+    """Hostile file names and contents: the good files convert, each bad one fails with one
+    Chinese line, every output lands inside OUTDIR, inputs are untouched, and no output sheet
+    holds a formula made from user text."""
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    data = hostile_xlsx.read_bytes()
+    for name in ("注入.xlsx", "CON.xlsx", "a\\..\\..\\b.xlsx", "sub/x\\..\\上级.xlsx", "-o.xlsx"):
+        (src / name).write_bytes(data)
+    B.billion_laughs(src / "实体炸弹.xlsx", "sheet")
+    B.far_cells(src / "sub" / "远处单元格.xlsx")
+    (src / "空.xlsx").write_bytes(b"")
+    (src / "etc").symlink_to("/etc")
+    before = _tree(src)
+    out = tmp_path / "out"
+    args = [src, "-o", out, "-r", "-j", "2", "--json", "--force"]
+    proc = _convert(*args, *(["--with-source"] if with_source else []))
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    status = {Path(f["input"]).name: f for f in doc["files"]}
+    for name in ("注入.xlsx", "CON.xlsx", "a\\..\\..\\b.xlsx", "x\\..\\上级.xlsx", "-o.xlsx"):
+        assert status[name]["status"] == "ok", status[name]
+    for name, reason in (("实体炸弹.xlsx", "实体"), ("远处单元格.xlsx", "使用范围过大"),
+                         ("空.xlsx", "0 字节")):  # fmt: skip
+        f = status[name]
+        assert f["status"] == "failed" and reason in f["error"] and "\n" not in f["error"]
+        assert "Traceback" not in f["error"]
+    assert _tree(src) == before, "an input was modified or a file was added to the inputs"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    outputs = [Path(f["output"]) for f in doc["files"] if f["output"]]
+    for p in [*outputs, Path(doc["consolidated"])]:
+        assert p.resolve().is_relative_to(out.resolve()), p
+        _assert_no_user_formula(p, IN_STANDARD_SHEETS)
+
+
+def test_convert_refuses_to_write_over_its_input(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    wb = src / "报表.xlsx"
+    wb.write_bytes(EXAMPLE.read_bytes())
+    before = _tree(src)
+    for args in ([src, "-o", src], [wb, "-o", wb]):
+        proc = _convert(*args)
+        assert proc.returncode == 2, (args, proc.stdout[-500:])
+        err = proc.stderr.strip()
+        assert err.startswith("错误：") and "\n" not in err, err
+    assert _tree(src) == before
