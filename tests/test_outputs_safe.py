@@ -396,3 +396,54 @@ def test_convert_refuses_to_write_over_its_input(tmp_path: Path) -> None:
         err = proc.stderr.strip()
         assert err.startswith("错误：") and "\n" not in err, err
     assert _tree(src) == before
+
+
+# --------------------------------------------------------------------------------------------
+# the Excel ribbon actions (xlwings' remote engine, the engine of xlwings Lite / Server)
+
+# formulas the actions write themselves: totals, weighted averages, internal links whose text
+# (user text) sits inside a string literal with every quote doubled
+LIVE_FORMULAS = re.compile(
+    r"=(?:" + OUR_FORMULAS.pattern + r')|=HYPERLINK\("#(?:[^"]|"")*","(?:[^"]|"")*"\)'
+)
+
+
+def test_excel_actions_keep_user_text_as_text_and_inputs_intact(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from live_payload import Workbook, office_values, payload, register_remote_engine, replay
+    from live_payload import sheet_json as live_sheet
+    from perfsheet.excel import ribbon
+
+    xw = register_remote_engine(monkeypatch)
+    for var in ("HOME", "USERPROFILE"):  # no perfsheet.rules.toml of the machine's user
+        monkeypatch.setenv(var, str(tmp_path))
+    values = office_values(_hostile_rows())
+    original = [list(line) for line in values]
+    state: dict[str, Any] | Workbook = payload([live_sheet("=1+1", values)])
+    seen_values = 0
+    for tag in ("parse", "check", "summary", "parse", "check", "summary"):
+        data = json.loads(json.dumps(state.payload if isinstance(state, Workbook) else state))
+        data["book"]["active_sheet_index"] = 0  # the user goes back to the table sheet
+        book = xw.Book(json=data)
+        done = ribbon.dispatch(book, tag)
+        assert done is not None, (tag, book.json()["actions"])  # None: refused
+        queued = book.json()["actions"]
+        for a in queued:
+            if a["func"] != "setValues":
+                continue
+            for line in a["values"]:
+                for v in line:
+                    if isinstance(v, str) and re.match(r"\s*[=+\-@]", v):
+                        assert LIVE_FORMULAS.fullmatch(v), (tag, v)
+                    seen_values += 1
+        state = replay(state, queued)
+        final = state.sheet("=1+1")["values"]
+        for r, line in enumerate(original):
+            for c, v in enumerate(line):
+                assert final[r][c] == v, (tag, r + 1, c + 1)
+    assert seen_values > 100
+    # the user text reached the generated sheets as text
+    texts = {str(v) for s in state.payload["sheets"][1:] for line in s["values"] for v in line}
+    for payload_text in IN_STANDARD_SHEETS:
+        assert payload_text.strip() in texts or payload_text in texts, payload_text
