@@ -5,7 +5,8 @@ from perfsheet.core.models import Finding, Table
 from perfsheet.core.pipeline import analyze
 from perfsheet.io.readers import read_workbook
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "广州市协作办公室_项目支出绩效目标表.xlsx"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE = EXAMPLES / "广州市协作办公室_项目支出绩效目标表.xlsx"
 
 
 def test_counts_of_the_seed_example():
