@@ -10,7 +10,6 @@ on stderr and exit code 2.
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -18,7 +17,8 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from perfsheet.core.audit import AuditRules, load_rules
-from perfsheet.core.models import Finding, Table, WorkbookResult
+from perfsheet.core.counts import count_result
+from perfsheet.core.models import Table, WorkbookResult
 from perfsheet.core.pipeline import analyze
 from perfsheet.io.readers import read_workbook
 from perfsheet.io.safety import time_limit
@@ -55,10 +55,6 @@ def _write_json(result: WorkbookResult) -> None:
 
 def _console() -> Console:
     return Console(file=sys.stdout, highlight=False)
-
-
-def _counts(findings: list[Finding]) -> Counter[str]:
-    return Counter(f.severity for f in findings)
 
 
 def _fmt_amount(value: float | None) -> str:
@@ -105,14 +101,11 @@ def _table_overview(console: Console, table: Table) -> None:
 
 
 def _summary_line(result: WorkbookResult) -> str:
-    units = sum(len(t.units) for t in result.tables)
-    projects = sum(len(u.projects) for t in result.tables for u in t.units)
-    indicators = sum(len(p.indicators) for t in result.tables for u in t.units for p in u.projects)
-    c = _counts([f for t in result.tables for f in t.findings])
+    c = count_result(result)
     return (
-        f"共 {len(result.tables)} 张表、{units} 个单位、{projects} 个项目、"
-        f"{indicators} 条绩效指标；"
-        f"发现问题：错误 {c['error']}，警告 {c['warning']}，提示 {c['info']}"
+        f"共 {c.tables} 张表、{c.units} 个单位、{c.projects} 个项目、"
+        f"{c.indicators} 条绩效指标；"
+        f"发现问题：错误 {c.errors}，警告 {c.warnings}，提示 {c.infos}"
     )
 
 
@@ -158,7 +151,7 @@ def run_check(
 ) -> int:
     """``perfsheet check``: the findings. Exit code 1 when there is an ``error`` finding."""
     result = analyze_file(file, sheet=sheet, rules=rules)
-    errors = sum(1 for t in result.tables for f in t.findings if f.severity == "error")
+    errors = count_result(result).errors
     if as_json:
         _write_json(result)
         return 1 if errors else 0

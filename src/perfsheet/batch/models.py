@@ -13,6 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from perfsheet.core.counts import Counts
+
+__all__ = ["Counts"]  # re-exported: the row cache stores these counts
+
 Status = Literal["ok", "failed", "skipped"]
 
 # Stable, machine-readable reasons (the Chinese text is in ``reason`` / ``error``).
@@ -49,23 +53,6 @@ class FileJob(_Model):
     template_spec: Any = None  # perfsheet.io.template.TemplateSpec of --template; None: built-in
     rules: str | None = None  # --rules file (checked by the parent; read again by the worker)
     fingerprint: str = ""  # options that make an output stale when they change
-
-
-class Counts(_Model):
-    tables: int = 0
-    projects: int = 0
-    indicators: int = 0
-    errors: int = 0
-    warnings: int = 0
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(
-            tables=self.tables + other.tables,
-            projects=self.projects + other.projects,
-            indicators=self.indicators + other.indicators,
-            errors=self.errors + other.errors,
-            warnings=self.warnings + other.warnings,
-        )
 
 
 class FileResult(_Model):

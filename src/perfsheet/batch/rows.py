@@ -15,6 +15,7 @@ from typing import Any
 from perfsheet import __version__
 from perfsheet.batch.cache import CacheHeader, CacheWriter
 from perfsheet.batch.consolidate import DEPT_SHEET
+from perfsheet.core.counts import count_table
 from perfsheet.core.models import Table, WorkbookResult
 
 CONSOLIDATED_UNIT = "万元"
@@ -144,20 +145,17 @@ def dept_row(table: Table, source: str) -> list[Any]:
                     amounts[i] = (amounts[i] or 0.0) + v
     f = _factor(table)
     amounts = [None if v is None else round(v * f, 6) for v in amounts]
-    projects = sum(len(u.projects) for u in table.units)
-    indicators = sum(len(p.indicators) for u in table.units for p in u.projects)
-    errors = sum(1 for x in table.findings if x.severity == "error")
-    warnings = sum(1 for x in table.findings if x.severity == "warning")
+    c = count_table(table)
     return [
         table.department,
         source,
         table.sheet,
         table.amount_unit,
         *amounts,
-        projects,
-        indicators,
-        errors,
-        warnings,
+        c.projects,
+        c.indicators,
+        c.errors,
+        c.warnings,
     ]
 
 

@@ -25,6 +25,7 @@ from perfsheet.batch.cache import CACHE_FORMAT, CACHE_VERSION, CacheMeta, CacheW
 from perfsheet.batch.models import Counts, FileJob, FileResult, ReasonCode
 from perfsheet.batch.naming import inside, temp_path_for
 from perfsheet.batch.rows import consolidated_plan, write_rows
+from perfsheet.core.counts import count_result
 from perfsheet.core.models import WorkbookResult
 from perfsheet.errors import InputError, PerfsheetError
 
@@ -160,18 +161,6 @@ def _convert(job: FileJob) -> Counts:
             rows.commit()
     except OSError as err:
         raise OutputError(f"无法写入输出文件 {output}：{err.strerror or err}") from err
-    return counts
-
-
-def count_result(result: WorkbookResult) -> Counts:
-    """Tables, projects, indicators, error and warning findings of a WorkbookResult."""
-    counts = Counts(tables=len(result.tables))
-    for table in result.tables:
-        for unit in table.units:
-            counts.projects += len(unit.projects)
-            counts.indicators += sum(len(p.indicators) for p in unit.projects)
-        counts.errors += sum(1 for f in table.findings if f.severity == "error")
-        counts.warnings += sum(1 for f in table.findings if f.severity == "warning")
     return counts
 
 

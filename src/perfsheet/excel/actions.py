@@ -41,6 +41,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from perfsheet.core.counts import count_result
 from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number
 from perfsheet.core.models import WorkbookResult
 from perfsheet.core.plans import (
@@ -154,24 +155,20 @@ class _Live:
 
     @property
     def counts(self) -> dict[str, int]:
-        projects = indicators = 0
-        sev = {"error": 0, "warning": 0, "info": 0}
-        money = 0
-        for t in self.result.tables:
-            for u in t.units:
-                projects += len(u.projects)
-                indicators += sum(len(p.indicators) for p in u.projects)
-            for f in t.findings:
-                sev[f.severity] = sev.get(f.severity, 0) + 1
-                if f.severity == "error" and f.rule in MONEY_RULES:
-                    money += 1
+        c = count_result(self.result)
+        money = sum(
+            1
+            for t in self.result.tables
+            for f in t.findings
+            if f.severity == "error" and f.rule in MONEY_RULES
+        )
         return {
-            "tables": len(self.result.tables),
-            "projects": projects,
-            "indicators": indicators,
-            "errors": sev["error"],
-            "warnings": sev["warning"],
-            "infos": sev["info"],
+            "tables": c.tables,
+            "projects": c.projects,
+            "indicators": c.indicators,
+            "errors": c.errors,
+            "warnings": c.warnings,
+            "infos": c.infos,
             "money_errors": money,
         }
 
