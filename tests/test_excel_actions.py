@@ -603,9 +603,23 @@ def lite_scripts(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     return module
 
 
-def test_lite_scripts_run_the_same_actions(lite_scripts: types.ModuleType) -> None:
+def test_lite_scripts_run_the_same_actions(
+    lite_scripts: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
     import xlwings as xw
     from xlwings.server import custom_scripts_call
+
+    from perfsheet.core import plans
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Frozen:
+            return cls(2025, 3, 1, 9, 30, 0)
+
+    # 说明 carries the generation time: the two runs compared below must not straddle a minute
+    monkeypatch.setattr(plans, "_dt", types.SimpleNamespace(datetime=Frozen))
 
     for script, tag in (
         ("perf_parse_sheet", "parse"),
