@@ -122,11 +122,9 @@ def head(plan: Any, sheet: str, *, dept_first: bool = False) -> CacheHeader:
 
 
 def _factor(table: Table) -> float:
-    from perfsheet.core.plans import AMOUNT_UNIT_FACTORS
+    from perfsheet.core.plans import amount_factor
 
-    src = AMOUNT_UNIT_FACTORS.get(table.amount_unit or "")
-    dst = AMOUNT_UNIT_FACTORS[CONSOLIDATED_UNIT]
-    return 1.0 if src is None else src / dst
+    return amount_factor(table.amount_unit, CONSOLIDATED_UNIT)
 
 
 def dept_row(table: Table, source: str) -> list[Any]:

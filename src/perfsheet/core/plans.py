@@ -257,6 +257,17 @@ AMOUNT_UNIT_FACTORS: dict[str, float] = {
     "亿元": 1e8,
 }
 
+
+def amount_factor(from_unit: str | None, to_unit: str | None) -> float:
+    """Multiply amounts in ``from_unit`` by this to express them in ``to_unit`` (元 -> 万元: 1e-4);
+    1 when either unit is unknown."""
+    src = AMOUNT_UNIT_FACTORS.get(from_unit or "")
+    dst = AMOUNT_UNIT_FACTORS.get(to_unit or "")
+    if src is None or dst is None or src == dst:
+        return 1.0
+    return src / dst
+
+
 AMOUNT_KEYS: tuple[str, ...] = ("总计", "财政拨款", "财政专户拨款", "其他资金")
 COUNT_KEYS: tuple[str, ...] = ("产出指标数", "效益指标数", "满意度指标数", "成本指标数")
 
@@ -686,11 +697,7 @@ class SummaryPlan:
     # -- helpers ------------------------------------------------------------------------------
 
     def _factor(self, table: Table) -> float:
-        src = AMOUNT_UNIT_FACTORS.get(table.amount_unit or "")
-        dst = AMOUNT_UNIT_FACTORS.get(self.amount_unit or "")
-        if src is None or dst is None or src == dst:
-            return 1.0
-        return src / dst
+        return amount_factor(table.amount_unit, self.amount_unit)
 
     def _location(self, table: Table, col: str, row: int, link: bool) -> str | Link:
         cell = f"{col}{row}"
