@@ -19,5 +19,9 @@ class InputError(PerfsheetError):
         super().__init__(f"无法读取 {path}：{reason}")
 
 
+class TableNotFoundError(InputError):
+    """The file was read as a workbook, but no sheet holds a 绩效目标表 (exit code 2)."""
+
+
 class UsageError(PerfsheetError):
     """Bad arguments or options (exit code 2)."""

@@ -12,12 +12,13 @@ import datetime as _dt
 import gc
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfsheet.errors import InputError, UsageError
+from perfsheet.errors import TableNotFoundError, UsageError
 
 OUTPUT_SUFFIX = "_绩效汇总.xlsx"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -115,6 +116,34 @@ def audit_hooks(rules: Path | None) -> tuple[Any, Any, str]:
     return loaded, scorer, doc
 
 
+@dataclass
+class AnalyzedInput:
+    """An input read once and analyzed once: what both the summary and batch paths start from."""
+
+    grid: Any  # WorkbookGrid without the sheets an earlier perfsheet run generated
+    result: Any  # WorkbookResult
+    own: set[str]  # sheets an earlier perfsheet run generated (replaced, never analyzed)
+    names: dict[str, str]  # standard sheet -> the name it has (or gets) in this workbook
+
+
+def read_and_analyze(
+    input_path: Path, *, sheet: str | None = None, audit_rules: Any = None
+) -> AnalyzedInput:
+    """Read ``input_path``, set aside perfsheet's own sheets, analyze the rest."""
+    from perfsheet.core.pipeline import analyze
+    from perfsheet.core.plans import own_sheets, standard_sheet_names
+    from perfsheet.io.readers import read_workbook
+
+    grid = read_workbook(input_path, sheet=sheet)
+    own = own_sheets(grid.sheets)
+    names = standard_sheet_names([g.name for g in grid.sheets], own)
+    grid.sheets = [s for s in grid.sheets if s.name not in own]
+    if not grid.sheets:
+        raise TableNotFoundError(str(input_path), "除 perfsheet 生成的汇总表外没有其他工作表")
+    result = analyze(grid, sheet=sheet, rules=audit_rules)
+    return AnalyzedInput(grid=grid, result=result, own=own, names=names)
+
+
 def summarize(
     input_path: Path,
     output: Path | None = None,
@@ -125,11 +154,13 @@ def summarize(
     rules: Path | None = None,
     generated_at: _dt.datetime | None = None,
     spec: Any = None,
+    analyzed: AnalyzedInput | None = None,
 ) -> SummaryReport:
     """Write the summary workbook of ``input_path``; see the module docstring.
 
     ``spec`` (a loaded :class:`~perfsheet.io.template.TemplateSpec`) overrides ``template``:
-    the batch converter reads the template once and passes it to every file.
+    the batch converter reads the template once and passes it to every file. ``analyzed``
+    (from :func:`read_and_analyze` with the same rules) saves reading and analyzing again.
     """
     from perfsheet.io.template import load_template
 
@@ -151,6 +182,7 @@ def summarize(
             scorer=scorer,
             quality_doc=quality_doc,
             generated_at=generated_at,
+            analyzed=analyzed,
         )
 
 
@@ -165,17 +197,10 @@ def _summarize(
     scorer: Any,
     quality_doc: str | None,
     generated_at: _dt.datetime | None,
+    analyzed: AnalyzedInput | None = None,
 ) -> SummaryReport:
     from perfsheet import __version__
-    from perfsheet.core.pipeline import analyze
-    from perfsheet.core.plans import (
-        SummaryPlan,
-        annotation_plan,
-        own_sheets,
-        pick_amount_unit,
-        standard_sheet_names,
-    )
-    from perfsheet.io.readers import read_workbook
+    from perfsheet.core.plans import SummaryPlan, annotation_plan, pick_amount_unit
     from perfsheet.io.summary_writer import (
         WriteReport,
         atomic_output,
@@ -184,13 +209,10 @@ def _summarize(
         write_with_source_rebuilt,
     )
 
-    grid = read_workbook(input_path, sheet=sheet)
-    own = own_sheets(grid.sheets)  # an earlier run's sheets: replaced, not analyzed
-    names = standard_sheet_names([g.name for g in grid.sheets], own)
-    grid.sheets = [s for s in grid.sheets if s.name not in own]
-    if not grid.sheets:
-        raise InputError(str(input_path), "除 perfsheet 生成的汇总表外没有其他工作表")
-    result = analyze(grid, sheet=sheet, rules=audit_rules)
+    if analyzed is None:
+        analyzed = read_and_analyze(input_path, sheet=sheet, audit_rules=audit_rules)
+    grid, result, own, names = analyzed.grid, analyzed.result, analyzed.own, analyzed.names
+    del analyzed
 
     plan = SummaryPlan(
         layout=layout_from_spec(spec),

@@ -27,7 +27,7 @@ from perfsheet.batch.naming import inside, temp_path_for
 from perfsheet.batch.rows import consolidated_plan, write_rows
 from perfsheet.core.counts import count_result
 from perfsheet.core.models import WorkbookResult
-from perfsheet.errors import InputError, PerfsheetError
+from perfsheet.errors import InputError, PerfsheetError, TableNotFoundError
 
 # Test-only fault injection, honoured by the worker itself so that the engine around it is tested
 # for real: ``"hang:*slow*.xlsx;crash:*boom*"`` makes matching inputs hang (sleep) or kill their
@@ -114,11 +114,8 @@ def _check_destination(job: FileJob) -> tuple[Path, Path]:
 
 def _convert(job: FileJob) -> Counts:
     """read_workbook -> analyze -> summary workbook (+ the row cache for the merge)."""
-    from perfsheet.core.pipeline import analyze
-    from perfsheet.core.plans import STANDARD_SHEETS
-    from perfsheet.io.readers import read_workbook
     from perfsheet.io.template import load_template
-    from perfsheet.summary import audit_hooks
+    from perfsheet.summary import audit_hooks, read_and_analyze
 
     output, cache = _check_destination(job)
     try:
@@ -129,19 +126,17 @@ def _convert(job: FileJob) -> Counts:
     rules_path = Path(job.rules) if job.rules else None
     audit_rules, scorer, quality_doc = audit_hooks(rules_path)
 
-    grid = read_workbook(job.input)
-    # A perfsheet output given back as input: its standard sheets are ours, not a source table.
-    grid.sheets = [s for s in grid.sheets if s.name not in STANDARD_SHEETS]
-    if not grid.sheets:
-        raise NoTableError(f"无法读取 {job.display}：除 perfsheet 生成的汇总表外没有其他工作表")
+    # The same read as `perfsheet summary`: a perfsheet output given back as input keeps its
+    # own (generated) sheets out of the analysis.
     try:
-        result = analyze(grid, rules=audit_rules)
-    except InputError as err:  # the pipeline's "no table in any sheet"
+        analyzed = read_and_analyze(Path(job.input), audit_rules=audit_rules)
+    except TableNotFoundError as err:  # read fine, but no table (or only our own sheets)
         raise NoTableError(str(err)) from err
-    if not result.tables:
+    if not analyzed.result.tables:
         raise NoTableError(f"无法读取 {job.display}：未找到绩效目标表")
-    del grid  # keep the worker's peak memory down
-    result = result.model_copy(update={"file": job.source})
+    result = analyzed.result.model_copy(update={"file": job.source})
+    if not job.with_source:
+        analyzed = None  # keep the worker's peak memory down
 
     counts = count_result(result)
     meta = CacheMeta(
@@ -157,7 +152,7 @@ def _convert(job: FileJob) -> Counts:
     try:
         with CacheWriter(cache, meta) as rows:
             write_rows(result, job.source, rows, consolidated_plan(spec, scorer, quality_doc))
-            write_output(job, result, output, spec, (scorer, quality_doc), rules_path)
+            write_output(job, result, output, spec, (scorer, quality_doc), rules_path, analyzed)
             rows.commit()
     except OSError as err:
         raise OutputError(f"无法写入输出文件 {output}：{err.strerror or err}") from err
@@ -171,12 +166,13 @@ def write_output(
     spec: Any,
     quality: tuple[Any, str | None],
     rules_path: Path | None,
+    analyzed: Any = None,
 ) -> None:
     """The summary workbook of one input, written atomically (temp + rename).
 
     Default (fast path): the standard sheets only, from ``result`` (no second parse).
-    ``--with-source``: :func:`perfsheet.summary.summarize` (the annotated source copy needs the
-    source workbook itself; it reads the input again).
+    ``--with-source``: :func:`perfsheet.summary.summarize` on the input already read and
+    analyzed (``analyzed``, from :func:`perfsheet.summary.read_and_analyze`).
     """
     from perfsheet import __version__
     from perfsheet.core.plans import SummaryPlan, pick_amount_unit
@@ -185,7 +181,14 @@ def write_output(
     if job.with_source:
         from perfsheet.summary import summarize
 
-        summarize(Path(job.input), output, spec=spec, with_source=True, rules=rules_path)
+        summarize(
+            Path(job.input),
+            output,
+            spec=spec,
+            with_source=True,
+            rules=rules_path,
+            analyzed=analyzed,
+        )
         return
     scorer, quality_doc = quality
     plan = SummaryPlan(

@@ -45,7 +45,7 @@ from perfsheet.core.models import (
     Table,
     Unit,
 )
-from perfsheet.errors import InputError
+from perfsheet.errors import InputError, TableNotFoundError
 
 AMOUNT_ROLES = ("total", "fiscal", "special", "other")
 TEXT_ROLES = ("goal", "indicators")
@@ -807,7 +807,7 @@ def build_tables(wb: WorkbookGrid, sheet: str | None = None) -> list[Table]:
             tables.append(table)
     if not tables:
         where = f"工作表「{sheet}」中" if sheet is not None else "任何工作表中都"
-        raise InputError(
+        raise TableNotFoundError(
             wb.path,
             f"{where}未找到绩效目标表"
             "（需要含“项目名称”“总计/财政拨款”“绩效目标/绩效指标”等列的表头）",
