@@ -454,8 +454,8 @@ def test_missing_libreoffice_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_consolidated_workbook_streams_several_results(tmp_path: Path) -> None:
-    """The batch converter's use: one plan and one StandardSheets over many files."""
-    from perfsheet.io.summary_writer import StandardSheets, _new_workbook
+    """One plan and one StandardSheets over many files (rows of each file in turn)."""
+    from perfsheet.io.summary_writer import StandardSheets, _workbook
     from perfsheet.io.template import with_columns
 
     spec = with_columns(
@@ -464,12 +464,11 @@ def test_consolidated_workbook_streams_several_results(tmp_path: Path) -> None:
     )
     plan = SummaryPlan(layout=layout_from_spec(spec), amount_unit="万元", generated_at=WHEN)
     out = tmp_path / "合并.xlsx"
-    wb = _new_workbook(out, constant_memory=True, font=spec.default_font, when=WHEN)
-    book = StandardSheets(wb, plan, spec)
-    for i in range(3):
-        book.add(sample_result(sheet=f"表{i}"), f"部门{i}.xlsx")
-    book.finish()
-    wb.close()
+    with _workbook(out, constant_memory=True, font=spec.default_font, when=WHEN) as book:
+        sheets = StandardSheets(book.wb, plan, spec, spools=book.spools)
+        for i in range(3):
+            sheets.add(sample_result(sheet=f"表{i}"), f"部门{i}.xlsx")
+        sheets.finish()
     assert check_package(out) == []
     detail = values(out, SHEET_DETAIL)
     assert detail[0][-1] == "来源文件" and len(detail) == 1 + 3 * 8

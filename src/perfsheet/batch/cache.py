@@ -7,7 +7,7 @@ The parent streams these files one at a time into the consolidated workbook, so 
 not depend on how many inputs there are, and an input whose output is up to date still
 contributes its rows without being parsed again.
 
-Rows are stored already rendered as SpreadsheetML cells (:mod:`perfsheet.batch.xlsxstream`): the
+Rows are stored already rendered as SpreadsheetML cells (:mod:`perfsheet.io.xlsx_stream`): the
 rendering — most of the cost of writing the consolidated workbook — thus happens in the workers,
 in parallel; the parent only numbers rows and copies bytes. Totals columns are summed here too.
 
@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from perfsheet.batch.models import Counts
 from perfsheet.batch.naming import temp_path_for
-from perfsheet.batch.xlsxstream import KIND_STYLE, render_cells
+from perfsheet.io.xlsx_stream import KIND_STYLE, render_cells
 
 CACHE_FORMAT = "perfsheet-batch-rows"
 CACHE_VERSION = 2

@@ -18,7 +18,7 @@ from typing import Any
 
 from perfsheet.batch.cache import Aggregate, CacheHeader, iter_records
 from perfsheet.batch.naming import temp_path_for
-from perfsheet.batch.xlsxstream import (
+from perfsheet.io.xlsx_stream import (
     EXCEL_MAX_ROWS,
     STYLE_DEFAULT,
     TOTAL_STYLE,

@@ -2,10 +2,12 @@
 
 Three ways, chosen by :func:`write_summary`:
 
-* **standard sheets only** (``--no-source``, and the batch converter): XlsxWriter in
-  ``constant_memory`` mode streams the rows of ``绩效指标明细`` / ``项目汇总`` / ``校验结果`` /
-  ``说明`` with the template's styles, widths, number formats, frozen header, autofilter,
-  print setup and conditional formats re-created from the :class:`TemplateSpec`;
+* **standard sheets only** (``--no-source``, and the batch converter): XlsxWriter writes
+  ``绩效指标明细`` / ``项目汇总`` / ``校验结果`` / ``说明`` with the template's styles, widths,
+  number formats, title and header rows, frozen header, autofilter, print setup, conditional
+  formats, the total row and the chart, re-created from the :class:`TemplateSpec`; the data
+  rows are rendered by us with the same formats and spliced in (:mod:`perfsheet.io.xlsx_splice`:
+  XlsxWriter's per-cell cost was most of the run for large tables);
 * **with the source, .xlsx/.xlsm input**: openpyxl loads the input, applies the annotation
   plans (helper columns, fills and notes on error cells) and saves the user's sheets with
   their formatting to a temporary package; the standard sheets are written as above into a
@@ -52,6 +54,8 @@ from perfsheet.core.plans import (
     quote_sheet,
 )
 from perfsheet.io.template import SheetSpec, TemplateSpec, fill_placeholders
+from perfsheet.io.xlsx_splice import RowSpool, RowSpools, xf_index
+from perfsheet.io.xlsx_stream import cell_xml, col_letter, text_cell
 
 _DEFAULT_FORMATS: dict[ColumnKind, str] = {
     "amount": AMOUNT_FORMAT,
@@ -86,13 +90,17 @@ class _Col:
 
 
 _MAX_LINES = 8
+_NARROW_RUNS = re.compile("[\x00-\u2e7f]+")
 
 
 def _lines(value: object, width: float) -> int:
     """Estimated wrapped lines of a cell: CJK characters are two width units wide."""
     if not isinstance(value, str) or not value:
         return 1
-    units = len(value) + sum(1 for ch in value if ord(ch) >= 0x2E80)
+    if value.isascii():
+        units = len(value)
+    else:  # wide = every character from U+2E80 on: 2 × length − the narrow runs
+        units = 2 * len(value) - sum(map(len, _NARROW_RUNS.findall(value)))
     lines = -(-units // max(int(width) - 1, 1)) + value.count("\n")
     return min(max(lines, 1), _MAX_LINES)
 
@@ -105,6 +113,7 @@ class _Sheet:
     cols: list[_Col]
     first_row: int  # 0-based first data row
     next_row: int
+    spool: RowSpool
     links: int = 0
     by_key: dict[str, _Col] = field(default_factory=dict)
 
@@ -112,9 +121,11 @@ class _Sheet:
 class StandardSheets:
     """The four standard sheets inside an XlsxWriter workbook, fed one result at a time.
 
-    ``add(result, source_file)`` may be called any number of times (the batch converter
-    streams thousands of files through one instance); ``finish()`` writes the total row, the
-    chart, the 说明 sheet and the sheet-level settings. Rows go out as they are produced.
+    ``add(result, source_file)`` may be called any number of times (one plan may stream many
+    files through one instance); ``finish()`` writes the total row, the chart, the 说明 sheet
+    and the sheet-level settings. Data rows go out to ``spools`` as they are produced; the
+    package XlsxWriter writes gets them when :meth:`RowSpools.splice` rewrites it (the
+    ``_workbook`` context of this module does both).
     """
 
     def __init__(
@@ -123,11 +134,13 @@ class StandardSheets:
         plan: SummaryPlan,
         spec: TemplateSpec,
         *,
+        spools: RowSpools,
         placeholders: dict[str, str] | None = None,
     ) -> None:
         self.wb = wb
         self.plan = plan
         self.spec = spec
+        self.spools = spools
         self._formats: dict[str, Any] = {}
         self.placeholders = placeholders or {}
         self.sheets: dict[str, _Sheet] = {}
@@ -226,6 +239,7 @@ class StandardSheets:
             cols=cols,
             first_row=hr + 1,
             next_row=hr + 1,
+            spool=self.spools.open(self.plan.sheet_names[name]),
         )
         sheet.by_key = {c.key: c for c in cols if c.key}
         return sheet
@@ -233,43 +247,47 @@ class StandardSheets:
     # -- rows ---------------------------------------------------------------------------------
 
     def _write_rows(self, sheet: _Sheet, rows: Iterable[tuple]) -> None:
-        ws = sheet.ws
-        w_str, w_num, w_url, w_bool = (
-            ws.write_string,
-            ws.write_number,
-            ws.write_url,
-            ws.write_boolean,
-        )
-        cols = [(c.index, c.fmt, c.link_fmt) for c in sheet.cols]
+        """Data rows, rendered to SpreadsheetML and spooled (see :mod:`perfsheet.io.xlsx_splice`);
+        a :class:`Link` becomes the cell's text plus an internal hyperlink."""
+        spool = sheet.spool
+        cols = [
+            (
+                col_letter(c.index),
+                f' s="{xf_index(c.fmt)}"' if c.fmt is not None else "",
+                f' s="{xf_index(c.link_fmt)}"',
+            )
+            for c in sheet.cols
+        ]
+        max_col = max((c.index for c in sheet.cols), default=0)
+        wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
         r = sheet.next_row
         links = sheet.links
-        wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
-        set_row = ws.set_row
+        add_row = spool.add_row
         for row in rows:
+            n = str(r + 1)
+            cells = []
+            for (letter, s, link_s), v in zip(cols, row, strict=False):
+                if v is None:
+                    continue
+                if type(v) is Link:
+                    ref = letter + n
+                    if links < _MAX_LINKS:
+                        cells.append(text_cell(ref, v.text, link_s))
+                        spool.add_link(ref, v.location, v.text)
+                        links += 1
+                    else:
+                        cells.append(text_cell(ref, v.text, s))
+                else:
+                    c = cell_xml(letter + n, v, s)
+                    if c:
+                        cells.append(c)
+            height = None
             if wrapped:
                 # row heights for wrapped text (Excel does not grow rows it reads from a file)
                 lines = max(_lines(row[i], w) for i, w in wrapped)
                 if lines > 1:
-                    set_row(r, 15 * lines + 2)
-            for (ci, fmt, link_fmt), v in zip(cols, row, strict=False):
-                if v is None:
-                    continue
-                t = type(v)
-                if t is str:
-                    if v:
-                        w_str(r, ci, v, fmt)
-                elif t is float or t is int:
-                    w_num(r, ci, v, fmt)
-                elif t is Link:
-                    if links < _MAX_LINKS:
-                        w_url(r, ci, "internal:" + v.location, link_fmt, v.text)
-                        links += 1
-                    else:
-                        w_str(r, ci, v.text, fmt)
-                elif t is bool:
-                    w_bool(r, ci, v, fmt)
-                else:
-                    w_str(r, ci, str(v), fmt)
+                    height = 15 * lines + 2
+            add_row(r + 1, "".join(cells), max_col, height)
             r += 1
         sheet.next_row = r
         sheet.links = links
@@ -457,27 +475,38 @@ def layout_from_spec(spec: TemplateSpec) -> dict[str, list[str | None]]:
     return {name: [c.key for c in s.columns] for name, s in spec.sheets.items()}
 
 
+@dataclass(slots=True)
+class _Book:
+    wb: Any  # the XlsxWriter workbook
+    spools: RowSpools  # data rows written by StandardSheets, spliced in at the end
+
+
 @contextlib.contextmanager
 def _workbook(
     path: Path, *, constant_memory: bool, font: dict[str, Any], when: _dt.datetime
-) -> Iterator[Any]:
-    """An XlsxWriter workbook, closed (written) when the block succeeds. Its temporary files
-    (row data in constant_memory mode, the parts while zipping) live in a private scratch
-    folder next to ``path`` that is removed in every case: a run that fails half way (an
-    error, a full disk, Ctrl-C) leaves nothing behind in the user's folder."""
+) -> Iterator[_Book]:
+    """An XlsxWriter workbook plus row spools; when the block succeeds the workbook is closed
+    and the spooled rows are spliced in, giving ``path``. The temporary files (XlsxWriter's
+    row data and package, the spools) live in a private scratch folder next to ``path`` that
+    is removed in every case: a run that fails half way (an error, a full disk, Ctrl-C)
+    leaves nothing behind in the user's folder."""
     scratch = Path(tempfile.mkdtemp(prefix=".perfsheet-tmp-", dir=path.parent))
     try:
+        package = scratch / "xlsxwriter.xlsx"
         wb = _new_workbook(
-            path, constant_memory=constant_memory, font=font, when=when, tmpdir=scratch
+            package, constant_memory=constant_memory, font=font, when=when, tmpdir=scratch
         )
+        spools = RowSpools(scratch)
         try:
-            yield wb
+            yield _Book(wb, spools)
             wb.close()
         finally:
             for ws in wb.worksheets():  # open row-data files of an unfinished workbook
                 fh = getattr(ws, "row_data_fh", None)
                 if fh is not None and not fh.closed:
                     fh.close()
+            spools.close()
+        spools.splice(package, path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -558,9 +587,13 @@ def write_standard_only(
         constant_memory=constant_memory,
         font=font or spec.default_font,
         when=plan.generated_at,
-    ) as wb:
+    ) as out:
         book = StandardSheets(
-            wb, plan, spec, placeholders=placeholders_for(plan, [r for r, _ in inputs])
+            out.wb,
+            plan,
+            spec,
+            spools=out.spools,
+            placeholders=placeholders_for(plan, [r for r, _ in inputs]),
         )
         for result, name in inputs:
             book.add(result, name)
@@ -867,12 +900,12 @@ def write_with_source_rebuilt(
     """.xls input (or an .xlsx openpyxl cannot load): the sheets rebuilt from their values."""
     with _workbook(
         out_tmp, constant_memory=False, font=spec.default_font, when=plan.generated_at
-    ) as wb:
-        _write_rebuilt(wb, grid, plan, spec, result, annotations, report)
+    ) as out:
+        _write_rebuilt(out, grid, plan, spec, result, annotations, report)
 
 
 def _write_rebuilt(
-    wb: Any,
+    out: _Book,
     grid: WorkbookGrid,
     plan: SummaryPlan,
     spec: TemplateSpec,
@@ -880,6 +913,7 @@ def _write_rebuilt(
     annotations: Sequence[AnnotationPlan],
     report: WriteReport,
 ) -> None:
+    wb = out.wb
     formats = {
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "mark": wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#" + ERROR_FILL}),
@@ -900,6 +934,8 @@ def _write_rebuilt(
         _write_grid_sheet(wb, g, ann, formats, title=safe_sheet_name(g.name, taken))
         if ann is not None and not ann.blocked:
             report.annotated.append(g.name)
-    book = StandardSheets(wb, plan, spec, placeholders=placeholders_for(plan, [result]))
+    book = StandardSheets(
+        wb, plan, spec, spools=out.spools, placeholders=placeholders_for(plan, [result])
+    )
     book.add(result, plan.sources[0] if plan.sources else None)
     book.finish()

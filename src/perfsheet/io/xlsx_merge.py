@@ -340,7 +340,7 @@ def _rels_targets(rels_xml: str, owner_dir: str) -> list[str]:
     return out
 
 
-def _worksheet_parts(rels_xml: str) -> dict[str, str]:
+def worksheet_parts(rels_xml: str) -> dict[str, str]:
     """Relationship id -> worksheet part, from xl/_rels/workbook.xml.rels."""
     out = {}
     for m in re.finditer(r"<Relationship\b[^>]*>", rels_xml):
@@ -372,7 +372,7 @@ def _add_defined_names(wb_xml: str, names: list[str]) -> str:
 
 
 def _set_active(wb_xml: str, active: str) -> str:
-    names = [_xml_unescape(n) for n in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', wb_xml)]
+    names = [xml_unescape(n) for n in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', wb_xml)]
     if active not in names:
         return wb_xml
     idx = names.index(active)
@@ -410,7 +410,7 @@ def merge_packages(
         styles = StyleMerge(text(base, "xl/styles.xml"), text(extra, "xl/styles.xml"))
 
         # ---- the extra worksheets and everything they reference, renamed
-        ext_parts = _worksheet_parts(rels_e)
+        ext_parts = worksheet_parts(rels_e)
         sheet_parts: list[tuple[str, str]] = []  # (<sheet .../> tag, part)
         for tag in re.findall(r"<sheet\b[^>]*/>", wb_e):
             rid = re.search(r'r:id="([^"]*)"', tag)
@@ -473,7 +473,7 @@ def merge_packages(
             "[Content_Types].xml": ct_out,
             "xl/styles.xml": styles.xml,
         }
-        base_sheets = set(_worksheet_parts(rels_x).values())
+        base_sheets = set(worksheet_parts(rels_x).values())
         for info in base.infolist():
             name = info.filename
             if name in replaced:
@@ -513,7 +513,7 @@ def _override_type(content_types: str, part: str) -> str | None:
     return None
 
 
-def _xml_unescape(s: str) -> str:
+def xml_unescape(s: str) -> str:
     return (
         s.replace("&lt;", "<")
         .replace("&gt;", ">")

@@ -12,7 +12,7 @@ import openpyxl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfsheet.batch.xlsxstream import (
+from perfsheet.io.xlsx_stream import (
     EXCEL_MAX_TEXT,
     STYLE_AMOUNT,
     STYLE_TOTAL_AMOUNT,
