@@ -447,3 +447,23 @@ def test_excel_actions_keep_user_text_as_text_and_inputs_intact(
     texts = {str(v) for s in state.payload["sheets"][1:] for line in s["values"] for v in line}
     for payload_text in IN_STANDARD_SHEETS:
         assert payload_text.strip() in texts or payload_text in texts, payload_text
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_outputs_get_the_users_default_file_mode(tmp_path: Path) -> None:
+    """The temporary file is private while it is written; the finished output is not: it
+    gets 0666 minus the umask, like any file the user creates (and like batch outputs)."""
+    old = os.umask(0o027)
+    try:
+        src = tmp_path / "输入.xlsx"
+        src.write_bytes(EXAMPLE.read_bytes())
+        out = tmp_path / "汇总.xlsx"
+        r = runner.invoke(app, ["summary", str(src), "--no-source", "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        assert out.stat().st_mode & 0o777 == 0o640
+        os.umask(0o022)
+        r = runner.invoke(app, ["summary", str(src), "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)

@@ -23,7 +23,8 @@ from perfsheet.core.plans import (
     STANDARD_SHEETS,
     SummaryPlan,
 )
-from perfsheet.io.summary_writer import atomic_output, layout_from_spec, write_standard_only
+from perfsheet.io.atomic import atomic_output
+from perfsheet.io.summary_writer import layout_from_spec, write_standard_only
 from perfsheet.io.template import builtin_template, read_template
 from perfsheet.io.xlsx_merge import _ZipOut
 from perfsheet.summary import summarize

@@ -201,9 +201,9 @@ def _summarize(
 ) -> SummaryReport:
     from perfsheet import __version__
     from perfsheet.core.plans import SummaryPlan, annotation_plan, pick_amount_unit
+    from perfsheet.io.atomic import atomic_output
     from perfsheet.io.summary_writer import (
         WriteReport,
-        atomic_output,
         layout_from_spec,
         write_standard_only,
         write_with_source_rebuilt,

@@ -31,10 +31,9 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import types
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +46,7 @@ from perfsheet.excel.vba import (
     module_from_cls,
 )
 from perfsheet.excel.vba.project import WORKBOOK_BASE, WORKSHEET_BASE
+from perfsheet.io.atomic import atomic_output
 
 PROJECT_NAME = "perfsheet"
 ADDIN_NAME = "perfsheet.xlam"
@@ -294,19 +294,6 @@ def _write_zip(parts: dict[str, bytes], path: Path) -> None:
             archive.writestr(info, parts[name], compresslevel=6)
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".perfsheet-", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def build_addin(out_path: Path | str | None = None) -> Path:
     """Write ``perfsheet.xlam`` (default: ``./perfsheet.xlam``) and return its path."""
     out = Path(out_path) if out_path is not None else Path(ADDIN_NAME)
@@ -317,7 +304,8 @@ def build_addin(out_path: Path | str | None = None) -> Path:
     vba = build_vba_project(PROJECT_NAME, vba_modules(template), codepage=CODEPAGE)
     parts = _adapt_parts(template, custom_ui, vba)
     try:
-        _atomic_write(out, lambda tmp: _write_zip(parts, tmp))
+        with atomic_output(out, suffix=out.suffix) as tmp:
+            _write_zip(parts, tmp)
     except OSError as err:
         raise AddinError(f"无法写入 {out}：{err.strerror or err}") from err
     return out

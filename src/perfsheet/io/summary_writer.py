@@ -546,21 +546,6 @@ def _new_workbook(
     return wb
 
 
-@contextlib.contextmanager
-def atomic_output(out: Path, suffix: str = ".xlsx") -> Iterator[Path]:
-    """A temporary path next to ``out``; moved onto ``out`` only when the block succeeds."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem[:40]}.", suffix=suffix + ".part", dir=out.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, out)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
-
-
 def placeholders_for(plan: SummaryPlan, results: Sequence[WorkbookResult]) -> dict[str, str]:
     dept = next((t.department for r in results for t in r.tables if t.department), "")
     return {
