@@ -209,14 +209,34 @@ def dump_cells(xlsx: Path, cells: Path) -> None:
                 marshal.dump((name, rows[i : i + 2000]), fh)
 
 
+# The I/O floor: read IN with calamine, write the reference cells without styles. argv[4]
+# picks the writer: "xlsxwriter" (the issue's floor, constant_memory) or "own" (our row
+# writer, perfsheet.io.xlsx_stream, which renders the summary's data rows; reported beside it).
 FLOOR = r"""
 import marshal, sys, time
+from pathlib import Path
 from python_calamine import CalamineWorkbook
-import xlsxwriter
-src, cells, out = sys.argv[1:4]
+src, cells, out, writer = sys.argv[1:5]
 wb = CalamineWorkbook.from_path(src)
 grids = [wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names]
-book = xlsxwriter.Workbook(out, {"constant_memory": True})
+if writer == "own":
+    from perfsheet.io.xlsx_stream import StreamWorkbook
+    book = StreamWorkbook(tmpdir=Path(out).parent / "floor-spool")
+    def add_sheet(name, first_row):
+        sheet = book.add_sheet(name, first_row)
+        return sheet, 1
+    def write(sheet, r, row):
+        sheet.write_values(row)
+    def close():
+        book.close(Path(out), compresslevel=6)
+else:
+    import xlsxwriter
+    book = xlsxwriter.Workbook(out, {"constant_memory": True})
+    def add_sheet(name, first_row):
+        return book.add_worksheet(name), 0
+    def write(sheet, r, row):
+        sheet.write_row(r, 0, row)
+    close = book.close
 sheets, rows_done, loading = {}, {}, 0.0
 with open(cells, "rb") as fh:
     while True:
@@ -226,44 +246,16 @@ with open(cells, "rb") as fh:
         except EOFError:
             break
         loading += time.perf_counter() - t
-        ws = sheets.get(name) or sheets.setdefault(name, book.add_worksheet(name))
-        r = rows_done.get(name, 0)
+        if name not in sheets:
+            sheets[name], skip = add_sheet(name, rows[0])
+            rows = rows[skip:]
+            rows_done[name] = skip
+        ws, r = sheets[name], rows_done[name]
         for row in rows:
-            ws.write_row(r, 0, row)
+            write(ws, r, row)
             r += 1
         rows_done[name] = r
-book.close()
-print(loading)
-"""
-
-# The same floor with our own row writer instead of XlsxWriter (perfsheet.io.xlsx_stream, no
-# styles): since the summary's data rows are rendered by it, this is the fastest writer
-# available, reported beside the issue's XlsxWriter floor.
-FLOOR_OWN = r"""
-import marshal, sys, time
-from pathlib import Path
-from python_calamine import CalamineWorkbook
-from perfsheet.io.xlsx_stream import StreamWorkbook
-src, cells, out = sys.argv[1:4]
-wb = CalamineWorkbook.from_path(src)
-grids = [wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names]
-book = StreamWorkbook(tmpdir=Path(out).parent / "floor-spool")
-sheets, loading = {}, 0.0
-with open(cells, "rb") as fh:
-    while True:
-        t = time.perf_counter()
-        try:
-            name, rows = marshal.load(fh)
-        except EOFError:
-            break
-        loading += time.perf_counter() - t
-        ws = sheets.get(name)
-        if ws is None:
-            ws = sheets[name] = book.add_sheet(name, rows[0])
-            rows = rows[1:]
-        for row in rows:
-            ws.write_values(row)
-book.close(Path(out), compresslevel=6)
+close()
 print(loading)
 """
 
@@ -294,13 +286,15 @@ def bench_size(projects: int, repeats: int, work: Path, do_default: bool) -> dic
 
     fast_t, fast_m, floor_t, floor_m, own_t, own_m = [], [], [], [], [], []
     for _ in range(repeats):
-        w, m, _ = run_child([py, "-c", FLOOR, str(src), str(cells), str(work / "floor.xlsx")])
+        w, m, _ = run_child(
+            [py, "-c", FLOOR, str(src), str(cells), str(work / "floor.xlsx"), "xlsxwriter"]
+        )
         # the time spent loading the reference cells is not part of the floor
         loading = float(_.strip().splitlines()[-1]) if _.strip() else 0.0
         floor_t.append(w - loading)
         floor_m.append(m)
         w, m, _ = run_child(
-            [py, "-c", FLOOR_OWN, str(src), str(cells), str(work / "floor_own.xlsx")], env()
+            [py, "-c", FLOOR, str(src), str(cells), str(work / "floor_own.xlsx"), "own"], env()
         )
         own_t.append(w - (float(_.strip().splitlines()[-1]) if _.strip() else 0.0))
         own_m.append(m)
