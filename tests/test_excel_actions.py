@@ -728,3 +728,34 @@ def test_fill_rectangles_merge_rows_of_one_colour() -> None:
     fills = {(r, c): "#FFEB9C" for r in range(2, 12) for c in range(1, 9)}
     fills.update({(12, c): "#FFC7CE" for c in range(1, 9)})
     assert fill_rectangles(fills) == [(2, 1, 11, 8, "#FFEB9C"), (12, 1, 12, 8, "#FFC7CE")]
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_actions_run_under_the_time_limit(in_thread: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands' time limit applies to the ribbon actions too — also when Excel calls
+    them from another thread; the action stops before writing anything."""
+    import threading
+
+    from perfsheet import limits
+
+    # the seed's rows 40 times (≈ 900 projects): analysing them takes far longer than the
+    # limit, whichever thread the alarm has to reach
+    values = seed_values()
+    head = next(i for i, row in enumerate(values) if str(row[0]).startswith("项目名称")) + 1
+    big = payload([sheet_json(SEED_SHEET, values[:head] + values[head:] * 40)])
+    monkeypatch.setattr(limits, "TIME_LIMIT_SECONDS", 0.01)
+    out: dict[str, Any] = {}
+
+    def click() -> None:
+        out["run"] = run("summary", big)
+
+    if in_thread:
+        t = threading.Thread(target=click, daemon=True)
+        t.start()
+        t.join(60)
+    else:
+        click()
+    result, queued, _ = out["run"]
+    assert result is None
+    assert [a["func"] for a in queued] == ["alert"]
+    assert "处理时间超过上限" in alerts(queued)[0]

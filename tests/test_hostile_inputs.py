@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -449,6 +451,41 @@ def test_time_limit_stops_python_work() -> None:
     with time_limit("x.xlsx", 60):
         pass
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_time_limit_works_outside_the_main_thread() -> None:
+    """The Excel add-in runs actions in other threads, where SIGALRM cannot be used: a watchdog
+    stops the work there; a body that ends in time leaves nothing pending behind it."""
+    outcome: dict[str, object] = {}
+
+    def busy() -> None:
+        try:
+            with time_limit("工作簿", 0.05):
+                while True:
+                    pass
+        except InputError as err:
+            outcome["busy"] = str(err)
+
+    def quick() -> None:
+        try:
+            for _ in range(50):
+                with time_limit("工作簿", 0.02):
+                    sum(range(1000))
+            deadline = time.monotonic() + 0.1
+            while time.monotonic() < deadline:  # Python work after the limits would have fired
+                pass
+            outcome["quick"] = "ok"
+        except BaseException as err:
+            outcome["quick"] = repr(err)
+
+    for target in (busy, quick):
+        t = threading.Thread(target=target, daemon=True)
+        t.start()
+        t.join(10)
+        assert not t.is_alive()
+    assert "处理时间超过上限 0.05 秒" in str(outcome["busy"])
+    assert outcome["quick"] == "ok"
+    assert not [t for t in threading.enumerate() if t.name == "perfsheet-time-limit"]
 
 
 def test_commands_run_under_the_time_limit(

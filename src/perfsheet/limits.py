@@ -62,9 +62,10 @@ MAX_MERGED_CELLS = 1_000_000
 MAX_QUOTED_CHARS = 60
 MAX_MESSAGE_CHARS = 1_000
 
-#: Wall-clock time for reading and analysing one workbook in ``parse`` / ``check`` / ``summary``
-#: (batch conversion has its own per-file ``--timeout``). Enforced where the platform allows
-#: (POSIX main thread); the size limits above bound the work everywhere.
+#: Wall-clock time for reading and analysing one workbook in ``parse`` / ``check`` / ``summary``,
+#: and for the analysis of the Excel actions (batch conversion has its own per-file
+#: ``--timeout``). Enforced on every platform and thread (``perfsheet.io.safety.time_limit``);
+#: a long call into native code ends first, which the size limits above keep short.
 TIME_LIMIT_SECONDS = 300
 
 #: Amount cells: significant digits and magnitude of a believable amount (national budgets are

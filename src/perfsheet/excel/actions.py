@@ -189,6 +189,7 @@ def _analyze(book: Any) -> _Live:
     """Read the active sheet once (and the 说明 sheets, for ownership); run the core."""
     from perfsheet.core.audit import find_rules_file
     from perfsheet.core.pipeline import analyze
+    from perfsheet.io.safety import time_limit
     from perfsheet.summary import audit_hooks
 
     sheet, wb = read_active(book)
@@ -199,7 +200,10 @@ def _analyze(book: Any) -> _Live:
         )
     rules, scorer, doc = audit_hooks(find_rules_file(book_path(book)))
     try:
-        result = analyze(wb, sheet=sheet.name, rules=rules)
+        # the same time limit as the commands (Excel calls us from its own threads: the
+        # limit's watchdog works there); nothing has been written yet when it stops
+        with time_limit(f"工作表「{sheet.name}」"):
+            result = analyze(wb, sheet=sheet.name, rules=rules)
     except InputError as err:
         raise LiveBookError(err.reason) from None
     return _Live(

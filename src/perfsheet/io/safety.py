@@ -886,19 +886,32 @@ def time_limit(shown: str, seconds: float | None = None) -> Iterator[None]:
     """Stop the body with ``InputError`` after ``seconds`` (default
     :data:`perfsheet.limits.TIME_LIMIT_SECONDS`) of wall-clock time.
 
-    Uses ``SIGALRM``, so it applies on POSIX in the main thread only (elsewhere, e.g. on Windows
-    or inside a worker thread, the body runs unbounded and the size limits are what bound it).
-    Python code is interrupted between bytecodes; a long call into native code (calamine) ends
-    first, which the size limits keep short.
+    In the main thread on POSIX the alarm is ``SIGALRM`` (it also ends a system call that
+    hangs, e.g. a read from a stuck network share). Elsewhere — on Windows, and in the threads
+    the Excel add-in runs in — a watchdog thread raises the same exception in the calling
+    thread (``PyThreadState_SetAsyncExc``). Either way Python code is interrupted between
+    bytecodes; a long call into native code (calamine) ends first, which the size limits keep
+    short.
     """
     limit = L.TIME_LIMIT_SECONDS if seconds is None else seconds
-    if (
-        limit <= 0
-        or not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-    ):
+    if limit <= 0:
         yield
         return
+    use_signal = (
+        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+    guard = _alarm_signal(limit) if use_signal else _alarm_watchdog(limit)
+    try:
+        with guard:
+            yield
+    except _TimeUp:
+        raise InputError(
+            shown, f"处理时间超过上限 {limit:g} 秒，已停止（文件过大或结构异常）"
+        ) from None
+
+
+@contextmanager
+def _alarm_signal(limit: float) -> Iterator[None]:
     armed = [True]
 
     def _alarm(signum: int, frame: object) -> None:
@@ -909,12 +922,38 @@ def time_limit(shown: str, seconds: float | None = None) -> Iterator[None]:
     try:
         signal.setitimer(signal.ITIMER_REAL, limit)
         yield
-        armed[0] = False
-    except _TimeUp:
-        raise InputError(
-            shown, f"处理时间超过上限 {limit:g} 秒，已停止（文件过大或结构异常）"
-        ) from None
     finally:
         armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _alarm_watchdog(limit: float) -> Iterator[None]:
+    import ctypes
+
+    set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    target = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    done = threading.Event()
+    state = {"armed": True, "fired": False}
+
+    def watchdog() -> None:
+        if done.wait(limit):
+            return
+        with lock:
+            if state["armed"]:
+                set_async_exc(target, ctypes.py_object(_TimeUp))
+                state["fired"] = True
+
+    thread = threading.Thread(target=watchdog, name="perfsheet-time-limit", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        with lock:
+            state["armed"] = False
+            if state["fired"]:  # not delivered yet (the body ended first): withdraw it
+                set_async_exc(target, None)
+        thread.join()
