@@ -28,7 +28,7 @@ Decisions (see also README «JSON 格式»):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from perfsheet import limits
@@ -644,9 +644,54 @@ def _special_findings(sh: _Sheet, header: _Header) -> list[Finding]:
     ]
 
 
-def _build_table(
-    sh: _Sheet, header: _Header, parse: Callable[[str | None], list[Indicator]]
-) -> Table | None:
+@dataclass(eq=False)
+class DeferredTable:
+    """A table's structure without its 绩效指标 parsed (see :func:`build_deferred`).
+
+    ``table`` has its units, projects (amounts, goal, rows, extra columns) and no findings;
+    every project's ``indicators`` is empty until :meth:`complete_project` parses them.
+    ``structural`` are the findings that need no parsing (money, amount cells, fragments,
+    special cells, unnamed projects, subtotal and duplicate grand-total rows), sorted with
+    :func:`~perfsheet.core.checks.sort_findings`. The joined 绩效指标 text of each project is
+    kept here (not in the model: it is not part of the JSON contract).
+    """
+
+    table: Table
+    structural: list[Finding]
+    texts: list[str | None]  # joined 绩效指标 text per project, in table order
+
+    def projects(self) -> Iterator[tuple[Unit, Project, str | None]]:
+        """(unit, project, joined 绩效指标 text or None) in table order."""
+        texts = iter(self.texts)
+        for unit in self.table.units:
+            for project in unit.projects:
+                yield unit, project, next(texts)
+
+    def complete_project(
+        self,
+        unit: Unit,
+        project: Project,
+        text: str | None,
+        parse: Callable[[str | None], list[Indicator]] = parse_indicators,
+    ) -> list[Finding]:
+        """Parse the project's 绩效指标 into ``project.indicators``; its indicator-format
+        findings (:func:`~perfsheet.core.checks.project_indicator_findings`)."""
+        project.indicators = parse(text) if text is not None else []
+        return checks.project_indicator_findings(
+            self.table.sheet, self.table.columns.get("indicators"), unit.name, project
+        )
+
+    def complete(self, parse: Callable[[str | None], list[Indicator]] = parse_indicators) -> Table:
+        """The whole table: every project parsed, ``findings`` = structural + indicator-format
+        findings in sheet order."""
+        found: list[Finding] = []
+        for unit, project, text in self.projects():
+            found.extend(self.complete_project(unit, project, text, parse))
+        self.table.findings = checks.sort_findings(self.structural + found)
+        return self.table
+
+
+def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
     sheet = sh.grid.name
     block = _title_block(sh, header.rows[0])
     records: list[_Row] = []
@@ -702,6 +747,7 @@ def _build_table(
         )  # fmt: skip
 
     unit_models: list[Unit] = []
+    texts: list[str | None] = []
     for unit_rec, projs in units:
         project_models: list[Project] = []
         for p in projs:
@@ -729,7 +775,7 @@ def _build_table(
             for label in header.extras:  # only where a fragment continues the cell
                 if any(label in f.texts for f in heads + tails):
                     extra[label] = joined[label]
-            indicators = parse(joined.get("indicators")) if "indicators" in joined else []
+            texts.append(joined.get("indicators"))
             project_models.append(
                 Project(
                     name=p.name,
@@ -737,7 +783,7 @@ def _build_table(
                     rows=sorted(x.row for x in pieces),
                     amounts=_amounts_model(p.amounts),
                     goal=joined.get("goal"),
-                    indicators=indicators,
+                    indicators=[],
                     extra=extra,
                 )
             )
@@ -779,9 +825,7 @@ def _build_table(
         ],
     )
     findings.extend(checks.money_findings(sheet, header.roles, money))
-    findings.extend(checks.indicator_findings(table))
-    table.findings = checks.sort_findings(findings)
-    return table
+    return DeferredTable(table, checks.sort_findings(findings), texts)
 
 
 def build_tables(wb: WorkbookGrid, sheet: str | None = None) -> list[Table]:
@@ -790,19 +834,26 @@ def build_tables(wb: WorkbookGrid, sheet: str | None = None) -> list[Table]:
     Raises :class:`InputError` when no sheet holds a table (``未找到绩效目标表``) or when
     ``sheet`` is not in the workbook.
     """
+    return [d.complete() for d in build_deferred(wb, sheet)]
+
+
+def build_deferred(wb: WorkbookGrid, sheet: str | None = None) -> list[DeferredTable]:
+    """:func:`build_tables` without parsing any 绩效指标 yet (:class:`DeferredTable`): the
+    structures hold no reference to ``wb``, whose memory can go before the projects are
+    completed one by one. Raises like :func:`build_tables`."""
     grids = wb.sheets
     if sheet is not None:
         grids = [g for g in grids if g.name == sheet]
         if not grids:
             names = "、".join(g.name for g in wb.sheets) or "无"
             raise InputError(wb.path, f"找不到工作表「{sheet}」（现有工作表：{names}）")
-    tables: list[Table] = []
+    tables: list[DeferredTable] = []
     for grid in grids:
         sh = _Sheet(grid)
         header = _find_header(sh)
         if header is None:
             continue
-        table = _build_table(sh, header, parse_indicators)
+        table = _build_table(sh, header)
         if table is not None:
             tables.append(table)
     if not tables:
