@@ -98,7 +98,9 @@ def audit_hooks(rules: Path | None) -> tuple[Any, Any, str]:
     # of that project's name (indexed once per table), or 20,000 projects take minutes
     index: dict[int, dict[str, list[Any]]] = {}
 
-    def scorer(table: Any, project: Any) -> float | None:
+    def scorer(table: Any, project: Any, findings: Any = None) -> float | None:
+        if findings is not None:  # the project's own findings (a streaming writer)
+            return audit.quality_score(project, findings, loaded)
         by_name = index.get(id(table))
         if by_name is None:
             index.clear()
