@@ -1097,7 +1097,11 @@ class TableAudit:
 
     def keep(self, finding: Finding) -> bool:
         """After the last project: whether ``finding`` (from :meth:`project`) stands."""
-        return self.new_scheme is not None or self.seen_new_scheme or finding.rule != LEGACY
+        return self.keep_rule(finding.rule)
+
+    def keep_rule(self, rule: str) -> bool:
+        """:meth:`keep` for a finding of rule ``rule``."""
+        return self.new_scheme is not None or self.seen_new_scheme or rule != LEGACY
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,8 +64,11 @@ class TableAnalysis:
         self.audit = TableAudit(self.table, rules, new_scheme=new_scheme)
 
     def projects(self) -> Iterator[ProjectAnalysis]:
-        """Every project in table order, completed (indicators parsed, findings computed)."""
-        for unit, project, text in self.deferred.projects():
+        """Every project in table order, completed (indicators parsed, findings computed).
+        Once only: the joined texts are released as the projects are parsed."""
+        texts = self.deferred.texts
+        for i, (unit, project, text) in enumerate(self.deferred.projects()):
+            texts[i] = None  # parsed now: the text is not needed any more
             found = self.deferred.complete_project(unit, project, text)
             yield ProjectAnalysis(unit, project, found, self.audit.project(unit, project))
 
@@ -77,6 +80,10 @@ class TableAnalysis:
     def keep_audit(self, finding: Finding) -> bool:
         """After :meth:`projects` was exhausted: whether an audit finding stands."""
         return self.audit.keep(finding)
+
+    def keep_audit_rule(self, rule: str) -> bool:
+        """:meth:`keep_audit` for an audit finding of rule ``rule``."""
+        return self.audit.keep_rule(rule)
 
 
 def analyze_tables(

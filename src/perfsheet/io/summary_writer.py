@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -33,8 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perfsheet.core.checks import FindingMerge
 from perfsheet.core.grid import SheetGrid, WorkbookGrid
-from perfsheet.core.models import WorkbookResult
+from perfsheet.core.models import Finding, WorkbookResult
+from perfsheet.core.pipeline import TableAnalysis
 from perfsheet.core.plans import (
     AMOUNT_FORMAT,
     ERROR_FILL,
@@ -50,6 +53,7 @@ from perfsheet.core.plans import (
     ColumnKind,
     Link,
     SummaryPlan,
+    TableRows,
     TotalCell,
     quote_sheet,
 )
@@ -116,6 +120,7 @@ class _Sheet:
     spool: RowSpool
     links: int = 0
     by_key: dict[str, _Col] = field(default_factory=dict)
+    render: Any = None  # (cols, max_col, wrapped) for _write_rows, computed on first use
 
 
 class StandardSheets:
@@ -250,16 +255,7 @@ class StandardSheets:
         """Data rows, rendered to SpreadsheetML and spooled (see :mod:`perfsheet.io.xlsx_splice`);
         a :class:`Link` becomes the cell's text plus an internal hyperlink."""
         spool = sheet.spool
-        cols = [
-            (
-                col_letter(c.index),
-                f' s="{xf_index(c.fmt)}"' if c.fmt is not None else "",
-                f' s="{xf_index(c.link_fmt)}"',
-            )
-            for c in sheet.cols
-        ]
-        max_col = max((c.index for c in sheet.cols), default=0)
-        wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
+        cols, max_col, wrapped = self._render(sheet)
         r = sheet.next_row
         links = sheet.links
         add_row = spool.add_row
@@ -292,11 +288,93 @@ class StandardSheets:
         sheet.next_row = r
         sheet.links = links
 
+    def _render(self, sheet: _Sheet) -> tuple[list[tuple[str, str, str]], int, list]:
+        """What :meth:`_write_rows` needs of a sheet's columns (asking XlsxWriter for the
+        formats' indexes registers them: the first call per sheet fixes the order)."""
+        if sheet.render is None:
+            cols = [
+                (
+                    col_letter(c.index),
+                    f' s="{xf_index(c.fmt)}"' if c.fmt is not None else "",
+                    f' s="{xf_index(c.link_fmt)}"',
+                )
+                for c in sheet.cols
+            ]
+            max_col = max((c.index for c in sheet.cols), default=0)
+            wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
+            sheet.render = (cols, max_col, wrapped)
+        return sheet.render
+
     def add(self, result: WorkbookResult, source_file: str | None = None) -> None:
         p = self.plan
         self._write_rows(self.sheets[SHEET_DETAIL], p.detail_rows(result, source_file))
         self._write_rows(self.sheets[SHEET_PROJECTS], p.project_rows(result, source_file))
         self._write_rows(self.sheets[SHEET_FINDINGS], p.finding_rows(result, source_file))
+
+    def add_tables(self, analyses: Sequence[TableAnalysis], source_file: str | None = None) -> None:
+        """The same rows as :meth:`add` of the analyzed result, produced project by project
+        (:class:`~perfsheet.core.pipeline.TableAnalysis`): each project's 绩效指标明细 rows and
+        项目汇总 row are written and its indicators dropped before the next one is parsed.
+
+        校验结果 keeps the order of :func:`~perfsheet.core.pipeline.analyze`: the structural
+        findings merged with each project's indicator findings (sheet order), then the table's
+        audit findings, spooled to a scratch file until the table ends (the speculative
+        ``indicator-legacy`` ones are dropped there when the table is not new-scheme; that is
+        exact only when those findings are ``info``, or when ``exact_scheme`` decided the
+        scheme before the first project: see :func:`streaming_needs_exact_scheme`).
+        """
+        p = self.plan
+        detail = self.sheets[SHEET_DETAIL]
+        projects = self.sheets[SHEET_PROJECTS]
+        findings = self.sheets[SHEET_FINDINGS]
+        for sheet in (detail, projects, findings):  # formats registered in add()'s order
+            self._render(sheet)
+        for k, analysis in enumerate(analyses):
+            table = analysis.table
+            p.start_table(table)
+            rows = p.table_rows(table, source_file, analysis.structural)
+            merge = FindingMerge(analysis.structural)
+            audit_path = self.spools.folder / f"audit{k}.pickle"
+            with open(audit_path, "w+b") as audit_fh:
+                dump = pickle.Pickler(audit_fh, pickle.HIGHEST_PROTOCOL)
+                for done in analysis.projects():
+                    project, unit_name = done.project, done.unit.name
+                    own = done.indicator_findings + done.audit_findings
+                    rows.add(own)
+                    self._write_rows(detail, rows.detail_rows(unit_name, project))
+                    self._write_rows(projects, (rows.project_row(unit_name, project, own),))
+                    due = merge.take(done.indicator_findings)
+                    if due:
+                        self._write_findings(findings, rows, due)
+                    for f in done.audit_findings:
+                        dump.dump((f.severity, f.rule, rows.finding_row(f)))
+                        dump.clear_memo()
+                    rows.done(project)
+                    project.indicators = []  # written: the parsed indicators can go
+                self._write_findings(findings, rows, merge.rest())
+                audit_fh.seek(0)
+                self._write_rows(findings, self._audit_rows(audit_fh, analysis))
+            audit_path.unlink()
+
+    def _write_findings(self, sheet: _Sheet, rows: TableRows, found: Sequence[Finding]) -> None:
+        count = self.plan.count_finding
+        for f in found:
+            count(f.severity)
+        self._write_rows(sheet, [rows.finding_row(f) for f in found])
+
+    def _audit_rows(self, fh: Any, analysis: TableAnalysis) -> Iterator[tuple]:
+        """The spooled audit rows of one table that stand (counted as they are produced)."""
+        load = pickle.Unpickler(fh).load
+        count = self.plan.count_finding
+        keep = analysis.keep_audit_rule
+        while True:
+            try:
+                severity, rule, row = load()
+            except EOFError:
+                return
+            if keep(rule):
+                count(severity)
+                yield row
 
     # -- the end ------------------------------------------------------------------------------
 
@@ -555,6 +633,42 @@ def placeholders_for(plan: SummaryPlan, results: Sequence[WorkbookResult]) -> di
         "版本": plan.version,
         "金额单位": plan.amount_unit or "",
     }
+
+
+def streaming_needs_exact_scheme(rules: Any) -> bool:
+    """Whether :meth:`StandardSheets.add_tables` needs the tables analyzed with
+    ``exact_scheme`` (``indicator-legacy`` enabled with a severity other than info, so that it
+    counts in 错误数/警告数, 指标质量 and 问题 of the project's rows)."""
+    from perfsheet.core.audit import LEGACY
+
+    return bool(rules.enabled(LEGACY)) and rules.severity(LEGACY) != "info"
+
+
+def write_standard_stream(
+    out_tmp: Path,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    file: str,
+    analyses: Sequence[TableAnalysis],
+    source_file: str | None,
+    *,
+    constant_memory: bool = True,
+    font: dict[str, Any] | None = None,
+) -> None:
+    """:func:`write_standard_only` of one input analyzed as :class:`TableAnalysis` (the
+    same workbook, without ever holding every parsed indicator and finding)."""
+    with _workbook(
+        out_tmp,
+        constant_memory=constant_memory,
+        font=font or spec.default_font,
+        when=plan.generated_at,
+    ) as out:
+        shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
+        book = StandardSheets(
+            out.wb, plan, spec, spools=out.spools, placeholders=placeholders_for(plan, [shell])
+        )
+        book.add_tables(analyses, source_file)
+        book.finish()
 
 
 def write_standard_only(
