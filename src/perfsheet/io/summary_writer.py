@@ -71,6 +71,7 @@ _MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks per worksheet
 _MAX_CHART_PROJECTS = 40
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAX_CELL = 32_767
+_PICKLE = pickle.HIGHEST_PROTOCOL
 
 
 def _clean(s: str) -> str:
@@ -336,7 +337,6 @@ class StandardSheets:
             merge = FindingMerge(analysis.structural)
             audit_path = self.spools.folder / f"audit{k}.pickle"
             with open(audit_path, "w+b") as audit_fh:
-                dump = pickle.Pickler(audit_fh, pickle.HIGHEST_PROTOCOL)
                 for done in analysis.projects():
                     project, unit_name = done.project, done.unit.name
                     own = done.indicator_findings + done.audit_findings
@@ -347,8 +347,8 @@ class StandardSheets:
                     if due:
                         self._write_findings(findings, rows, due)
                     for f in done.audit_findings:
-                        dump.dump((f.severity, f.rule, rows.finding_row(f)))
-                        dump.clear_memo()
+                        # one pickle per row: a shared (Un)Pickler's memo would keep every row
+                        pickle.dump((f.severity, f.rule, rows.finding_row(f)), audit_fh, _PICKLE)
                     rows.done(project)
                     project.indicators = []  # written: the parsed indicators can go
                 self._write_findings(findings, rows, merge.rest())
@@ -364,12 +364,11 @@ class StandardSheets:
 
     def _audit_rows(self, fh: Any, analysis: TableAnalysis) -> Iterator[tuple]:
         """The spooled audit rows of one table that stand (counted as they are produced)."""
-        load = pickle.Unpickler(fh).load
         count = self.plan.count_finding
         keep = analysis.keep_audit_rule
         while True:
             try:
-                severity, rule, row = load()
+                severity, rule, row = pickle.load(fh)
             except EOFError:
                 return
             if keep(rule):
