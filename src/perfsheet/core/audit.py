@@ -890,12 +890,42 @@ def _indicator_results(
     return tuple(out)
 
 
-#: Entries of the per-table memo of indicator results before it is emptied (bounded memory
-#: when the projects are audited one at a time and dropped, see :class:`TableAudit`).
+#: Entries of one generation of the per-table memo of indicator results (at most two
+#: generations are kept: bounded memory when the projects are audited one at a time and
+#: dropped, see :class:`TableAudit`).
 MEMO_LIMIT: Final = 8192
 
 # memo key -> (results, the targets whose ids are in the key: kept alive with the entry)
-_Memo = dict[tuple[Any, ...], tuple[_IndicatorResult, tuple[Any, Any]]]
+_MemoEntry = tuple[_IndicatorResult, tuple[Any, Any]]
+
+
+class _Memo:
+    """Per-indicator results of one table, bounded: a full generation becomes the old one
+    (the one before it is dropped); an entry found in the old generation moves to the new."""
+
+    __slots__ = ("limit", "new", "old")
+
+    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+        self.new: dict[tuple[Any, ...], _MemoEntry] = {}
+        self.old: dict[tuple[Any, ...], _MemoEntry] = {}
+        self.limit = limit
+
+    def get_old(self, key: tuple[Any, ...]) -> _MemoEntry | None:
+        """An entry of the old generation (moved to the new one), after ``new.get`` missed."""
+        if not self.old:
+            return None
+        entry = self.old.pop(key, None)
+        if entry is not None:
+            self.put(key, entry)
+        return entry
+
+    def put(self, key: tuple[Any, ...], entry: _MemoEntry) -> None:
+        if len(self.new) >= self.limit:
+            self.old, self.new = self.new, {}
+        self.new[key] = entry
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.old)
 
 
 def _memo_key(ind: Indicator) -> tuple[Any, ...]:
@@ -995,12 +1025,10 @@ def _audit(
             results = _indicator_results(ind, words, on, new_scheme)
         else:
             key = _memo_key(ind)
-            entry = memo.get(key)
+            entry = memo.new.get(key) or memo.get_old(key)
             if entry is None:
-                if len(memo) >= MEMO_LIMIT:
-                    memo.clear()
                 results = _indicator_results(ind, words, on, new_scheme)
-                memo[key] = (results, (ind.period_target, ind.annual_target))
+                memo.put(key, (results, (ind.period_target, ind.annual_target)))
             else:
                 results = entry[0]
         if results:
@@ -1081,7 +1109,7 @@ class TableAudit:
         self.rules = rules or default_rules()
         self.new_scheme = new_scheme
         self.seen_new_scheme = False
-        self._memo: _Memo = {}
+        self._memo = _Memo()
 
     @property
     def speculative(self) -> bool:

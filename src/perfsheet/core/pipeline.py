@@ -17,7 +17,10 @@ from perfsheet.core.checks import sort_findings
 from perfsheet.core.grid import WorkbookGrid
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import Finding, Project, Table, Unit, WorkbookResult
-from perfsheet.core.table import DeferredTable, build_deferred
+from perfsheet.core.table import DeferredTable, build_deferred, set_indicators
+
+#: Projects completed at a time by :meth:`TableAnalysis.projects`.
+BATCH = 256
 
 
 @dataclass(slots=True)
@@ -66,11 +69,25 @@ class TableAnalysis:
     def projects(self) -> Iterator[ProjectAnalysis]:
         """Every project in table order, completed (indicators parsed, findings computed).
         Once only: the joined texts are released as the projects are parsed."""
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[ProjectAnalysis]]:
+        """:meth:`projects` in lists of at most :data:`BATCH` (parse the batch, check it,
+        audit it, hand it out): alternating the parser, the audit and the caller's writer
+        project by project costs ~10 % more time (CPU caches); a batch costs only ~BATCH
+        projects' indicators of memory."""
         texts = self.deferred.texts
+        audit = self.audit.project
+        batch: list[tuple[Unit, Project, list[Finding]]] = []
         for i, (unit, project, text) in enumerate(self.deferred.projects()):
             texts[i] = None  # parsed now: the text is not needed any more
-            found = self.deferred.complete_project(unit, project, text)
-            yield ProjectAnalysis(unit, project, found, self.audit.project(unit, project))
+            batch.append((unit, project, self.deferred.complete_project(unit, project, text)))
+            if len(batch) >= BATCH:
+                yield [ProjectAnalysis(u, p, found, audit(u, p)) for u, p, found in batch]
+                batch = []
+        if batch:
+            yield [ProjectAnalysis(u, p, found, audit(u, p)) for u, p, found in batch]
 
     @property
     def final_audit(self) -> bool:
@@ -84,6 +101,11 @@ class TableAnalysis:
     def keep_audit_rule(self, rule: str) -> bool:
         """:meth:`keep_audit` for an audit finding of rule ``rule``."""
         return self.audit.keep_rule(rule)
+
+
+def drop_indicators(project: Project) -> None:
+    """Release a completed project's parsed indicators (its rows are written)."""
+    set_indicators(project, [])
 
 
 def analyze_tables(

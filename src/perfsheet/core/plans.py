@@ -481,7 +481,7 @@ class _FindingIndex:
         self._by_row = by_row
         self._by_name = by_name
         self.counts: dict[int, list[int]] = {}  # id(project) -> [errors, warnings, infos]
-        self.problems: dict[tuple[int, int | None], list[str]] = {}  # (id(project), seq)
+        self.problems: dict[int, dict[int, list[str]]] = {}  # id(project) -> seq -> messages
 
     def add(self, findings: Iterable[Finding]) -> None:
         by_row, by_name = self._by_row, self._by_name
@@ -498,14 +498,12 @@ class _FindingIndex:
             sev = f.severity
             c[_SEVERITY_SLOT.get(sev, 2)] += 1
             if f.indicator is not None and sev in ("error", "warning"):
-                problems.setdefault((id(p), f.indicator), []).append(f.message)
+                problems.setdefault(id(p), {}).setdefault(f.indicator, []).append(f.message)
 
-    def forget(self, project: Project, seqs: Iterable[int | None]) -> None:
+    def forget(self, project: Project) -> None:
         """Drop what is kept for ``project`` (its rows are written)."""
         self.counts.pop(id(project), None)
-        if self.problems:
-            for seq in seqs:
-                self.problems.pop((id(project), seq), None)
+        self.problems.pop(id(project), None)
 
 
 _SEVERITY_SLOT = {"error": 0, "warning": 1}
@@ -898,7 +896,7 @@ class TableRows:
     def done(self, project: Project) -> None:
         """Forget what was kept for ``project`` (its rows are produced)."""
         assert self.index is not None
-        self.index.forget(project, (ind.seq for ind in project.indicators))
+        self.index.forget(project)
 
     def _amounts(self, p: Project) -> list[float | None]:
         a = p.amounts
@@ -913,7 +911,7 @@ class TableRows:
         plan = self.plan
         pick = plan._pick[SHEET_DETAIL]
         assert self.index is not None
-        problems = self.index.problems
+        problems = self.index.problems.get(id(p))
         loc = plan._location(self.table, self.ind_col, p.row, link=False)
         base = (self.dept, unit_name, p.name, *self._amounts(p))
         tail_project = (loc, self.source_file, p.goal)
@@ -926,7 +924,7 @@ class TableRows:
             plan.detail_count += 1
             issues = ind.warnings
             if problems:
-                extra = problems.get((id(p), ind.seq))
+                extra = problems.get(ind.seq)  # type: ignore[arg-type]
                 if extra:
                     issues = [*issues, *extra]
             yield pick(

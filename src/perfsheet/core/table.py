@@ -644,6 +644,12 @@ def _special_findings(sh: _Sheet, header: _Header) -> list[Finding]:
     ]
 
 
+def set_indicators(project: Project, indicators: list[Indicator]) -> None:
+    """``project.indicators = indicators`` without pydantic's assignment hook (nothing to
+    validate; ``indicators`` is already in the fields set: the model is built with it)."""
+    project.__dict__["indicators"] = indicators
+
+
 @dataclass(eq=False)
 class DeferredTable:
     """A table's structure without its 绩效指标 parsed (see :func:`build_deferred`).
@@ -676,7 +682,7 @@ class DeferredTable:
     ) -> list[Finding]:
         """Parse the project's 绩效指标 into ``project.indicators``; its indicator-format
         findings (:func:`~perfsheet.core.checks.project_indicator_findings`)."""
-        project.indicators = parse(text) if text is not None else []
+        set_indicators(project, parse(text) if text is not None else [])
         return checks.project_indicator_findings(
             self.table.sheet, self.table.columns.get("indicators"), unit.name, project
         )

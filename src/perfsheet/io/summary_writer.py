@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import marshal
 import os
 import pickle
 import re
@@ -37,7 +38,7 @@ from typing import Any
 from perfsheet.core.checks import FindingMerge
 from perfsheet.core.grid import SheetGrid, WorkbookGrid
 from perfsheet.core.models import Finding, WorkbookResult
-from perfsheet.core.pipeline import TableAnalysis
+from perfsheet.core.pipeline import TableAnalysis, drop_indicators
 from perfsheet.core.plans import (
     AMOUNT_FORMAT,
     ERROR_FILL,
@@ -71,7 +72,6 @@ _MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks per worksheet
 _MAX_CHART_PROJECTS = 40
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAX_CELL = 32_767
-_PICKLE = pickle.HIGHEST_PROTOCOL
 
 
 def _clean(s: str) -> str:
@@ -330,30 +330,47 @@ class StandardSheets:
         findings = self.sheets[SHEET_FINDINGS]
         for sheet in (detail, projects, findings):  # formats registered in add()'s order
             self._render(sheet)
+        # a batch's audit rows are one record (marshal is fast; a Link needs pickle)
+        dump, load = (
+            (pickle.dump, pickle.load) if p.source_in_workbook else (marshal.dump, marshal.load)
+        )
         for k, analysis in enumerate(analyses):
             table = analysis.table
             p.start_table(table)
             rows = p.table_rows(table, source_file, analysis.structural)
             merge = FindingMerge(analysis.structural)
-            audit_path = self.spools.folder / f"audit{k}.pickle"
+            audit_path = self.spools.folder / f"audit{k}.bin"
             with open(audit_path, "w+b") as audit_fh:
-                for done in analysis.projects():
-                    project, unit_name = done.project, done.unit.name
-                    own = done.indicator_findings + done.audit_findings
-                    rows.add(own)
-                    self._write_rows(detail, rows.detail_rows(unit_name, project))
-                    self._write_rows(projects, (rows.project_row(unit_name, project, own),))
-                    due = merge.take(done.indicator_findings)
-                    if due:
-                        self._write_findings(findings, rows, due)
-                    for f in done.audit_findings:
-                        # one pickle per row: a shared (Un)Pickler's memo would keep every row
-                        pickle.dump((f.severity, f.rule, rows.finding_row(f)), audit_fh, _PICKLE)
-                    rows.done(project)
-                    project.indicators = []  # written: the parsed indicators can go
+                for batch in analysis.batches():
+                    own = [d.indicator_findings + d.audit_findings for d in batch]
+                    for found in own:
+                        rows.add(found)
+                    self._write_rows(
+                        detail,
+                        (r for d in batch for r in rows.detail_rows(d.unit.name, d.project)),
+                    )
+                    self._write_rows(
+                        projects,
+                        [
+                            rows.project_row(d.unit.name, d.project, found)
+                            for d, found in zip(batch, own, strict=True)
+                        ],
+                    )
+                    due: list[Finding] = []
+                    audited: list[tuple] = []
+                    for d in batch:
+                        due += merge.take(d.indicator_findings)
+                        audited += [
+                            (f.severity, f.rule, rows.finding_row(f)) for f in d.audit_findings
+                        ]
+                        rows.done(d.project)
+                        drop_indicators(d.project)  # written: the parsed indicators can go
+                    self._write_findings(findings, rows, due)
+                    if audited:
+                        dump(audited, audit_fh)
                 self._write_findings(findings, rows, merge.rest())
                 audit_fh.seek(0)
-                self._write_rows(findings, self._audit_rows(audit_fh, analysis))
+                self._write_rows(findings, self._audit_rows(audit_fh, load, analysis))
             audit_path.unlink()
 
     def _write_findings(self, sheet: _Sheet, rows: TableRows, found: Sequence[Finding]) -> None:
@@ -362,18 +379,19 @@ class StandardSheets:
             count(f.severity)
         self._write_rows(sheet, [rows.finding_row(f) for f in found])
 
-    def _audit_rows(self, fh: Any, analysis: TableAnalysis) -> Iterator[tuple]:
+    def _audit_rows(self, fh: Any, load: Any, analysis: TableAnalysis) -> Iterator[tuple]:
         """The spooled audit rows of one table that stand (counted as they are produced)."""
         count = self.plan.count_finding
         keep = analysis.keep_audit_rule
         while True:
             try:
-                severity, rule, row = pickle.load(fh)
+                records = load(fh)
             except EOFError:
                 return
-            if keep(rule):
-                count(severity)
-                yield row
+            for severity, rule, row in records:
+                if keep(rule):
+                    count(severity)
+                    yield row
 
     # -- the end ------------------------------------------------------------------------------
 
