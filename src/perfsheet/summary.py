@@ -2,7 +2,9 @@
 
 :func:`summarize` is the whole job (read -> analyze -> plans -> write) for one input file; the
 CLI command and the batch converter call it. The input file is only read: the output goes to
-a temporary file next to the output and is moved into place at the end.
+a temporary file next to the output and is moved into place at the end. Without the source
+sheets (and without a result analyzed beforehand) the analysis and the writing go project by
+project (:func:`_summarize_stream`): peak memory stays near the size of the input's grid.
 """
 
 from __future__ import annotations

@@ -7,7 +7,11 @@ Three ways, chosen by :func:`write_summary`:
   number formats, title and header rows, frozen header, autofilter, print setup, conditional
   formats, the total row and the chart, re-created from the :class:`TemplateSpec`; the data
   rows are rendered by us with the same formats and spliced in (:mod:`perfsheet.io.xlsx_splice`:
-  XlsxWriter's per-cell cost was most of the run for large tables);
+  XlsxWriter's per-cell cost was most of the run for large tables). From a whole
+  :class:`WorkbookResult` (:func:`write_standard_only`) or, for ``perfsheet summary
+  --no-source``, project by project from :class:`~perfsheet.core.pipeline.TableAnalysis`
+  (:func:`write_standard_stream`: the same cells, without ever holding every parsed indicator
+  and finding of a large table);
 * **with the source, .xlsx/.xlsm input**: openpyxl loads the input, applies the annotation
   plans (helper columns, fills and notes on error cells) and saves the user's sheets with
   their formatting to a temporary package; the standard sheets are written as above into a
