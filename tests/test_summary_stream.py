@@ -250,3 +250,31 @@ def test_analyze_matches_build_tables_and_audit(tmp_path: Path) -> None:
     for t in tables:
         t.findings.extend(audit_table(t))
     assert [t.model_dump() for t in got.tables] == [t.model_dump() for t in tables]
+
+
+def test_bounded_audit_memo_gives_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny memo (entries dropped and promoted all the time) changes nothing."""
+    from perfsheet.core import audit
+
+    wb = read_workbook(SEED)
+    expected = [f.model_dump() for t in analyze(wb).tables for f in t.findings]
+    monkeypatch.setattr(audit, "MEMO_LIMIT", 3)
+    (analysis,) = analyze_tables(wb)
+    table = pipeline.complete_table(analysis)
+    assert len(analysis.audit._memo) <= 6
+    assert [f.model_dump() for f in table.findings] == expected
+
+
+def test_streaming_drops_each_projects_indicators(tmp_path: Path) -> None:
+    from perfsheet.core.plans import SummaryPlan
+    from perfsheet.io.summary_writer import layout_from_spec, write_standard_stream
+    from perfsheet.io.template import load_template
+
+    spec = load_template(None)
+    analyses = analyze_tables(read_workbook(SEED))
+    plan = SummaryPlan(layout=layout_from_spec(spec), generated_at=WHEN)
+    write_standard_stream(tmp_path / "out.xlsx", plan, spec, str(SEED), analyses, SEED.name)
+    projects = [p for a in analyses for u in a.table.units for p in u.projects]
+    assert len(projects) == 23 and all(p.indicators == [] for p in projects)
+    assert all(text is None for a in analyses for text in a.deferred.texts)
+    assert plan.totals["indicators"] == 156  # they were written before being dropped

@@ -905,10 +905,10 @@ class _Memo:
 
     __slots__ = ("limit", "new", "old")
 
-    def __init__(self, limit: int = MEMO_LIMIT) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self.new: dict[tuple[Any, ...], _MemoEntry] = {}
         self.old: dict[tuple[Any, ...], _MemoEntry] = {}
-        self.limit = limit
+        self.limit = limit if limit is not None else MEMO_LIMIT
 
     def get_old(self, key: tuple[Any, ...]) -> _MemoEntry | None:
         """An entry of the old generation (moved to the new one), after ``new.get`` missed."""

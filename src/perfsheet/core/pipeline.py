@@ -75,7 +75,7 @@ class TableAnalysis:
     def batches(self) -> Iterator[list[ProjectAnalysis]]:
         """:meth:`projects` in lists of at most :data:`BATCH` (parse the batch, check it,
         audit it, hand it out): alternating the parser, the audit and the caller's writer
-        project by project costs ~10 % more time (CPU caches); a batch costs only ~BATCH
+        project by project was measurably slower (CPU caches); a batch costs only ~BATCH
         projects' indicators of memory."""
         texts = self.deferred.texts
         audit = self.audit.project

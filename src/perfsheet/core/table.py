@@ -340,7 +340,7 @@ def _title_block(sh: _Sheet, header_row: int) -> _TitleBlock:
 # rows
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     row: int
     kind: str  # "grand" | "project" | "cand" | "frag" | "unit"
