@@ -2,7 +2,9 @@
 
 :func:`summarize` is the whole job (read -> analyze -> plans -> write) for one input file; the
 CLI command and the batch converter call it. The input file is only read: the output goes to
-a temporary file next to the output and is moved into place at the end.
+a temporary file next to the output and is moved into place at the end. Without the source
+sheets (and without a result analyzed beforehand) the analysis and the writing go project by
+project (:func:`_summarize_stream`): peak memory stays near the size of the input's grid.
 """
 
 from __future__ import annotations
@@ -98,7 +100,9 @@ def audit_hooks(rules: Path | None) -> tuple[Any, Any, str]:
     # of that project's name (indexed once per table), or 20,000 projects take minutes
     index: dict[int, dict[str, list[Any]]] = {}
 
-    def scorer(table: Any, project: Any) -> float | None:
+    def scorer(table: Any, project: Any, findings: Any = None) -> float | None:
+        if findings is not None:  # the project's own findings (a streaming writer)
+            return audit.quality_score(project, findings, loaded)
         by_name = index.get(id(table))
         if by_name is None:
             index.clear()
@@ -126,11 +130,8 @@ class AnalyzedInput:
     names: dict[str, str]  # standard sheet -> the name it has (or gets) in this workbook
 
 
-def read_and_analyze(
-    input_path: Path, *, sheet: str | None = None, audit_rules: Any = None
-) -> AnalyzedInput:
-    """Read ``input_path``, set aside perfsheet's own sheets, analyze the rest."""
-    from perfsheet.core.pipeline import analyze
+def _read_input(input_path: Path, sheet: str | None) -> tuple[Any, set[str], dict[str, str]]:
+    """(grid without perfsheet's own sheets, those sheets, standard sheet names)."""
     from perfsheet.core.plans import own_sheets, standard_sheet_names
     from perfsheet.io.readers import read_workbook
 
@@ -140,6 +141,16 @@ def read_and_analyze(
     grid.sheets = [s for s in grid.sheets if s.name not in own]
     if not grid.sheets:
         raise TableNotFoundError(str(input_path), "除 perfsheet 生成的汇总表外没有其他工作表")
+    return grid, own, names
+
+
+def read_and_analyze(
+    input_path: Path, *, sheet: str | None = None, audit_rules: Any = None
+) -> AnalyzedInput:
+    """Read ``input_path``, set aside perfsheet's own sheets, analyze the rest."""
+    from perfsheet.core.pipeline import analyze
+
+    grid, own, names = _read_input(input_path, sheet)
     result = analyze(grid, sheet=sheet, rules=audit_rules)
     return AnalyzedInput(grid=grid, result=result, own=own, names=names)
 
@@ -209,6 +220,17 @@ def _summarize(
         write_with_source_rebuilt,
     )
 
+    if analyzed is None and not with_source:
+        return _summarize_stream(
+            input_path,
+            out,
+            sheet=sheet,
+            spec=spec,
+            audit_rules=audit_rules,
+            scorer=scorer,
+            quality_doc=quality_doc,
+            generated_at=generated_at,
+        )
     if analyzed is None:
         analyzed = read_and_analyze(input_path, sheet=sheet, audit_rules=audit_rules)
     grid, result, own, names = analyzed.grid, analyzed.result, analyzed.own, analyzed.names
@@ -246,6 +268,61 @@ def _summarize(
                 report.mode = "rebuilt"
                 report.annotated.clear()
                 write_with_source_rebuilt(tmp, grid, plan, spec, result, annotations, report)
+    return _report(input_path, out, plan, report)
+
+
+def _summarize_stream(
+    input_path: Path,
+    out: Path,
+    *,
+    sheet: str | None,
+    spec: Any,
+    audit_rules: Any,
+    scorer: Any,
+    quality_doc: str | None,
+    generated_at: _dt.datetime | None,
+) -> SummaryReport:
+    """``--no-source``: the standard sheets written project by project (the same workbook as
+    ``write_standard_only`` of ``analyze``'s result; the parsed indicators and findings of a
+    large table never all exist at once)."""
+    from perfsheet import __version__
+    from perfsheet.core.models import WorkbookResult
+    from perfsheet.core.pipeline import analyze_tables
+    from perfsheet.core.plans import SummaryPlan, pick_amount_unit
+    from perfsheet.io.atomic import atomic_output
+    from perfsheet.io.summary_writer import (
+        WriteReport,
+        layout_from_spec,
+        streaming_needs_exact_scheme,
+        write_standard_stream,
+    )
+
+    grid, _own, names = _read_input(input_path, sheet)
+    analyses = analyze_tables(
+        grid, sheet=sheet, rules=audit_rules, exact_scheme=streaming_needs_exact_scheme(audit_rules)
+    )
+    file = grid.path
+    del grid  # the structures do not reference it: its memory goes now
+    shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
+    plan = SummaryPlan(
+        layout=layout_from_spec(spec),
+        amount_unit=pick_amount_unit([shell]),
+        generated_at=generated_at or _dt.datetime.now().replace(microsecond=0),
+        version=__version__,
+        source_in_workbook=False,
+        quality=scorer,
+        quality_doc=quality_doc,
+        sources=[input_path.name],
+        template=spec.source,
+        sheet_names=names,
+    )
+    del shell
+    with atomic_output(out) as tmp:
+        write_standard_stream(tmp, plan, spec, file, analyses, input_path.name)
+    return _report(input_path, out, plan, WriteReport(mode="standard"))
+
+
+def _report(input_path: Path, out: Path, plan: Any, report: Any) -> SummaryReport:
     t = plan.totals
     return SummaryReport(
         input=str(input_path),

@@ -79,11 +79,13 @@ __all__ = [
     "AuditRules",
     "RuleSetting",
     "RulesFileError",
+    "TableAudit",
     "audit_indicators",
     "audit_project",
     "audit_table",
     "default_rules",
     "find_rules_file",
+    "is_new_scheme",
     "load_rules",
     "project_findings",
     "quality_counts",
@@ -888,12 +890,50 @@ def _indicator_results(
     return tuple(out)
 
 
+#: Entries of one generation of the per-table memo of indicator results (at most two
+#: generations are kept: bounded memory when the projects are audited one at a time and
+#: dropped, see :class:`TableAudit`).
+MEMO_LIMIT: Final = 8192
+
+# memo key -> (results, the targets whose ids are in the key: kept alive with the entry)
+_MemoEntry = tuple[_IndicatorResult, tuple[Any, Any]]
+
+
+class _Memo:
+    """Per-indicator results of one table, bounded: a full generation becomes the old one
+    (the one before it is dropped); an entry found in the old generation moves to the new."""
+
+    __slots__ = ("limit", "new", "old")
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.new: dict[tuple[Any, ...], _MemoEntry] = {}
+        self.old: dict[tuple[Any, ...], _MemoEntry] = {}
+        self.limit = limit if limit is not None else MEMO_LIMIT
+
+    def get_old(self, key: tuple[Any, ...]) -> _MemoEntry | None:
+        """An entry of the old generation (moved to the new one), after ``new.get`` missed."""
+        if not self.old:
+            return None
+        entry = self.old.pop(key, None)
+        if entry is not None:
+            self.put(key, entry)
+        return entry
+
+    def put(self, key: tuple[Any, ...], entry: _MemoEntry) -> None:
+        if len(self.new) >= self.limit:
+            self.old, self.new = self.new, {}
+        self.new[key] = entry
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.old)
+
+
 def _memo_key(ind: Indicator) -> tuple[Any, ...]:
     """Everything :func:`_indicator_results` reads of ``ind`` (not its 序号 or raw text).
 
     Targets by identity (hashing a pydantic model is a Python call; the parser's target cache
-    hands out one object per value text): only valid while every indicator of the memo is
-    alive, i.e. within one :func:`audit_table` call."""
+    hands out one object per value text): valid because each memo entry holds its two targets,
+    so their ids cannot be reused by other objects while the entry exists."""
     return (
         ind.name,
         ind.level1,
@@ -932,7 +972,7 @@ def _audit(
     project_name: str | None,
     project_row: int | None,
     location: dict[str, Any] | None,
-    memo: dict[tuple[Any, ...], _IndicatorResult] | None,
+    memo: _Memo | None,
 ) -> list[Finding]:
     """:func:`audit_indicators`; ``location`` = the fields every finding gets (set at
     construction), ``memo`` = per-indicator results already computed in this table (names and
@@ -985,9 +1025,12 @@ def _audit(
             results = _indicator_results(ind, words, on, new_scheme)
         else:
             key = _memo_key(ind)
-            results = memo.get(key)  # type: ignore[assignment]
-            if results is None:
-                results = memo[key] = _indicator_results(ind, words, on, new_scheme)
+            entry = memo.new.get(key) or memo.get_old(key)
+            if entry is None:
+                results = _indicator_results(ind, words, on, new_scheme)
+                memo.put(key, (results, (ind.period_target, ind.annual_target)))
+            else:
+                results = entry[0]
         if results:
             head = label(ind)
             for rule, tail, actual in results:
@@ -1016,7 +1059,7 @@ def _audit_project(
     table: Table | None,
     unit: Unit | None,
     new_scheme: bool | None,
-    memo: dict[tuple[Any, ...], _IndicatorResult] | None,
+    memo: _Memo | None,
 ) -> list[Finding]:
     column = table.columns.get("indicators") if table is not None else None
     location = {
@@ -1031,14 +1074,62 @@ def _audit_project(
 
 def audit_table(table: Table, rules: AuditRules | None = None) -> list[Finding]:
     """The quality findings of every project of ``table`` (does not modify ``table``)."""
-    rules = rules or default_rules()
-    projects = [(u, p) for u in table.units for p in u.projects]
-    new_scheme = any(_is_new_scheme(ind) for _, p in projects for ind in p.indicators)
-    memo: dict[tuple[Any, ...], _IndicatorResult] = {}
+    new_scheme = any(
+        _is_new_scheme(i) for u in table.units for p in u.projects for i in p.indicators
+    )
+    audit = TableAudit(table, rules, new_scheme=new_scheme)
     out: list[Finding] = []
-    for unit, project in projects:
-        out.extend(_audit_project(project, rules, table, unit, new_scheme, memo))
+    for unit in table.units:
+        for project in unit.projects:
+            out.extend(audit.project(unit, project))
     return out
+
+
+def is_new_scheme(indicators: Iterable[Indicator]) -> bool:
+    """Whether any of ``indicators`` uses the 2021 scheme (成本指标 as level 1)."""
+    return any(_is_new_scheme(ind) for ind in indicators)
+
+
+class TableAudit:
+    """The audit of one table, one project at a time (:meth:`project`), in table order.
+
+    ``indicator-legacy`` depends on the whole table (is any indicator in the 2021 scheme?).
+    With ``new_scheme`` given, that is the answer. With ``new_scheme=None`` the findings are
+    computed as if the table were new-scheme and :meth:`keep` says, once every project was
+    audited, which findings stand: the legacy ones only if some indicator turned out to be
+    new-scheme (removing them from a project's findings gives exactly the findings computed
+    with ``new_scheme=False``: no other rule reads the flag and the order is a stable sort).
+    The memo of per-indicator results is bounded (:data:`MEMO_LIMIT`).
+    """
+
+    def __init__(
+        self, table: Table, rules: AuditRules | None = None, *, new_scheme: bool | None = None
+    ) -> None:
+        self.table = table
+        self.rules = rules or default_rules()
+        self.new_scheme = new_scheme
+        self.seen_new_scheme = False
+        self._memo = _Memo()
+
+    @property
+    def speculative(self) -> bool:
+        """Whether :meth:`keep` may drop findings (``indicator-legacy`` computed speculatively)."""
+        return self.new_scheme is None and self.rules.enabled(LEGACY)
+
+    def project(self, unit: Unit | None, project: Project) -> list[Finding]:
+        """The audit findings of one project (with the speculative legacy ones, see above)."""
+        if self.new_scheme is None and not self.seen_new_scheme:
+            self.seen_new_scheme = is_new_scheme(project.indicators)
+        flag = self.new_scheme if self.new_scheme is not None else True
+        return _audit_project(project, self.rules, self.table, unit, flag, self._memo)
+
+    def keep(self, finding: Finding) -> bool:
+        """After the last project: whether ``finding`` (from :meth:`project`) stands."""
+        return self.keep_rule(finding.rule)
+
+    def keep_rule(self, rule: str) -> bool:
+        """:meth:`keep` for a finding of rule ``rule``."""
+        return self.new_scheme is not None or self.seen_new_scheme or rule != LEGACY
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from decimal import Decimal
 
 from perfsheet.core.amounts import Amount, describe_special, format_amount, tolerance
 from perfsheet.core.grid import cell_ref, col_letter
-from perfsheet.core.models import Finding, Indicator, Table
+from perfsheet.core.models import Finding, Indicator, Project, Table
 
 AMOUNT_ROLES = ("total", "fiscal", "special", "other")
 PART_ROLES = ("fiscal", "special", "other")
@@ -52,10 +52,7 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Sheet order: by row, then by severity, keeping the order of equal ones."""
-    return sorted(
-        findings,
-        key=lambda f: (f.row if f.row is not None else 10**9, _SEVERITY_ORDER[f.severity]),
-    )
+    return sorted(findings, key=finding_key)
 
 
 def _f(d: Decimal) -> float:
@@ -426,7 +423,21 @@ def _numbering_problems(seqs: list[int | None]) -> list[str]:
 
 
 def indicator_findings(table: Table) -> list[Finding]:
-    """``indicator-*`` findings (warnings) for every project of the table.
+    """``indicator-*`` findings (warnings) for every project of the table, in project order
+    (:func:`project_indicator_findings` of each project)."""
+    out: list[Finding] = []
+    col = table.columns.get("indicators")
+    for unit in table.units:
+        for p in unit.projects:
+            out.extend(project_indicator_findings(table.sheet, col, unit.name, p))
+    return out
+
+
+def project_indicator_findings(
+    sheet: str, col: str | None, unit: str | None, p: Project
+) -> list[Finding]:
+    """``indicator-*`` findings (warnings) of one project (``col`` = the 绩效指标 column letter,
+    ``unit`` = its unit's name); all on the project's row.
 
     - ``indicator-numbering``: one finding per project whose ``N、`` numbers are not 1..n;
     - per indicator, one finding per rule, from the parser's warnings (see
@@ -434,106 +445,138 @@ def indicator_findings(table: Table) -> list[Finding]:
       placeholder targets, both values missing).
     """
     out: list[Finding] = []
-    col = table.columns.get("indicators")
-    for unit in table.units:
-        for p in unit.projects:
-            if not p.indicators:
+    if not p.indicators:
+        return out
+    cell = f"{col}{p.row}" if col else None
+    who = f"第{p.row}行项目「{p.name}」"
+
+    def add(rule: str, message: str, *, seq: int | None = None) -> None:
+        out.append(
+            Finding(
+                rule=rule,
+                severity="warning",
+                sheet=sheet,
+                cell=cell,
+                row=p.row,
+                unit=unit,
+                project=p.name,
+                message=_one_line(message),
+                indicator=seq,
+            )
+        )
+
+    seqs = [i.seq for i in p.indicators]
+    problems = _numbering_problems(seqs)
+    if problems:
+        written = "、".join(str(s) if s is not None else "无" for s in seqs)
+        add(
+            "indicator-numbering",
+            f"{who}的绩效指标编号不连续：{'；'.join(problems)}"
+            f"（应为 1–{len(seqs)}，实为 {written}）",
+        )
+    for pos, ind in enumerate(p.indicators, start=1):
+        l1, l2 = ind.level1_code, ind.level2_code
+        if (
+            not ind.warnings
+            and not (l1 and l2 and not l2.startswith(l1))
+            and not _is_placeholder(ind)
+            and ((ind.period_value or "").strip() or (ind.annual_value or "").strip())
+        ):
+            continue  # nothing to report (the common case): no label, no buckets
+        label = f"{who}第 {ind.seq if ind.seq is not None else pos} 项指标"
+        if ind.name:
+            label += f"「{ind.name}」"
+        buckets: dict[str, list[str]] = {}
+        for w in ind.warnings:
+            rule = warning_rule(w)
+            if rule != "indicator-numbering":  # reported once per project above
+                buckets.setdefault(rule, []).append(w)
+        if l1 and l2 and not l2.startswith(l1) and "indicator-category" not in buckets:
+            buckets["indicator-category"] = [
+                f"二级指标「{_level_text(l2, ind.level2)}」"
+                f"不属于一级指标「{_level_text(l1, ind.level1)}」"
+            ]
+        if _is_placeholder(ind) and "indicator-placeholder" not in buckets:
+            buckets["indicator-placeholder"] = ["指标内容待补充"]
+        if (
+            not (ind.period_value or "").strip()
+            and not (ind.annual_value or "").strip()
+            and "indicator-missing-value" not in buckets
+            and "indicator-placeholder" not in buckets
+        ):
+            buckets["indicator-missing-value"] = ["缺少指标值"]
+        for rule in (
+            "indicator-category",
+            "indicator-missing-value",
+            "indicator-placeholder",
+            "indicator-unparsed",
+        ):
+            if rule not in buckets:
                 continue
-            cell = f"{col}{p.row}" if col else None
-            who = f"第{p.row}行项目「{p.name}」"
-
-            def add(
-                rule: str, message: str, *, p=p, unit=unit, cell=cell, seq: int | None = None
-            ) -> None:
-                out.append(
-                    Finding(
-                        rule=rule,
-                        severity="warning",
-                        sheet=table.sheet,
-                        cell=cell,
-                        row=p.row,
-                        unit=unit.name,
-                        project=p.name,
-                        message=_one_line(message),
-                        indicator=seq,
-                    )
+            detail = "；".join(dict.fromkeys(buckets[rule]))
+            if rule == "indicator-placeholder":
+                period, annual = ind.period_value or "", ind.annual_value or ""
+                text = (
+                    f"{label}仍是待补充的占位内容"
+                    f"（实施周期指标值「{period}」，年度指标值「{annual}」）"
                 )
-
-            seqs = [i.seq for i in p.indicators]
-            problems = _numbering_problems(seqs)
-            if problems:
-                written = "、".join(str(s) if s is not None else "无" for s in seqs)
-                add(
-                    "indicator-numbering",
-                    f"{who}的绩效指标编号不连续：{'；'.join(problems)}"
-                    f"（应为 1–{len(seqs)}，实为 {written}）",
-                )
-            for pos, ind in enumerate(p.indicators, start=1):
-                l1, l2 = ind.level1_code, ind.level2_code
-                if (
-                    not ind.warnings
-                    and not (l1 and l2 and not l2.startswith(l1))
-                    and not _is_placeholder(ind)
-                    and ((ind.period_value or "").strip() or (ind.annual_value or "").strip())
-                ):
-                    continue  # nothing to report (the common case): no label, no buckets
-                label = f"{who}第 {ind.seq if ind.seq is not None else pos} 项指标"
-                if ind.name:
-                    label += f"「{ind.name}」"
-                buckets: dict[str, list[str]] = {}
-                for w in ind.warnings:
-                    rule = warning_rule(w)
-                    if rule != "indicator-numbering":  # reported once per project above
-                        buckets.setdefault(rule, []).append(w)
-                if l1 and l2 and not l2.startswith(l1) and "indicator-category" not in buckets:
-                    buckets["indicator-category"] = [
-                        f"二级指标「{_level_text(l2, ind.level2)}」"
-                        f"不属于一级指标「{_level_text(l1, ind.level1)}」"
-                    ]
-                if _is_placeholder(ind) and "indicator-placeholder" not in buckets:
-                    buckets["indicator-placeholder"] = ["指标内容待补充"]
-                if (
-                    not (ind.period_value or "").strip()
-                    and not (ind.annual_value or "").strip()
-                    and "indicator-missing-value" not in buckets
-                    and "indicator-placeholder" not in buckets
-                ):
-                    buckets["indicator-missing-value"] = ["缺少指标值"]
-                for rule in (
-                    "indicator-category",
-                    "indicator-missing-value",
-                    "indicator-placeholder",
-                    "indicator-unparsed",
-                ):
-                    if rule not in buckets:
-                        continue
-                    detail = "；".join(dict.fromkeys(buckets[rule]))
-                    if rule == "indicator-placeholder":
-                        period, annual = ind.period_value or "", ind.annual_value or ""
-                        text = (
-                            f"{label}仍是待补充的占位内容"
-                            f"（实施周期指标值「{period}」，年度指标值「{annual}」）"
-                        )
-                    elif rule == "indicator-unparsed":
-                        text = f"{label}未能完全解析：{detail}"
-                    elif rule == "indicator-category":
-                        text = f"{label}的指标类别有误：{detail}"
-                    else:
-                        text = f"{label}{detail}"
-                    add(rule, text, seq=ind.seq)
+            elif rule == "indicator-unparsed":
+                text = f"{label}未能完全解析：{detail}"
+            elif rule == "indicator-category":
+                text = f"{label}的指标类别有误：{detail}"
+            else:
+                text = f"{label}{detail}"
+            add(rule, text, seq=ind.seq)
     return out
+
+
+def finding_key(f: Finding) -> tuple[int, int]:
+    """The order of :func:`sort_findings`: row (None last), then severity."""
+    return (f.row if f.row is not None else 10**9, _SEVERITY_ORDER[f.severity])
+
+
+class FindingMerge:
+    """Merge pre-sorted structural findings (:func:`sort_findings`) with per-project findings
+    that arrive in project order (non-decreasing :func:`finding_key`), giving exactly
+    ``sort_findings(structural + later)``: the stable sort puts the structural ones first
+    among equal keys."""
+
+    def __init__(self, structural: list[Finding]) -> None:
+        self._items = structural
+        self._next = 0
+
+    def take(self, later: list[Finding]) -> list[Finding]:
+        """The structural findings due before ``later`` (sorted), then ``later``."""
+        if not later:
+            return []
+        key = finding_key(later[0])
+        items, i = self._items, self._next
+        start = i
+        while i < len(items) and finding_key(items[i]) <= key:
+            i += 1
+        self._next = i
+        return [*items[start:i], *later]
+
+    def rest(self) -> list[Finding]:
+        """The structural findings not yet taken."""
+        out = self._items[self._next :]
+        self._next = len(self._items)
+        return out
 
 
 __all__ = [
     "LABELS",
+    "FindingMerge",
     "MoneyRows",
     "MoneyUnit",
     "amount_findings",
     "col_letter",
+    "finding_key",
     "fragment_merged",
     "fragment_orphan",
     "indicator_findings",
     "money_findings",
+    "project_indicator_findings",
     "row_total",
     "sort_findings",
 ]

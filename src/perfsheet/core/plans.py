@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Literal
@@ -461,58 +461,62 @@ def _name_col(table: Table) -> str:
     return table.columns.get("name") or "A"
 
 
-def _finding_counts(table: Table) -> dict[int, list[int]]:
-    """id(project) -> [errors, warnings, infos] for the findings that fall on its rows."""
-    by_row: dict[int, Project] = {}
-    by_name: dict[str, Project] = {}
-    for _unit, p in iter_projects(table):
-        for r in p.rows or [p.row]:
-            by_row[r] = p
-        by_row.setdefault(p.row, p)
-        by_name.setdefault(p.name, p)
-    counts: dict[int, list[int]] = {}
-    for f in table.findings:
-        p = by_row.get(f.row) if f.row is not None else None
-        if p is None and f.project:
-            p = by_name.get(f.project)
-        if p is None:
-            continue
-        c = counts.setdefault(id(p), [0, 0, 0])
-        c[{"error": 0, "warning": 1}.get(f.severity, 2)] += 1
-    return counts
+class _FindingIndex:
+    """Findings attributed to the projects of one table: a finding belongs to the project
+    whose rows (fragments included) hold its row, else to the first project of its name.
+
+    Kept per project: [errors, warnings, infos] (项目汇总's 错误数/警告数) and, per indicator
+    序号, the messages of the error/warning findings naming that indicator (``Finding.indicator``,
+    set by the quality audit; shown in 绩效指标明细's 问题). Findings can be added at any time
+    before the project's rows are produced (:class:`TableRows`)."""
+
+    def __init__(self, table: Table) -> None:
+        by_row: dict[int, Project] = {}
+        by_name: dict[str, Project] = {}
+        for _unit, p in iter_projects(table):
+            for r in p.rows or [p.row]:
+                by_row[r] = p
+            by_row.setdefault(p.row, p)
+            by_name.setdefault(p.name, p)
+        self._by_row = by_row
+        self._by_name = by_name
+        self.counts: dict[int, list[int]] = {}  # id(project) -> [errors, warnings, infos]
+        self.problems: dict[int, dict[int, list[str]]] = {}  # id(project) -> seq -> messages
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        by_row, by_name = self._by_row, self._by_name
+        counts, problems = self.counts, self.problems
+        for f in findings:
+            p = by_row.get(f.row) if f.row is not None else None
+            if p is None and f.project:
+                p = by_name.get(f.project)
+            if p is None:
+                continue
+            c = counts.get(id(p))
+            if c is None:
+                c = counts[id(p)] = [0, 0, 0]
+            sev = f.severity
+            c[_SEVERITY_SLOT.get(sev, 2)] += 1
+            if f.indicator is not None and sev in ("error", "warning"):
+                problems.setdefault(id(p), {}).setdefault(f.indicator, []).append(f.message)
+
+    def forget(self, project: Project) -> None:
+        """Drop what is kept for ``project`` (its rows are written)."""
+        self.counts.pop(id(project), None)
+        self.problems.pop(id(project), None)
 
 
-def _indicator_problems(table: Table) -> dict[tuple[int, int | None], list[str]]:
-    """(id(project), indicator seq) -> messages of the error/warning findings naming that
-    indicator (``Finding.indicator``, set by the quality audit)."""
-    named = [
-        f
-        for f in table.findings
-        if getattr(f, "indicator", None) is not None and f.severity in ("error", "warning")
-    ]
-    if not named:
-        return {}
-    by_row: dict[int, Project] = {}
-    by_name: dict[str, Project] = {}
-    for _unit, p in iter_projects(table):
-        by_row.setdefault(p.row, p)
-        by_name.setdefault(p.name, p)
-    out: dict[tuple[int, int | None], list[str]] = {}
-    for f in named:
-        p = by_row.get(f.row) if f.row is not None else None
-        if p is None and f.project:
-            p = by_name.get(f.project)
-        if p is not None:
-            out.setdefault((id(p), getattr(f, "indicator", None)), []).append(f.message)
-    return out
+_SEVERITY_SLOT = {"error": 0, "warning": 1}
 
 
 # --------------------------------------------------------------------------------------------
 # The summary plan
 # --------------------------------------------------------------------------------------------
 
-#: ``quality(table, project) -> score 0..100 | None``; wired to perfsheet.core.audit when present
-QualityScorer = Callable[[Table, Project], float | None]
+#: ``quality(table, project) -> score 0..100 | None``; wired to perfsheet.core.audit when present.
+#: A streaming writer calls ``quality(table, project, findings)`` with the project's own
+#: (indicator and audit) findings instead, as ``perfsheet.summary.audit_hooks``' scorer allows.
+QualityScorer = Callable[..., float | None]
 
 
 def pick_amount_unit(results: Sequence[WorkbookResult]) -> str | None:
@@ -712,144 +716,50 @@ class SummaryPlan:
 
     # -- rows -----------------------------------------------------------------------------
 
+    def table_rows(
+        self, table: Table, source_file: str | None = None, findings: Iterable[Finding] = ()
+    ) -> TableRows:
+        """The per-project row producer of one table; ``findings`` = those known so far (more
+        can be added with :meth:`TableRows.add` before a project's rows are produced)."""
+        return TableRows(self, table, source_file, findings)
+
+    def start_table(self, table: Table) -> None:
+        """Count a table whose 项目汇总 rows follow (done by :meth:`project_rows`)."""
+        self.tables += 1
+        self._note_table(table)
+
+    def count_finding(self, severity: str) -> None:
+        """Count a 校验结果 row (done by :meth:`finding_rows`)."""
+        self.finding_counts[severity] = self.finding_counts.get(severity, 0) + 1
+
     def detail_rows(
         self, result: WorkbookResult, source_file: str | None = None
     ) -> Iterator[tuple]:
         """绩效指标明细: one row per indicator (a project without indicators gets one row)."""
-        pick = self._pick[SHEET_DETAIL]
         for table in result.tables:
-            factor = self._factor(table)
-            problems = _indicator_problems(table)
-            dept = table.department
-            ind_col = table.columns.get("indicators") or _name_col(table)
+            rows = self.table_rows(table, source_file, table.findings)
             for unit_name, p in iter_projects(table):
-                a = p.amounts
-                amounts = (a.total, a.fiscal, a.special, a.other)
-                if factor != 1.0:
-                    amounts = tuple(None if v is None else round(v * factor, 6) for v in amounts)
-                loc = self._location(table, ind_col, p.row, link=False)
-                base = (dept, unit_name, p.name, *amounts)
-                tail_project = (loc, source_file, p.goal)
-                if not p.indicators:
-                    self.detail_count += 1
-                    yield pick(
-                        (*base, *([None] * 10), "未填写绩效指标", *tail_project, *([None] * 4))
-                    )
-                    continue
-                for ind in p.indicators:
-                    op, value, unit, nature = target_fields(effective_target(ind))
-                    self.detail_count += 1
-                    issues = ind.warnings
-                    if problems:
-                        extra = problems.get((id(p), ind.seq))
-                        if extra:
-                            issues = [*issues, *extra]
-                    yield pick(
-                        (
-                            *base,
-                            ind.seq,
-                            ind.level1,
-                            ind.level2,
-                            ind.name,
-                            ind.period_value,
-                            ind.annual_value,
-                            op,
-                            value,
-                            unit,
-                            nature,
-                            "；".join(issues) if issues else None,
-                            *tail_project,
-                            ind.level1_code,
-                            ind.level2_code,
-                            ind.raw or None,
-                            None,
-                        )
-                    )
+                yield from rows.detail_rows(unit_name, p)
 
     def project_rows(
         self, result: WorkbookResult, source_file: str | None = None
     ) -> Iterator[tuple]:
         """项目汇总: one row per project; totals accumulate for :meth:`project_footer`."""
-        pick = self._pick[SHEET_PROJECTS]
-        tot = self._totals
         for table in result.tables:
-            self.tables += 1
-            self._note_table(table)
-            factor = self._factor(table)
-            counts = _finding_counts(table)
-            dept = table.department
-            name_col = _name_col(table)
+            self.start_table(table)
+            rows = self.table_rows(table, source_file, table.findings)
             for unit_name, p in iter_projects(table):
-                a = p.amounts
-                amounts = [a.total, a.fiscal, a.special, a.other]
-                if factor != 1.0:
-                    amounts = [None if v is None else round(v * factor, 6) for v in amounts]
-                for i, v in enumerate(amounts):
-                    if v is not None:
-                        tot.amounts[i] += v
-                        tot.amount_seen[i] = True
-                st = project_stats(p)
-                e, w, _i = counts.get(id(p), (0, 0, 0))
-                q = self.quality(table, p) if self.quality is not None else None
-                tot.projects += 1
-                tot.indicators += st.indicators
-                tot.buckets[0] += st.output
-                tot.buckets[1] += st.benefit
-                tot.buckets[2] += st.satisfaction
-                tot.buckets[3] += st.cost
-                tot.quantitative += st.quantitative
-                tot.errors += e
-                tot.warnings += w
-                if q is not None:
-                    tot.quality_sum += q
-                    tot.quality_n += 1
-                yield pick(
-                    (
-                        dept,
-                        unit_name,
-                        p.name,
-                        *amounts,
-                        st.indicators,
-                        st.output,
-                        st.benefit,
-                        st.satisfaction,
-                        st.cost,
-                        st.quant_ratio,
-                        e,
-                        w,
-                        q,
-                        self._location(table, name_col, p.row, link=True),
-                        source_file,
-                        p.goal,
-                        None,
-                    )
-                )
+                yield rows.project_row(unit_name, p)
 
     def finding_rows(
         self, result: WorkbookResult, source_file: str | None = None
     ) -> Iterator[tuple]:
         """校验结果: one row per finding, in the order the checks reported them."""
-        pick = self._pick[SHEET_FINDINGS]
         for table in result.tables:
-            name_col = _name_col(table)
+            rows = TableRows(self, table, source_file, index=False)
             for f in table.findings:
-                self.finding_counts[f.severity] = self.finding_counts.get(f.severity, 0) + 1
-                yield pick(
-                    (
-                        SEVERITY_NAMES.get(f.severity, f.severity),
-                        RULE_NAMES.get(f.rule, f.rule),
-                        self._finding_location(table, f, name_col),
-                        f.project or f.unit,
-                        f.message,
-                        f.expected,
-                        f.actual,
-                        f.difference,
-                        source_file,
-                        f.rule,
-                        f.basis,
-                        None,
-                    )
-                )
+                self.count_finding(f.severity)
+                yield rows.finding_row(f)
 
     def _finding_location(self, table: Table, f: Finding, name_col: str) -> str | Link | None:
         sheet = f.sheet or table.sheet
@@ -949,6 +859,169 @@ class SummaryPlan:
             yield pick(("说明", "指标质量", self.quality_doc, None))
         for rule, name in RULE_NAMES.items():
             yield pick(("校验规则", name, rule, None))
+
+
+class TableRows:
+    """The rows of one table for :class:`SummaryPlan`'s sheets, one project at a time.
+
+    The whole-result methods of the plan (:meth:`SummaryPlan.detail_rows` …) loop over these;
+    a streaming writer calls them itself, adding each project's findings (:meth:`add`) before
+    its rows and calling :meth:`done` after them. 项目汇总's 错误数/警告数 and 绩效指标明细's 问题
+    count the findings added so far (attributed as in :class:`_FindingIndex`)."""
+
+    def __init__(
+        self,
+        plan: SummaryPlan,
+        table: Table,
+        source_file: str | None,
+        findings: Iterable[Finding] = (),
+        *,
+        index: bool = True,
+    ) -> None:
+        self.plan = plan
+        self.table = table
+        self.source_file = source_file
+        self.factor = plan._factor(table)
+        self.dept = table.department
+        self.name_col = _name_col(table)
+        self.ind_col = table.columns.get("indicators") or self.name_col
+        self.index = _FindingIndex(table) if index else None
+        if self.index is not None:
+            self.index.add(findings)
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        assert self.index is not None
+        self.index.add(findings)
+
+    def done(self, project: Project) -> None:
+        """Forget what was kept for ``project`` (its rows are produced)."""
+        assert self.index is not None
+        self.index.forget(project)
+
+    def _amounts(self, p: Project) -> list[float | None]:
+        a = p.amounts
+        amounts = [a.total, a.fiscal, a.special, a.other]
+        if self.factor != 1.0:
+            f = self.factor
+            amounts = [None if v is None else round(v * f, 6) for v in amounts]
+        return amounts
+
+    def detail_rows(self, unit_name: str | None, p: Project) -> Iterator[tuple]:
+        """绩效指标明细 rows of one project."""
+        plan = self.plan
+        pick = plan._pick[SHEET_DETAIL]
+        assert self.index is not None
+        problems = self.index.problems.get(id(p))
+        loc = plan._location(self.table, self.ind_col, p.row, link=False)
+        base = (self.dept, unit_name, p.name, *self._amounts(p))
+        tail_project = (loc, self.source_file, p.goal)
+        if not p.indicators:
+            plan.detail_count += 1
+            yield pick((*base, *([None] * 10), "未填写绩效指标", *tail_project, *([None] * 4)))
+            return
+        for ind in p.indicators:
+            op, value, unit, nature = target_fields(effective_target(ind))
+            plan.detail_count += 1
+            issues = ind.warnings
+            if problems:
+                extra = problems.get(ind.seq)  # type: ignore[arg-type]
+                if extra:
+                    issues = [*issues, *extra]
+            yield pick(
+                (
+                    *base,
+                    ind.seq,
+                    ind.level1,
+                    ind.level2,
+                    ind.name,
+                    ind.period_value,
+                    ind.annual_value,
+                    op,
+                    value,
+                    unit,
+                    nature,
+                    "；".join(issues) if issues else None,
+                    *tail_project,
+                    ind.level1_code,
+                    ind.level2_code,
+                    ind.raw or None,
+                    None,
+                )
+            )
+
+    def project_row(
+        self, unit_name: str | None, p: Project, own: list[Finding] | None = None
+    ) -> tuple:
+        """The 项目汇总 row of one project; totals accumulate for the footer. ``own`` = the
+        project's indicator and audit findings, for the 指标质量 scorer when the table's
+        findings are not all in ``table.findings`` (a streaming writer)."""
+        plan = self.plan
+        tot = plan._totals
+        amounts = self._amounts(p)
+        for i, v in enumerate(amounts):
+            if v is not None:
+                tot.amounts[i] += v
+                tot.amount_seen[i] = True
+        st = project_stats(p)
+        assert self.index is not None
+        e, w, _i = self.index.counts.get(id(p), (0, 0, 0))
+        q = None
+        if plan.quality is not None:
+            # with ``own`` the scorer is given the project's findings (audit_hooks' scorer)
+            q = plan.quality(self.table, p) if own is None else plan.quality(self.table, p, own)  # type: ignore[call-arg]
+        tot.projects += 1
+        tot.indicators += st.indicators
+        tot.buckets[0] += st.output
+        tot.buckets[1] += st.benefit
+        tot.buckets[2] += st.satisfaction
+        tot.buckets[3] += st.cost
+        tot.quantitative += st.quantitative
+        tot.errors += e
+        tot.warnings += w
+        if q is not None:
+            tot.quality_sum += q
+            tot.quality_n += 1
+        return plan._pick[SHEET_PROJECTS](
+            (
+                self.dept,
+                unit_name,
+                p.name,
+                *amounts,
+                st.indicators,
+                st.output,
+                st.benefit,
+                st.satisfaction,
+                st.cost,
+                st.quant_ratio,
+                e,
+                w,
+                q,
+                plan._location(self.table, self.name_col, p.row, link=True),
+                self.source_file,
+                p.goal,
+                None,
+            )
+        )
+
+    def finding_row(self, f: Finding) -> tuple:
+        """The 校验结果 row of one finding (not counted: see :meth:`SummaryPlan.count_finding`)."""
+        plan = self.plan
+        return plan._pick[SHEET_FINDINGS](
+            (
+                SEVERITY_NAMES.get(f.severity, f.severity),
+                RULE_NAMES.get(f.rule, f.rule),
+                plan._finding_location(self.table, f, self.name_col),
+                f.project or f.unit,
+                f.message,
+                f.expected,
+                f.actual,
+                f.difference,
+                self.source_file,
+                f.rule,
+                f.basis,
+                None,
+            )
+        )
 
 
 # --------------------------------------------------------------------------------------------

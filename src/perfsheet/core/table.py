@@ -28,8 +28,11 @@ Decisions (see also README «JSON 格式»):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from perfsheet import limits
 from perfsheet.core import checks
@@ -46,6 +49,8 @@ from perfsheet.core.models import (
     Unit,
 )
 from perfsheet.errors import InputError, TableNotFoundError
+
+_M = TypeVar("_M", bound=BaseModel)
 
 AMOUNT_ROLES = ("total", "fiscal", "special", "other")
 TEXT_ROLES = ("goal", "indicators")
@@ -335,7 +340,7 @@ def _title_block(sh: _Sheet, header_row: int) -> _TitleBlock:
 # rows
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     row: int
     kind: str  # "grand" | "project" | "cand" | "frag" | "unit"
@@ -614,8 +619,26 @@ def _is_subtotal(rec: _Row, rows: list[_Row]) -> bool:
 # assembling
 
 
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def _shared_fields_set(model: _M) -> _M:
+    """Let ``model`` share one ``__pydantic_fields_set__`` with every model that set the same
+    fields (a set is ~200 bytes; two per project). pydantic only ever adds to this set, and
+    only names of fields that are already in it here (every field is passed at
+    construction); ``model_copy`` copies it."""
+    fs = model.__pydantic_fields_set__
+    shared = _FIELDS_SETS.get(frozenset(fs))
+    if shared is None:
+        if len(_FIELDS_SETS) > 256:  # pragma: no cover - only a few combinations exist
+            _FIELDS_SETS.clear()
+        shared = _FIELDS_SETS[frozenset(fs)] = set(fs)
+    object.__setattr__(model, "__pydantic_fields_set__", shared)
+    return model
+
+
 def _amounts_model(amounts: dict[str, Amount]) -> Amounts:
-    return Amounts(**{role: a.as_float() for role, a in amounts.items()})
+    return _shared_fields_set(Amounts(**{role: a.as_float() for role, a in amounts.items()}))
 
 
 def _first_text_cell(rec: _Row, cols: dict[str, int]) -> str | None:
@@ -644,9 +667,60 @@ def _special_findings(sh: _Sheet, header: _Header) -> list[Finding]:
     ]
 
 
-def _build_table(
-    sh: _Sheet, header: _Header, parse: Callable[[str | None], list[Indicator]]
-) -> Table | None:
+def set_indicators(project: Project, indicators: list[Indicator]) -> None:
+    """``project.indicators = indicators`` without pydantic's assignment hook (nothing to
+    validate; ``indicators`` is already in the fields set: the model is built with it)."""
+    project.__dict__["indicators"] = indicators
+
+
+@dataclass(eq=False)
+class DeferredTable:
+    """A table's structure without its 绩效指标 parsed (see :func:`build_deferred`).
+
+    ``table`` has its units, projects (amounts, goal, rows, extra columns) and no findings;
+    every project's ``indicators`` is empty until :meth:`complete_project` parses them.
+    ``structural`` are the findings that need no parsing (money, amount cells, fragments,
+    special cells, unnamed projects, subtotal and duplicate grand-total rows), sorted with
+    :func:`~perfsheet.core.checks.sort_findings`. The joined 绩效指标 text of each project is
+    kept here (not in the model: it is not part of the JSON contract).
+    """
+
+    table: Table
+    structural: list[Finding]
+    texts: list[str | None]  # joined 绩效指标 text per project, in table order
+
+    def projects(self) -> Iterator[tuple[Unit, Project, str | None]]:
+        """(unit, project, joined 绩效指标 text or None) in table order."""
+        texts = iter(self.texts)
+        for unit in self.table.units:
+            for project in unit.projects:
+                yield unit, project, next(texts)
+
+    def complete_project(
+        self,
+        unit: Unit,
+        project: Project,
+        text: str | None,
+        parse: Callable[[str | None], list[Indicator]] = parse_indicators,
+    ) -> list[Finding]:
+        """Parse the project's 绩效指标 into ``project.indicators``; its indicator-format
+        findings (:func:`~perfsheet.core.checks.project_indicator_findings`)."""
+        set_indicators(project, parse(text) if text is not None else [])
+        return checks.project_indicator_findings(
+            self.table.sheet, self.table.columns.get("indicators"), unit.name, project
+        )
+
+    def complete(self, parse: Callable[[str | None], list[Indicator]] = parse_indicators) -> Table:
+        """The whole table: every project parsed, ``findings`` = structural + indicator-format
+        findings in sheet order."""
+        found: list[Finding] = []
+        for unit, project, text in self.projects():
+            found.extend(self.complete_project(unit, project, text, parse))
+        self.table.findings = checks.sort_findings(self.structural + found)
+        return self.table
+
+
+def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
     sheet = sh.grid.name
     block = _title_block(sh, header.rows[0])
     records: list[_Row] = []
@@ -702,6 +776,7 @@ def _build_table(
         )  # fmt: skip
 
     unit_models: list[Unit] = []
+    texts: list[str | None] = []
     for unit_rec, projs in units:
         project_models: list[Project] = []
         for p in projs:
@@ -729,16 +804,18 @@ def _build_table(
             for label in header.extras:  # only where a fragment continues the cell
                 if any(label in f.texts for f in heads + tails):
                     extra[label] = joined[label]
-            indicators = parse(joined.get("indicators")) if "indicators" in joined else []
+            texts.append(joined.get("indicators"))
             project_models.append(
-                Project(
-                    name=p.name,
-                    row=p.row,
-                    rows=sorted(x.row for x in pieces),
-                    amounts=_amounts_model(p.amounts),
-                    goal=joined.get("goal"),
-                    indicators=indicators,
-                    extra=extra,
+                _shared_fields_set(
+                    Project(
+                        name=p.name,
+                        row=p.row,
+                        rows=sorted(x.row for x in pieces),
+                        amounts=_amounts_model(p.amounts),
+                        goal=joined.get("goal"),
+                        indicators=[],
+                        extra=extra,
+                    )
                 )
             )
         unit_models.append(
@@ -779,9 +856,7 @@ def _build_table(
         ],
     )
     findings.extend(checks.money_findings(sheet, header.roles, money))
-    findings.extend(checks.indicator_findings(table))
-    table.findings = checks.sort_findings(findings)
-    return table
+    return DeferredTable(table, checks.sort_findings(findings), texts)
 
 
 def build_tables(wb: WorkbookGrid, sheet: str | None = None) -> list[Table]:
@@ -790,19 +865,26 @@ def build_tables(wb: WorkbookGrid, sheet: str | None = None) -> list[Table]:
     Raises :class:`InputError` when no sheet holds a table (``未找到绩效目标表``) or when
     ``sheet`` is not in the workbook.
     """
+    return [d.complete() for d in build_deferred(wb, sheet)]
+
+
+def build_deferred(wb: WorkbookGrid, sheet: str | None = None) -> list[DeferredTable]:
+    """:func:`build_tables` without parsing any 绩效指标 yet (:class:`DeferredTable`): the
+    structures hold no reference to ``wb``, whose memory can go before the projects are
+    completed one by one. Raises like :func:`build_tables`."""
     grids = wb.sheets
     if sheet is not None:
         grids = [g for g in grids if g.name == sheet]
         if not grids:
             names = "、".join(g.name for g in wb.sheets) or "无"
             raise InputError(wb.path, f"找不到工作表「{sheet}」（现有工作表：{names}）")
-    tables: list[Table] = []
+    tables: list[DeferredTable] = []
     for grid in grids:
         sh = _Sheet(grid)
         header = _find_header(sh)
         if header is None:
             continue
-        table = _build_table(sh, header, parse_indicators)
+        table = _build_table(sh, header)
         if table is not None:
             tables.append(table)
     if not tables:

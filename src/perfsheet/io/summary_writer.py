@@ -7,7 +7,11 @@ Three ways, chosen by :func:`write_summary`:
   number formats, title and header rows, frozen header, autofilter, print setup, conditional
   formats, the total row and the chart, re-created from the :class:`TemplateSpec`; the data
   rows are rendered by us with the same formats and spliced in (:mod:`perfsheet.io.xlsx_splice`:
-  XlsxWriter's per-cell cost was most of the run for large tables);
+  XlsxWriter's per-cell cost was most of the run for large tables). From a whole
+  :class:`WorkbookResult` (:func:`write_standard_only`) or, for ``perfsheet summary
+  --no-source``, project by project from :class:`~perfsheet.core.pipeline.TableAnalysis`
+  (:func:`write_standard_stream`: the same cells, without ever holding every parsed indicator
+  and finding of a large table);
 * **with the source, .xlsx/.xlsm input**: openpyxl loads the input, applies the annotation
   plans (helper columns, fills and notes on error cells) and saves the user's sheets with
   their formatting to a temporary package; the standard sheets are written as above into a
@@ -23,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import marshal
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -33,8 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perfsheet.core.checks import FindingMerge
 from perfsheet.core.grid import SheetGrid, WorkbookGrid
-from perfsheet.core.models import WorkbookResult
+from perfsheet.core.models import Finding, WorkbookResult
+from perfsheet.core.pipeline import TableAnalysis, drop_indicators
 from perfsheet.core.plans import (
     AMOUNT_FORMAT,
     ERROR_FILL,
@@ -50,6 +58,7 @@ from perfsheet.core.plans import (
     ColumnKind,
     Link,
     SummaryPlan,
+    TableRows,
     TotalCell,
     quote_sheet,
 )
@@ -116,6 +125,7 @@ class _Sheet:
     spool: RowSpool
     links: int = 0
     by_key: dict[str, _Col] = field(default_factory=dict)
+    render: Any = None  # (cols, max_col, wrapped) for _write_rows, computed on first use
 
 
 class StandardSheets:
@@ -250,16 +260,7 @@ class StandardSheets:
         """Data rows, rendered to SpreadsheetML and spooled (see :mod:`perfsheet.io.xlsx_splice`);
         a :class:`Link` becomes the cell's text plus an internal hyperlink."""
         spool = sheet.spool
-        cols = [
-            (
-                col_letter(c.index),
-                f' s="{xf_index(c.fmt)}"' if c.fmt is not None else "",
-                f' s="{xf_index(c.link_fmt)}"',
-            )
-            for c in sheet.cols
-        ]
-        max_col = max((c.index for c in sheet.cols), default=0)
-        wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
+        cols, max_col, wrapped = self._render(sheet)
         r = sheet.next_row
         links = sheet.links
         add_row = spool.add_row
@@ -292,11 +293,109 @@ class StandardSheets:
         sheet.next_row = r
         sheet.links = links
 
+    def _render(self, sheet: _Sheet) -> tuple[list[tuple[str, str, str]], int, list]:
+        """What :meth:`_write_rows` needs of a sheet's columns (asking XlsxWriter for the
+        formats' indexes registers them: the first call per sheet fixes the order)."""
+        if sheet.render is None:
+            cols = [
+                (
+                    col_letter(c.index),
+                    f' s="{xf_index(c.fmt)}"' if c.fmt is not None else "",
+                    f' s="{xf_index(c.link_fmt)}"',
+                )
+                for c in sheet.cols
+            ]
+            max_col = max((c.index for c in sheet.cols), default=0)
+            wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
+            sheet.render = (cols, max_col, wrapped)
+        return sheet.render
+
     def add(self, result: WorkbookResult, source_file: str | None = None) -> None:
         p = self.plan
         self._write_rows(self.sheets[SHEET_DETAIL], p.detail_rows(result, source_file))
         self._write_rows(self.sheets[SHEET_PROJECTS], p.project_rows(result, source_file))
         self._write_rows(self.sheets[SHEET_FINDINGS], p.finding_rows(result, source_file))
+
+    def add_tables(self, analyses: Sequence[TableAnalysis], source_file: str | None = None) -> None:
+        """The same rows as :meth:`add` of the analyzed result, produced project by project
+        (:class:`~perfsheet.core.pipeline.TableAnalysis`): each project's 绩效指标明细 rows and
+        项目汇总 row are written and its indicators dropped before the next one is parsed.
+
+        校验结果 keeps the order of :func:`~perfsheet.core.pipeline.analyze`: the structural
+        findings merged with each project's indicator findings (sheet order), then the table's
+        audit findings, spooled to a scratch file until the table ends (the speculative
+        ``indicator-legacy`` ones are dropped there when the table is not new-scheme; that is
+        exact only when those findings are ``info``, or when ``exact_scheme`` decided the
+        scheme before the first project: see :func:`streaming_needs_exact_scheme`).
+        """
+        p = self.plan
+        detail = self.sheets[SHEET_DETAIL]
+        projects = self.sheets[SHEET_PROJECTS]
+        findings = self.sheets[SHEET_FINDINGS]
+        for sheet in (detail, projects, findings):  # formats registered in add()'s order
+            self._render(sheet)
+        # a batch's audit rows are one record (marshal is fast; a Link needs pickle)
+        dump, load = (
+            (pickle.dump, pickle.load) if p.source_in_workbook else (marshal.dump, marshal.load)
+        )
+        for k, analysis in enumerate(analyses):
+            table = analysis.table
+            p.start_table(table)
+            rows = p.table_rows(table, source_file, analysis.structural)
+            merge = FindingMerge(analysis.structural)
+            audit_path = self.spools.folder / f"audit{k}.bin"
+            with open(audit_path, "w+b") as audit_fh:
+                for batch in analysis.batches():
+                    own = [d.indicator_findings + d.audit_findings for d in batch]
+                    for found in own:
+                        rows.add(found)
+                    self._write_rows(
+                        detail,
+                        (r for d in batch for r in rows.detail_rows(d.unit.name, d.project)),
+                    )
+                    self._write_rows(
+                        projects,
+                        [
+                            rows.project_row(d.unit.name, d.project, found)
+                            for d, found in zip(batch, own, strict=True)
+                        ],
+                    )
+                    due: list[Finding] = []
+                    audited: list[tuple] = []
+                    for d in batch:
+                        due += merge.take(d.indicator_findings)
+                        audited += [
+                            (f.severity, f.rule, rows.finding_row(f)) for f in d.audit_findings
+                        ]
+                        rows.done(d.project)
+                        drop_indicators(d.project)  # written: the parsed indicators can go
+                    self._write_findings(findings, rows, due)
+                    if audited:
+                        dump(audited, audit_fh)
+                self._write_findings(findings, rows, merge.rest())
+                audit_fh.seek(0)
+                self._write_rows(findings, self._audit_rows(audit_fh, load, analysis))
+            audit_path.unlink()
+
+    def _write_findings(self, sheet: _Sheet, rows: TableRows, found: Sequence[Finding]) -> None:
+        count = self.plan.count_finding
+        for f in found:
+            count(f.severity)
+        self._write_rows(sheet, [rows.finding_row(f) for f in found])
+
+    def _audit_rows(self, fh: Any, load: Any, analysis: TableAnalysis) -> Iterator[tuple]:
+        """The spooled audit rows of one table that stand (counted as they are produced)."""
+        count = self.plan.count_finding
+        keep = analysis.keep_audit_rule
+        while True:
+            try:
+                records = load(fh)
+            except EOFError:
+                return
+            for severity, rule, row in records:
+                if keep(rule):
+                    count(severity)
+                    yield row
 
     # -- the end ------------------------------------------------------------------------------
 
@@ -555,6 +654,42 @@ def placeholders_for(plan: SummaryPlan, results: Sequence[WorkbookResult]) -> di
         "版本": plan.version,
         "金额单位": plan.amount_unit or "",
     }
+
+
+def streaming_needs_exact_scheme(rules: Any) -> bool:
+    """Whether :meth:`StandardSheets.add_tables` needs the tables analyzed with
+    ``exact_scheme`` (``indicator-legacy`` enabled with a severity other than info, so that it
+    counts in 错误数/警告数, 指标质量 and 问题 of the project's rows)."""
+    from perfsheet.core.audit import LEGACY
+
+    return bool(rules.enabled(LEGACY)) and rules.severity(LEGACY) != "info"
+
+
+def write_standard_stream(
+    out_tmp: Path,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    file: str,
+    analyses: Sequence[TableAnalysis],
+    source_file: str | None,
+    *,
+    constant_memory: bool = True,
+    font: dict[str, Any] | None = None,
+) -> None:
+    """:func:`write_standard_only` of one input analyzed as :class:`TableAnalysis` (the
+    same workbook, without ever holding every parsed indicator and finding)."""
+    with _workbook(
+        out_tmp,
+        constant_memory=constant_memory,
+        font=font or spec.default_font,
+        when=plan.generated_at,
+    ) as out:
+        shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
+        book = StandardSheets(
+            out.wb, plan, spec, spools=out.spools, placeholders=placeholders_for(plan, [shell])
+        )
+        book.add_tables(analyses, source_file)
+        book.finish()
 
 
 def write_standard_only(
