@@ -155,6 +155,38 @@ def read_and_analyze(
     return AnalyzedInput(grid=grid, result=result, own=own, names=names)
 
 
+def summary_plan(
+    spec: Any,
+    tables_of: Any,
+    source_name: str,
+    *,
+    with_source: bool,
+    scorer: Any,
+    quality_doc: str | None,
+    names: dict[str, str] | None = None,
+    generated_at: _dt.datetime | None = None,
+) -> Any:
+    """The :class:`~perfsheet.core.plans.SummaryPlan` of one input: the template's column
+    layout, the amount unit of ``tables_of`` (a WorkbookResult, or one holding the table
+    structures of a streaming run), generation time and version, the quality scorer."""
+    from perfsheet import __version__
+    from perfsheet.core.plans import SummaryPlan, pick_amount_unit
+    from perfsheet.io.summary_writer import layout_from_spec
+
+    return SummaryPlan(
+        layout=layout_from_spec(spec),
+        amount_unit=pick_amount_unit([tables_of]),
+        generated_at=generated_at or _dt.datetime.now().replace(microsecond=0),
+        version=__version__,
+        source_in_workbook=with_source,
+        quality=scorer,
+        quality_doc=quality_doc,
+        sources=[source_name],
+        template=spec.source,
+        sheet_names=names,
+    )
+
+
 def summarize(
     input_path: Path,
     output: Path | None = None,
@@ -210,12 +242,10 @@ def _summarize(
     generated_at: _dt.datetime | None,
     analyzed: AnalyzedInput | None = None,
 ) -> SummaryReport:
-    from perfsheet import __version__
-    from perfsheet.core.plans import SummaryPlan, annotation_plan, pick_amount_unit
+    from perfsheet.core.plans import annotation_plan
     from perfsheet.io.atomic import atomic_output
     from perfsheet.io.summary_writer import (
         WriteReport,
-        layout_from_spec,
         write_standard_only,
         write_with_source_rebuilt,
     )
@@ -236,17 +266,15 @@ def _summarize(
     grid, result, own, names = analyzed.grid, analyzed.result, analyzed.own, analyzed.names
     del analyzed
 
-    plan = SummaryPlan(
-        layout=layout_from_spec(spec),
-        amount_unit=pick_amount_unit([result]),
-        generated_at=generated_at or _dt.datetime.now().replace(microsecond=0),
-        version=__version__,
-        source_in_workbook=with_source,
-        quality=scorer,
+    plan = summary_plan(
+        spec,
+        result,
+        input_path.name,
+        with_source=with_source,
+        scorer=scorer,
         quality_doc=quality_doc,
-        sources=[input_path.name],
-        template=spec.source,
-        sheet_names=names,
+        names=names,
+        generated_at=generated_at,
     )
     suffix = input_path.suffix.lower()
     report = WriteReport(mode="standard")
@@ -285,14 +313,11 @@ def _summarize_stream(
     """``--no-source``: the standard sheets written project by project (the same workbook as
     ``write_standard_only`` of ``analyze``'s result; the parsed indicators and findings of a
     large table never all exist at once)."""
-    from perfsheet import __version__
     from perfsheet.core.models import WorkbookResult
     from perfsheet.core.pipeline import analyze_tables
-    from perfsheet.core.plans import SummaryPlan, pick_amount_unit
     from perfsheet.io.atomic import atomic_output
     from perfsheet.io.summary_writer import (
         WriteReport,
-        layout_from_spec,
         streaming_needs_exact_scheme,
         write_standard_stream,
     )
@@ -304,17 +329,15 @@ def _summarize_stream(
     file = grid.path
     del grid  # the structures do not reference it: its memory goes now
     shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
-    plan = SummaryPlan(
-        layout=layout_from_spec(spec),
-        amount_unit=pick_amount_unit([shell]),
-        generated_at=generated_at or _dt.datetime.now().replace(microsecond=0),
-        version=__version__,
-        source_in_workbook=False,
-        quality=scorer,
+    plan = summary_plan(
+        spec,
+        shell,
+        input_path.name,
+        with_source=False,
+        scorer=scorer,
         quality_doc=quality_doc,
-        sources=[input_path.name],
-        template=spec.source,
-        sheet_names=names,
+        names=names,
+        generated_at=generated_at,
     )
     del shell
     with atomic_output(out) as tmp:

@@ -174,9 +174,8 @@ def write_output(
     ``--with-source``: :func:`perfsheet.summary.summarize` on the input already read and
     analyzed (``analyzed``, from :func:`perfsheet.summary.read_and_analyze`).
     """
-    from perfsheet import __version__
-    from perfsheet.core.plans import SummaryPlan, pick_amount_unit
-    from perfsheet.io.summary_writer import layout_from_spec, write_standard_only
+    from perfsheet.io.summary_writer import write_standard_only
+    from perfsheet.summary import summary_plan
 
     if job.with_source:
         from perfsheet.summary import summarize
@@ -191,15 +190,8 @@ def write_output(
         )
         return
     scorer, quality_doc = quality
-    plan = SummaryPlan(
-        layout=layout_from_spec(spec),
-        amount_unit=pick_amount_unit([result]),
-        version=__version__,
-        source_in_workbook=False,
-        quality=scorer,
-        quality_doc=quality_doc,
-        sources=[job.source],
-        template=spec.source,
+    plan = summary_plan(
+        spec, result, job.source, with_source=False, scorer=scorer, quality_doc=quality_doc
     )
     tmp = temp_path_for(output)
     try:

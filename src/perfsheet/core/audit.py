@@ -68,7 +68,16 @@ from perfsheet.core.categories import (
     level2_code_of,
     level2_name,
 )
-from perfsheet.core.models import Finding, Indicator, Project, Severity, Table, Target, Unit
+from perfsheet.core.models import (
+    Finding,
+    Indicator,
+    Project,
+    Severity,
+    Table,
+    Target,
+    Unit,
+    share_fields_set,
+)
 from perfsheet.errors import PerfsheetError
 
 __all__ = [
@@ -793,24 +802,6 @@ def _category_text(ind: Indicator) -> str:
     return f"{code}-{name}" if code else name
 
 
-_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
-
-
-def _shared_fields_set(finding: Finding) -> Finding:
-    """Let ``finding`` share one ``__pydantic_fields_set__`` with every finding that set the
-    same fields (the audit's findings all set the same ones): a 12-name set is ~730 bytes,
-    74,000 findings on 20,000 projects. pydantic only ever adds to this set, and every name is
-    already in it; ``model_copy`` copies it."""
-    fs = finding.__pydantic_fields_set__
-    shared = _FIELDS_SETS.get(frozenset(fs))
-    if shared is None:
-        if len(_FIELDS_SETS) > 64:  # pragma: no cover - only a few combinations exist
-            _FIELDS_SETS.clear()
-        shared = _FIELDS_SETS[frozenset(fs)] = set(fs)
-    object.__setattr__(finding, "__pydantic_fields_set__", shared)
-    return finding
-
-
 @dataclass(slots=True)
 class _Emitter:
     rules: AuditRules
@@ -848,7 +839,7 @@ class _Emitter:
                 actual=actual,
                 **loc,
             )
-        self.out.append(_shared_fields_set(f))
+        self.out.append(share_fields_set(f))
 
 
 # What the per-indicator rules say about one indicator, without its label (序号 and name of

@@ -30,9 +30,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
-
-from pydantic import BaseModel
 
 from perfsheet import limits
 from perfsheet.core import checks
@@ -47,10 +44,9 @@ from perfsheet.core.models import (
     Project,
     Table,
     Unit,
+    share_fields_set,
 )
 from perfsheet.errors import InputError, TableNotFoundError
-
-_M = TypeVar("_M", bound=BaseModel)
 
 AMOUNT_ROLES = ("total", "fiscal", "special", "other")
 TEXT_ROLES = ("goal", "indicators")
@@ -619,26 +615,8 @@ def _is_subtotal(rec: _Row, rows: list[_Row]) -> bool:
 # assembling
 
 
-_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
-
-
-def _shared_fields_set(model: _M) -> _M:
-    """Let ``model`` share one ``__pydantic_fields_set__`` with every model that set the same
-    fields (a set is ~200 bytes; two per project). pydantic only ever adds to this set, and
-    only names of fields that are already in it here (every field is passed at
-    construction); ``model_copy`` copies it."""
-    fs = model.__pydantic_fields_set__
-    shared = _FIELDS_SETS.get(frozenset(fs))
-    if shared is None:
-        if len(_FIELDS_SETS) > 256:  # pragma: no cover - only a few combinations exist
-            _FIELDS_SETS.clear()
-        shared = _FIELDS_SETS[frozenset(fs)] = set(fs)
-    object.__setattr__(model, "__pydantic_fields_set__", shared)
-    return model
-
-
 def _amounts_model(amounts: dict[str, Amount]) -> Amounts:
-    return _shared_fields_set(Amounts(**{role: a.as_float() for role, a in amounts.items()}))
+    return share_fields_set(Amounts(**{role: a.as_float() for role, a in amounts.items()}))
 
 
 def _first_text_cell(rec: _Row, cols: dict[str, int]) -> str | None:
@@ -806,7 +784,7 @@ def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
                     extra[label] = joined[label]
             texts.append(joined.get("indicators"))
             project_models.append(
-                _shared_fields_set(
+                share_fields_set(
                     Project(
                         name=p.name,
                         row=p.row,

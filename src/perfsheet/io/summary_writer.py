@@ -665,6 +665,26 @@ def streaming_needs_exact_scheme(rules: Any) -> bool:
     return bool(rules.enabled(LEGACY)) and rules.severity(LEGACY) != "info"
 
 
+@contextlib.contextmanager
+def _standard_book(
+    out_tmp: Path,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    results: Sequence[WorkbookResult],
+    font: dict[str, Any] | None,
+) -> Iterator[StandardSheets]:
+    """A workbook with only the standard sheets, written to ``out_tmp`` when the block ends
+    (``results`` give the title placeholders: 部门名称…)."""
+    with _workbook(
+        out_tmp, constant_memory=True, font=font or spec.default_font, when=plan.generated_at
+    ) as out:
+        book = StandardSheets(
+            out.wb, plan, spec, spools=out.spools, placeholders=placeholders_for(plan, results)
+        )
+        yield book
+        book.finish()
+
+
 def write_standard_stream(
     out_tmp: Path,
     plan: SummaryPlan,
@@ -673,23 +693,13 @@ def write_standard_stream(
     analyses: Sequence[TableAnalysis],
     source_file: str | None,
     *,
-    constant_memory: bool = True,
     font: dict[str, Any] | None = None,
 ) -> None:
     """:func:`write_standard_only` of one input analyzed as :class:`TableAnalysis` (the
     same workbook, without ever holding every parsed indicator and finding)."""
-    with _workbook(
-        out_tmp,
-        constant_memory=constant_memory,
-        font=font or spec.default_font,
-        when=plan.generated_at,
-    ) as out:
-        shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
-        book = StandardSheets(
-            out.wb, plan, spec, spools=out.spools, placeholders=placeholders_for(plan, [shell])
-        )
+    shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
+    with _standard_book(out_tmp, plan, spec, [shell], font) as book:
         book.add_tables(analyses, source_file)
-        book.finish()
 
 
 def write_standard_only(
@@ -698,26 +708,12 @@ def write_standard_only(
     spec: TemplateSpec,
     inputs: Sequence[tuple[WorkbookResult, str | None]],
     *,
-    constant_memory: bool = True,
     font: dict[str, Any] | None = None,
 ) -> None:
     """Write a workbook with only the standard sheets to ``out_tmp``."""
-    with _workbook(
-        out_tmp,
-        constant_memory=constant_memory,
-        font=font or spec.default_font,
-        when=plan.generated_at,
-    ) as out:
-        book = StandardSheets(
-            out.wb,
-            plan,
-            spec,
-            spools=out.spools,
-            placeholders=placeholders_for(plan, [r for r, _ in inputs]),
-        )
+    with _standard_book(out_tmp, plan, spec, [r for r, _ in inputs], font) as book:
         for result, name in inputs:
             book.add(result, name)
-        book.finish()
 
 
 # --------------------------------------------------------------------------------------------
