@@ -142,3 +142,20 @@ def test_foreign_or_other_version_cache_is_ignored(tmp_path: Path) -> None:
     p.write_text("", encoding="utf-8")
     assert read_meta(p) is None
     assert read_meta(tmp_path / "missing.jsonl") is None
+
+
+def test_line_breaks_tabs_and_separators_in_cell_text_survive_the_cache(tmp_path: Path) -> None:
+    """Rows are one line each in the cache: text with line feeds, CR, tabs, the record
+    separator itself and a literal character reference must come back exactly."""
+    texts = ["第一行\n第二行", "回车\r\n换行", "制表\t符", "R\t伪造\t记录", "&#10; 原样"]
+    texts.append("末尾换行\n")
+    a = _cache(tmp_path / "a.rows.jsonl", "甲局", 1, extra=texts[:2])
+    b = _cache(tmp_path / "b.rows.jsonl", "乙局", 1, extra=texts[2:4])
+    c = _cache(tmp_path / "c.rows.jsonl", "丙局", 1, extra=texts[4:])
+    out = tmp_path / "merged.xlsx"
+    write_consolidated(out, [a, b, c], [])
+    detail = list(openpyxl.load_workbook(out)["绩效指标明细"].iter_rows(values_only=True))
+    got = [v for row in detail[1:] for v in row[2:4] if isinstance(v, str) and "项目" not in v]
+    # CR is stored in Excel's _xHHHH_ notation (XML turns a raw CR into LF); openpyxl does
+    # not decode it, Excel does (ECMA-376 Part 1, 22.4.2.4)
+    assert [v.replace("_x000D_", "\r") for v in got] == texts

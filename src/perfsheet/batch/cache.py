@@ -11,11 +11,14 @@ Rows are stored already rendered as SpreadsheetML cells (:mod:`perfsheet.io.xlsx
 rendering — most of the cost of writing the consolidated workbook — thus happens in the workers,
 in parallel; the parent only numbers rows and copies bytes. Totals columns are summed here too.
 
-File layout, one JSON document per line::
+File layout, one record per line — JSON documents, except the rows (most of the file), which
+are ``R``, the sheet name and the rendered cells separated by tabs (decoding JSON strings full
+of escaped quotes was half of the parent's serial work; a line feed inside cell text is
+written as the equivalent character reference ``&#10;``)::
 
-    {"format": "perfsheet-batch-rows", "version": 2, "fingerprint": …, "input_size": …, …}
+    {"format": "perfsheet-batch-rows", "version": 3, "fingerprint": …, "input_size": …, …}
     {"sheet": "绩效指标明细", "head": {"header": […], "kinds": […], "totals": …}}  # once
-    {"sheet": "绩效指标明细", "x": "<c r=\\"A\\u0001\\" …>…</c>…"}  # one per row, in order
+    R<TAB>绩效指标明细<TAB><c r="A\x01" …>…</c>…                     # one per row, in order
     {"sheet": "项目汇总", "agg": {"rows": 12, "sums": {"4": 1.5}, …}}  # sheets with totals
 
 Both the cache and the output it describes are written to a temporary file and renamed, output
@@ -38,7 +41,7 @@ from perfsheet.batch.naming import temp_path_for
 from perfsheet.io.xlsx_stream import KIND_STYLE, render_cells
 
 CACHE_FORMAT = "perfsheet-batch-rows"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 class CacheMeta(BaseModel):
@@ -132,7 +135,9 @@ class CacheWriter:
     def row(self, sheet: str, values: Sequence[Any]) -> None:
         """One data row (after :meth:`header` for its sheet)."""
         st = self._sheets[sheet]
-        self._line({"sheet": sheet, "x": render_cells(values, st.styles)})
+        assert self._fh is not None
+        cells = render_cells(values, st.styles)
+        self._fh.write(f"R\t{sheet}\t{cells.replace(chr(10), '&#10;')}\n")
         agg = st.agg
         agg.rows += 1
         for col, func, weight in st.head.totals:
@@ -196,13 +201,15 @@ def iter_records(path: Path) -> Iterator[Record]:
     with open(path, encoding="utf-8") as fh:
         fh.readline()
         for line in fh:
+            if line.startswith("R\t"):
+                _, sheet, cells = line.rstrip("\n").split("\t", 2)
+                yield sheet, None, cells, None
+                continue
             if not line.strip():
                 continue
             doc = json.loads(line)
             sheet = doc["sheet"]
-            if "x" in doc:
-                yield sheet, None, doc["x"], None
-            elif "head" in doc:
+            if "head" in doc:
                 yield sheet, CacheHeader.model_validate(doc["head"]), None, None
             elif "agg" in doc:
                 yield sheet, None, None, Aggregate.model_validate(doc["agg"])
