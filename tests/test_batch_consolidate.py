@@ -159,3 +159,52 @@ def test_line_breaks_tabs_and_separators_in_cell_text_survive_the_cache(tmp_path
     # CR is stored in Excel's _xHHHH_ notation (XML turns a raw CR into LF); openpyxl does
     # not decode it, Excel does (ECMA-376 Part 1, 22.4.2.4)
     assert [v.replace("_x000D_", "\r") for v in got] == texts
+
+
+def test_sheets_are_set_up_for_printing_like_the_template(tmp_path: Path) -> None:
+    """A4 landscape, one page wide, the header row on every page, the template's page header,
+    footer and tab colours (部门汇总 like 项目汇总); 校验结果's rows coloured by 级别."""
+    from perfsheet.io.template import builtin_template
+
+    a = _cache(tmp_path / "a.rows.jsonl", "甲局", 2)
+    findings = tmp_path / "f.rows.jsonl"
+    meta = read_meta(a)
+    assert meta is not None
+    with CacheWriter(findings, meta) as w:
+        w.header("校验结果", CacheHeader(header=["部门名称", "级别", "规则", "说明"]))
+        for level in ("错误", "警告", "提示"):
+            w.row("校验结果", ["乙局", level, "row-total", "说明文字"])
+        w.commit()
+    out = tmp_path / "merged.xlsx"
+    write_consolidated(out, [findings, a], [("文件", "生成工具", "test")])
+
+    spec = builtin_template()
+    wb = openpyxl.load_workbook(out)
+    for name in (DEPT_SHEET, "绩效指标明细", "项目汇总", "校验结果", "说明"):
+        ws = wb[name]
+        t = spec.sheets[name if name != DEPT_SHEET else "项目汇总"]
+        assert ws.page_setup.orientation == "landscape", name
+        assert int(ws.page_setup.paperSize) == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.print_options.horizontalCentered
+        assert ws.page_margins.left == t.margins["left"]
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+        if name == DEPT_SHEET:
+            assert ws.oddHeader.left.text == "&A" and ws.sheet_properties.tabColor is None
+        else:
+            assert ws.oddHeader.left.text == name
+            assert ws.sheet_properties.tabColor.rgb == "FF" + t.tab_color.lstrip("#")
+    assert wb["绩效指标明细"].print_options.gridLines
+    rules = [
+        (str(cf.sqref), r.formula[0], r.dxf.fill.bgColor.rgb)
+        for cf in wb["校验结果"].conditional_formatting
+        for r in cf.rules
+    ]
+    assert rules == [
+        ("A2:D4", '$B2="错误"', "FFFFC7CE"),
+        ("A2:D4", '$B2="警告"', "FFFFEB9C"),
+        ("A2:D4", '$B2="提示"', "FFDDEBF7"),
+    ]
+    assert not wb["项目汇总"].conditional_formatting

@@ -7,11 +7,15 @@ stays small. Sheet order: ``部门汇总`` first, the standard sheets in the ord
 lists them, ``说明`` (rows given by the caller) last. A sheet that reaches Excel's row limit
 continues on ``<name>（2）``. Sheets with totals end with a total row: ``SUBTOTAL`` formulas (so
 filtering sums what is visible) with their values, computed from the caches' partial sums.
+Each sheet is set up for printing as the summary template's sheet of the same name (A4
+landscape, one page wide, header row repeated, page header and footer, tab colour;
+``部门汇总`` as ``项目汇总``), and 校验结果's rows are coloured by 级别.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,7 @@ from perfsheet.io.xlsx_stream import (
     EXCEL_MAX_ROWS,
     STYLE_DEFAULT,
     TOTAL_STYLE,
+    SheetLook,
     StreamSheet,
     StreamWorkbook,
     col_letter,
@@ -31,6 +36,38 @@ from perfsheet.io.xlsx_stream import (
 
 DEPT_SHEET = "部门汇总"
 NOTES_SHEET = "说明"
+LEVEL_HEADER = "级别"
+
+
+def sheet_looks(spec: Any = None) -> dict[str, SheetLook]:
+    """Print setup and tab colour per sheet, from the summary template (``spec``; the built-in
+    one when None): its sheets by name, and 部门汇总 like 项目汇总 with a page header that names
+    the sheet (``&A``)."""
+    from perfsheet.core.plans import SHEET_PROJECTS
+    from perfsheet.io.template import load_template
+
+    spec = spec if spec is not None else load_template(None)
+    looks = {
+        name: SheetLook(
+            tab_color=s.tab_color,
+            landscape=s.landscape,
+            paper=s.paper,
+            fit_width=s.fit_width,
+            fit_height=s.fit_height,
+            repeat_header=s.repeat_header,
+            center_horizontally=s.center_horizontally,
+            print_gridlines=s.print_gridlines,
+            margins=s.margins,
+            print_header=s.print_header,
+            print_footer=s.print_footer,
+        )
+        for name, s in spec.sheets.items()
+    }
+    if SHEET_PROJECTS in looks:
+        looks[DEPT_SHEET] = dataclasses.replace(
+            looks[SHEET_PROJECTS], tab_color=None, print_header="&L&A&R&D"
+        )
+    return looks
 
 
 @dataclass(slots=True)
@@ -50,10 +87,11 @@ class ConsolidatedStats:
 
 
 class _Builder:
-    def __init__(self, tmpdir: Path | None, max_rows: int) -> None:
+    def __init__(self, tmpdir: Path | None, max_rows: int, looks: Mapping[str, SheetLook]) -> None:
         self.book = StreamWorkbook(tmpdir=tmpdir, title="绩效汇总（合并）")
         self.max_data_rows = max_rows - 2  # header and total row
         self.sheets: dict[str, _Sheet] = {}
+        self.looks = looks
 
     def sheet(self, base: str, head: CacheHeader) -> _Sheet:
         sh = self.sheets.get(base)
@@ -66,7 +104,10 @@ class _Builder:
     def _new_part(self, sh: _Sheet) -> StreamSheet:
         k = len(sh.parts) + 1
         name = sh.base if k == 1 else f"{sh.base[:26]}（{k}）"
-        part = self.book.add_sheet(name, sh.head.header, sh.head.widths)
+        look = self.looks.get(sh.base, SheetLook())
+        if LEVEL_HEADER in sh.head.header:
+            look = dataclasses.replace(look, level_col=sh.head.header.index(LEVEL_HEADER))
+        part = self.book.add_sheet(name, sh.head.header, sh.head.widths, look)
         sh.parts.append(part)
         return part
 
@@ -127,15 +168,18 @@ def write_consolidated(
     notes_header: Sequence[str] = ("类别", "名称", "内容"),
     tmpdir: Path | None = None,
     max_rows: int = EXCEL_MAX_ROWS,
+    looks: Mapping[str, SheetLook] | None = None,
 ) -> ConsolidatedStats:
     """Stream the row caches into ``path`` (written to a temporary file, then renamed).
 
     ``notes`` are the rows of the ``说明`` sheet (a cache's own 说明 rows describe one file and
-    are not copied). Returns the data rows written per sheet — the sum of the per-file rows.
+    are not copied). ``looks``: print setup per sheet (:func:`sheet_looks`; the built-in
+    template's when None). Returns the data rows written per sheet — the sum of the per-file
+    rows.
     """
     tmp = temp_path_for(path)
     stats = ConsolidatedStats()
-    b = _Builder(tmpdir, max_rows)
+    b = _Builder(tmpdir, max_rows, sheet_looks() if looks is None else looks)
     try:
         for cache in caches:
             stats.files += 1

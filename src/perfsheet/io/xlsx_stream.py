@@ -89,6 +89,14 @@ def _xf(num: int, font: int = 0, fill: int = 0, border: int = 0, extra: str = ""
     )
 
 
+#: 校验结果's 级别 colours (text, font, fill), as in the built-in template: differential formats
+#: 0..2 of STYLES_XML, applied by :class:`SheetLook` ``level_col``.
+LEVEL_COLORS = (
+    ("错误", "9C0006", "FFC7CE"),
+    ("警告", "9C5700", "FFEB9C"),
+    ("提示", "1F4E78", "DDEBF7"),
+)
+
 # numFmt 4 is the built-in "#,##0.00"; 164/165 are ours.
 _CELL_XFS = [
     _xf(0),  # STYLE_DEFAULT
@@ -118,7 +126,14 @@ STYLES_XML = (
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     f'<cellXfs count="{len(_CELL_XFS)}">{"".join(_CELL_XFS)}</cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    '<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
+    f'<dxfs count="{len(LEVEL_COLORS)}">'
+    + "".join(
+        f'<dxf><font><color rgb="FF{font}"/></font><fill><patternFill>'
+        f'<bgColor rgb="FF{fill}"/></patternFill></fill></dxf>'
+        for _level, font, fill in LEVEL_COLORS
+    )
+    + "</dxfs>"
+    '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
     'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
 )
 
@@ -240,12 +255,69 @@ def _attr(text: str) -> str:
 
 
 @dataclass(slots=True)
+class SheetLook:
+    """Sheet-level settings beyond the header and widths: what the summary template gives its
+    sheets (print setup, tab colour), and the column whose 级别 colours the rows."""
+
+    tab_color: str | None = None  # "#RRGGBB"
+    landscape: bool = False
+    paper: int | None = None  # 9 = A4
+    fit_width: int | None = None  # pages wide (0 = automatic); None = no fit-to-page
+    fit_height: int | None = None
+    repeat_header: bool = False
+    center_horizontally: bool = False
+    print_gridlines: bool = False
+    margins: dict[str, float] | None = None  # left/right/top/bottom in inches
+    print_header: str | None = None  # Excel header/footer codes (&L &C &R &P &N &D &A)
+    print_footer: str | None = None
+    level_col: int | None = None  # 0-based column holding 错误/警告/提示
+
+    def sheet_pr(self) -> str:
+        inner = ""
+        if self.tab_color:
+            inner += f'<tabColor rgb="FF{self.tab_color.lstrip("#").upper()}"/>'
+        if self.fit_width is not None or self.fit_height is not None:
+            inner += '<pageSetUpPr fitToPage="1"/>'
+        return f"<sheetPr>{inner}</sheetPr>" if inner else ""
+
+    def print_xml(self) -> str:
+        """printOptions, pageMargins, pageSetup, headerFooter (in schema order)."""
+        opts = ""
+        if self.center_horizontally:
+            opts += ' horizontalCentered="1"'
+        if self.print_gridlines:
+            opts += ' gridLines="1"'
+        out = f"<printOptions{opts}/>" if opts else ""
+        m = {"left": 0.7, "right": 0.7, "top": 0.75, "bottom": 0.75, "header": 0.3, "footer": 0.3}
+        m.update(self.margins or {})
+        out += "<pageMargins " + " ".join(f'{k}="{v:g}"' for k, v in m.items()) + "/>"
+        setup = ""
+        if self.paper:
+            setup += f' paperSize="{self.paper}"'
+        if self.landscape:
+            setup += ' orientation="landscape"'
+        if self.fit_width is not None or self.fit_height is not None:
+            setup += f' fitToWidth="{self.fit_width or 0}" fitToHeight="{self.fit_height or 0}"'
+        if setup:
+            out += f"<pageSetup{setup}/>"
+        hf = ""
+        if self.print_header:
+            hf += f"<oddHeader>{escape_text(self.print_header)}</oddHeader>"
+        if self.print_footer:
+            hf += f"<oddFooter>{escape_text(self.print_footer)}</oddFooter>"
+        if hf:
+            out += f"<headerFooter>{hf}</headerFooter>"
+        return out
+
+
+@dataclass(slots=True)
 class StreamSheet:
     name: str
     width: int  # number of columns
     fh: IO[str]
     path: Path
     next_row: int = 1  # 1-based row number of the next row written
+    look: SheetLook = field(default_factory=SheetLook)
 
     def write_fragment(self, fragment: str) -> None:
         n = self.next_row
@@ -272,7 +344,11 @@ class StreamWorkbook:
     _spool: tempfile.TemporaryDirectory[str] | None = None
 
     def add_sheet(
-        self, name: str, header: Sequence[str], widths: Sequence[float | None] = ()
+        self,
+        name: str,
+        header: Sequence[str],
+        widths: Sequence[float | None] = (),
+        look: SheetLook | None = None,
     ) -> StreamSheet:
         if self._spool is None:
             if self.tmpdir is not None:
@@ -289,15 +365,16 @@ class StreamWorkbook:
             for c, w in enumerate(list(widths) + [None] * (len(header) - len(widths)))
         )
         selected = ' tabSelected="1"' if index == 1 else ""
+        look = look or SheetLook()
         fh.write(
-            f'{_DECL}<worksheet xmlns="{_NS}" xmlns:r="{_NS_R}"><sheetViews>'
+            f'{_DECL}<worksheet xmlns="{_NS}" xmlns:r="{_NS_R}">{look.sheet_pr()}<sheetViews>'
             f'<sheetView{selected} workbookViewId="0">'
             '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
             '<sheetFormatPr defaultRowHeight="15"/>'
             f"{'<cols>' + cols + '</cols>' if cols else ''}<sheetData>"
         )
-        sheet = StreamSheet(name=name, width=max(1, len(header)), fh=fh, path=path)
+        sheet = StreamSheet(name=name, width=max(1, len(header)), fh=fh, path=path, look=look)
         sheet.write_values(list(header), [STYLE_HEADER] * len(header))
         self.sheets.append(sheet)
         return sheet
@@ -305,15 +382,22 @@ class StreamWorkbook:
     def _finish_sheet(self, i: int, sheet: StreamSheet) -> None:
         last_row = sheet.next_row - 1
         tail = "</sheetData>"
+        look = sheet.look
         if last_row >= 2:
             ref = f"A1:{col_letter(sheet.width - 1)}{last_row}"
             tail += f'<autoFilter ref="{ref}"/>'
             abs_ref = f"$A$1:${col_letter(sheet.width - 1)}${last_row}"
             self._filters[i] = f"{_attr(_quote_sheet(sheet.name))}!{abs_ref}"
-        tail += (
-            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
-            'header="0.3" footer="0.3"/></worksheet>'
-        )
+            if look.level_col is not None:
+                col = col_letter(look.level_col)
+                rules = "".join(
+                    f'<cfRule type="expression" dxfId="{k}" priority="{k + 1}">'
+                    f"<formula>${col}2=&quot;{level}&quot;</formula></cfRule>"
+                    for k, (level, _font, _fill) in enumerate(LEVEL_COLORS)
+                )
+                area = f"A2:{col_letter(sheet.width - 1)}{last_row}"
+                tail += f'<conditionalFormatting sqref="{area}">{rules}</conditionalFormatting>'
+        tail += look.print_xml() + "</worksheet>"
         sheet.fh.write(tail)
         sheet.fh.close()
 
@@ -403,6 +487,12 @@ class StreamWorkbook:
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{ref}'
             "</definedName>"
             for i, ref in sorted(self._filters.items())
+        )
+        names += "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+            f"{_attr(_quote_sheet(s.name))}!$1:$1</definedName>"
+            for i, s in enumerate(self.sheets)
+            if s.look.repeat_header
         )
         return (
             f'{_DECL}<workbook xmlns="{_NS}" xmlns:r="{_NS_R}">'
