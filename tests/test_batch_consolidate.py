@@ -188,6 +188,7 @@ def test_sheets_are_set_up_for_printing_like_the_template(tmp_path: Path) -> Non
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)
         assert ws.print_title_rows == "$1:$1"
+        assert ws.row_dimensions[1].height == t.header_height
         assert ws.print_options.horizontalCentered
         assert ws.page_margins.left == t.margins["left"]
         assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
@@ -208,3 +209,15 @@ def test_sheets_are_set_up_for_printing_like_the_template(tmp_path: Path) -> Non
         ("A2:D4", '$B2="提示"', "FFDDEBF7"),
     ]
     assert not wb["项目汇总"].conditional_formatting
+    # header cells as the template's header, every cell in its default font
+    head = spec.sheets["绩效指标明细"].columns[0].header_style
+    for name in (DEPT_SHEET, "绩效指标明细", "校验结果"):
+        a1 = wb[name]["A1"]
+        assert a1.fill.fgColor.rgb == "FF" + head["bg_color"].lstrip("#")
+        assert a1.font.b and a1.font.color.rgb == "FF" + head["font_color"].lstrip("#")
+        assert a1.alignment.horizontal == head["align"] and a1.alignment.wrap_text
+        assert a1.border.left.style == "thin"
+        assert a1.border.left.color.rgb == "FF" + head["left_color"].lstrip("#")
+    font = spec.default_font["font_name"]
+    assert wb["绩效指标明细"]["A1"].font.name == wb["绩效指标明细"]["C2"].font.name == font
+    assert wb["绩效指标明细"]["D2"].number_format == "#,##0.00"

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from perfsheet import __version__
 from perfsheet.batch.cache import CACHE_VERSION, read_meta
-from perfsheet.batch.consolidate import sheet_looks, write_consolidated
+from perfsheet.batch.consolidate import sheet_looks, template_styles, write_consolidated
 from perfsheet.batch.discovery import Candidate, discover
 from perfsheet.batch.engine import Outcome, connect_dask, default_workers, run_dask, run_local
 from perfsheet.batch.models import FileEntry, FileJob, FileResult, Summary
@@ -285,6 +285,7 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
                 _notes(summary, len(caches)),
                 tmpdir=outdir / CACHE_DIR,
                 looks=sheet_looks(spec),
+                styles=template_styles(spec),
             )
             consolidated = str(target)
         except KeyboardInterrupt:

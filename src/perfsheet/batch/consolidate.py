@@ -9,7 +9,8 @@ continues on ``<name>（2）``. Sheets with totals end with a total row: ``SUBTO
 filtering sums what is visible) with their values, computed from the caches' partial sums.
 Each sheet is set up for printing as the summary template's sheet of the same name (A4
 landscape, one page wide, header row repeated, page header and footer, tab colour;
-``部门汇总`` as ``项目汇总``), and 校验结果's rows are coloured by 级别.
+``部门汇总`` as ``项目汇总``), header cells and the default font are the template's, and
+校验结果's rows are coloured by 级别.
 """
 
 from __future__ import annotations
@@ -32,11 +33,25 @@ from perfsheet.io.xlsx_stream import (
     col_letter,
     render_cell,
     render_formula,
+    styles_xml,
 )
 
 DEPT_SHEET = "部门汇总"
 NOTES_SHEET = "说明"
 LEVEL_HEADER = "级别"
+
+
+def template_styles(spec: Any = None) -> str:
+    """The styles part of the consolidated workbook: header cells styled like the template's
+    绩效指标明细 header, every cell in the template's default font (``spec``; the built-in
+    template when None). Number formats and totals keep the stream writer's fixed set."""
+    from perfsheet.core.plans import SHEET_DETAIL
+    from perfsheet.io.template import load_template
+
+    spec = spec if spec is not None else load_template(None)
+    detail = spec.sheets.get(SHEET_DETAIL)
+    header = detail.columns[0].header_style if detail and detail.columns else None
+    return styles_xml(header or None, spec.default_font)
 
 
 def sheet_looks(spec: Any = None) -> dict[str, SheetLook]:
@@ -60,6 +75,7 @@ def sheet_looks(spec: Any = None) -> dict[str, SheetLook]:
             margins=s.margins,
             print_header=s.print_header,
             print_footer=s.print_footer,
+            header_height=s.header_height,
         )
         for name, s in spec.sheets.items()
     }
@@ -87,8 +103,10 @@ class ConsolidatedStats:
 
 
 class _Builder:
-    def __init__(self, tmpdir: Path | None, max_rows: int, looks: Mapping[str, SheetLook]) -> None:
-        self.book = StreamWorkbook(tmpdir=tmpdir, title="绩效汇总（合并）")
+    def __init__(
+        self, tmpdir: Path | None, max_rows: int, looks: Mapping[str, SheetLook], styles: str
+    ) -> None:
+        self.book = StreamWorkbook(tmpdir=tmpdir, title="绩效汇总（合并）", styles=styles)
         self.max_data_rows = max_rows - 2  # header and total row
         self.sheets: dict[str, _Sheet] = {}
         self.looks = looks
@@ -169,17 +187,23 @@ def write_consolidated(
     tmpdir: Path | None = None,
     max_rows: int = EXCEL_MAX_ROWS,
     looks: Mapping[str, SheetLook] | None = None,
+    styles: str | None = None,
 ) -> ConsolidatedStats:
     """Stream the row caches into ``path`` (written to a temporary file, then renamed).
 
     ``notes`` are the rows of the ``说明`` sheet (a cache's own 说明 rows describe one file and
-    are not copied). ``looks``: print setup per sheet (:func:`sheet_looks`; the built-in
-    template's when None). Returns the data rows written per sheet — the sum of the per-file
-    rows.
+    are not copied). ``looks``: print setup per sheet (:func:`sheet_looks`), ``styles``: the
+    styles part (:func:`template_styles`); the built-in template's when None. Returns the data
+    rows written per sheet — the sum of the per-file rows.
     """
     tmp = temp_path_for(path)
     stats = ConsolidatedStats()
-    b = _Builder(tmpdir, max_rows, sheet_looks() if looks is None else looks)
+    b = _Builder(
+        tmpdir,
+        max_rows,
+        sheet_looks() if looks is None else looks,
+        template_styles() if styles is None else styles,
+    )
     try:
         for cache in caches:
             stats.files += 1

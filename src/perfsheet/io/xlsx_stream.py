@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-# Cell formats (indexes into cellXfs of STYLES_XML).
+# Cell formats (indexes into cellXfs of the styles part, :func:`styles_xml`).
 STYLE_DEFAULT = 0
 STYLE_HEADER = 1
 STYLE_AMOUNT = 2
@@ -62,10 +62,19 @@ _NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
-_FONT = '<sz val="11"/><name val="Calibri"/><family val="2"/><scheme val="minor"/>'
-_THIN = '<left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
-_THIN += '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom>'
 _NUMFMT = 'applyNumberFormat="1"'
+_BORDER_NAMES = {
+    1: "thin", 2: "medium", 3: "dashed", 4: "dotted", 5: "thick", 6: "double", 7: "hair",
+    8: "mediumDashed", 9: "dashDot", 10: "mediumDashDot", 11: "dashDotDot",
+    12: "mediumDashDotDot", 13: "slantDashDot",
+}  # fmt: skip
+_HALIGN = {"left", "center", "right", "fill", "justify", "centerContinuous", "distributed"}
+_VALIGN = {"top": "top", "vcenter": "center", "bottom": "bottom", "vjustify": "justify"}
+
+#: The header cells' look when no template style is given (light blue, bold, thin borders).
+DEFAULT_HEADER: dict[str, Any] = {
+    "bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top", "text_wrap": True,
+}  # fmt: skip
 
 
 def _xf(num: int, font: int = 0, fill: int = 0, border: int = 0, extra: str = "") -> str:
@@ -89,53 +98,120 @@ def _xf(num: int, font: int = 0, fill: int = 0, border: int = 0, extra: str = ""
     )
 
 
+def _rgb(color: str) -> str:
+    return "FF" + color.lstrip("#").upper()
+
+
+def _font(style: dict[str, Any], base: dict[str, Any], bold: bool = False) -> str:
+    """A ``<font>`` of an XlsxWriter-style property dict over the default font ``base``."""
+    out = ""
+    if bold or style.get("bold"):
+        out += "<b/>"
+    if style.get("italic"):
+        out += "<i/>"
+    if style.get("font_strikeout"):
+        out += "<strike/>"
+    if style.get("underline"):
+        out += '<u val="double"/>' if style["underline"] in (2, 34) else "<u/>"
+    out += f'<sz val="{style.get("font_size") or base.get("font_size") or 11:g}"/>'
+    if style.get("font_color"):
+        out += f'<color rgb="{_rgb(style["font_color"])}"/>'
+    name = str(style.get("font_name") or base.get("font_name") or "Calibri")
+    out += f'<name val="{escape_text(name).replace(chr(34), "&quot;")}"/>'
+    return f'<font>{out}<family val="2"/></font>'
+
+
+def _border(style: dict[str, Any]) -> str:
+    out = ""
+    for side in ("left", "right", "top", "bottom"):
+        kind = _BORDER_NAMES.get(int(style.get(side, style.get("border", 0)) or 0))
+        if kind is None:
+            out += f"<{side}/>"
+            continue
+        color = style.get(f"{side}_color") or style.get("border_color")
+        c = f'<color rgb="{_rgb(color)}"/>' if color else '<color auto="1"/>'
+        out += f'<{side} style="{kind}">{c}</{side}>'
+    return f"<border>{out}<diagonal/></border>"
+
+
+def _alignment(style: dict[str, Any]) -> str:
+    attrs = ""
+    if style.get("align") in _HALIGN:
+        attrs += f' horizontal="{style["align"]}"'
+    if style.get("valign") in _VALIGN:
+        attrs += f' vertical="{_VALIGN[style["valign"]]}"'
+    if style.get("text_wrap"):
+        attrs += ' wrapText="1"'
+    if style.get("indent"):
+        attrs += f' indent="{int(style["indent"])}"'
+    if style.get("rotation"):
+        attrs += f' textRotation="{int(style["rotation"])}"'
+    if style.get("shrink"):
+        attrs += ' shrinkToFit="1"'
+    return f"<alignment{attrs}/>" if attrs else ""
+
+
 #: 校验结果's 级别 colours (text, font, fill), as in the built-in template: differential formats
-#: 0..2 of STYLES_XML, applied by :class:`SheetLook` ``level_col``.
+#: 0..2 of the styles part, applied by :class:`SheetLook` ``level_col``.
 LEVEL_COLORS = (
     ("错误", "9C0006", "FFC7CE"),
     ("警告", "9C5700", "FFEB9C"),
     ("提示", "1F4E78", "DDEBF7"),
 )
 
-# numFmt 4 is the built-in "#,##0.00"; 164/165 are ours.
-_CELL_XFS = [
-    _xf(0),  # STYLE_DEFAULT
-    _xf(0, font=1, fill=2, border=1, extra='<alignment vertical="top" wrapText="1"/>'),  # HEADER
-    _xf(4),  # AMOUNT
-    _xf(164),  # RATIO 0.0%
-    _xf(165),  # SCORE 0.0
-    _xf(0, font=1, border=2),  # TOTAL
-    _xf(4, font=1, border=2),  # TOTAL_AMOUNT
-    _xf(164, font=1, border=2),  # TOTAL_RATIO
-    _xf(165, font=1, border=2),  # TOTAL_SCORE
-]
 
-STYLES_XML = (
-    _DECL + f'<styleSheet xmlns="{_NS}">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/>'
-    '<numFmt numFmtId="165" formatCode="0.0"/></numFmts>'
-    f'<fonts count="2"><font>{_FONT}</font><font><b/>{_FONT}</font></fonts>'
-    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill>'
-    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/>'
-    "</patternFill></fill></fills>"
-    '<borders count="3"><border><left/><right/><top/><bottom/><diagonal/></border>'
-    f"<border>{_THIN}<diagonal/></border>"
-    '<border><left/><right/><top style="thin"><color auto="1"/></top><bottom/><diagonal/>'
-    "</border></borders>"
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    f'<cellXfs count="{len(_CELL_XFS)}">{"".join(_CELL_XFS)}</cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    f'<dxfs count="{len(LEVEL_COLORS)}">'
-    + "".join(
-        f'<dxf><font><color rgb="FF{font}"/></font><fill><patternFill>'
-        f'<bgColor rgb="FF{fill}"/></patternFill></fill></dxf>'
-        for _level, font, fill in LEVEL_COLORS
+def styles_xml(header: dict[str, Any] | None = None, font: dict[str, Any] | None = None) -> str:
+    """``xl/styles.xml``: the fixed cell formats :data:`STYLE_DEFAULT`… with the header cells
+    styled by ``header`` and every cell in the default ``font`` (XlsxWriter-style property
+    dicts, as a summary template gives them: ``bold``, ``bg_color``, ``font_color``, borders,
+    ``align``…); the built-in look when None. Cell indexes do not depend on them, so rows
+    rendered earlier (the batch row caches) fit any styles part."""
+    head = DEFAULT_HEADER if header is None else header
+    base = font or {}
+    fonts = [_font({}, base), _font({}, base, bold=True), _font(head, base)]
+    fill = (
+        f'<fill><patternFill patternType="solid"><fgColor rgb="{_rgb(head["bg_color"])}"/>'
+        '<bgColor indexed="64"/></patternFill></fill>'
+        if head.get("bg_color")
+        else '<fill><patternFill patternType="none"/></fill>'
     )
-    + "</dxfs>"
-    '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
-    'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
-)
+    top = '<border><left/><right/><top style="thin"><color auto="1"/></top><bottom/><diagonal/>'
+    top += "</border>"
+    borders = ["<border><left/><right/><top/><bottom/><diagonal/></border>", _border(head), top]
+    # numFmt 4 is the built-in "#,##0.00"; 164/165 are ours.
+    xfs = [
+        _xf(0),  # STYLE_DEFAULT
+        _xf(0, font=2, fill=2, border=1, extra=_alignment(head)),  # STYLE_HEADER
+        _xf(4),  # AMOUNT
+        _xf(164),  # RATIO 0.0%
+        _xf(165),  # SCORE 0.0
+        _xf(0, font=1, border=2),  # TOTAL
+        _xf(4, font=1, border=2),  # TOTAL_AMOUNT
+        _xf(164, font=1, border=2),  # TOTAL_RATIO
+        _xf(165, font=1, border=2),  # TOTAL_SCORE
+    ]
+    dxfs = "".join(
+        f'<dxf><font><color rgb="FF{fc}"/></font><fill><patternFill>'
+        f'<bgColor rgb="FF{bc}"/></patternFill></fill></dxf>'
+        for _level, fc, bc in LEVEL_COLORS
+    )
+    return (
+        _DECL + f'<styleSheet xmlns="{_NS}">'
+        '<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/>'
+        '<numFmt numFmtId="165" formatCode="0.0"/></numFmts>'
+        f'<fonts count="{len(fonts)}">{"".join(fonts)}</fonts>'
+        '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+        f'<fill><patternFill patternType="gray125"/></fill>{fill}</fills>'
+        f'<borders count="{len(borders)}">{"".join(borders)}</borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        "</cellStyleXfs>"
+        f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        f'<dxfs count="{len(LEVEL_COLORS)}">{dxfs}</dxfs>'
+        '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
+        'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
+    )
+
 
 # --------------------------------------------------------------------------------- cell rendering
 
@@ -271,6 +347,7 @@ class SheetLook:
     print_header: str | None = None  # Excel header/footer codes (&L &C &R &P &N &D &A)
     print_footer: str | None = None
     level_col: int | None = None  # 0-based column holding 错误/警告/提示
+    header_height: float | None = None  # points; None = the default row height
 
     def sheet_pr(self) -> str:
         inner = ""
@@ -339,6 +416,7 @@ class StreamWorkbook:
 
     tmpdir: Path | None = None
     title: str = ""
+    styles: str = field(default_factory=styles_xml)  # xl/styles.xml (see styles_xml)
     sheets: list[StreamSheet] = field(default_factory=list)
     _filters: dict[int, str] = field(default_factory=dict)
     _spool: tempfile.TemporaryDirectory[str] | None = None
@@ -375,7 +453,10 @@ class StreamWorkbook:
             f"{'<cols>' + cols + '</cols>' if cols else ''}<sheetData>"
         )
         sheet = StreamSheet(name=name, width=max(1, len(header)), fh=fh, path=path, look=look)
-        sheet.write_values(list(header), [STYLE_HEADER] * len(header))
+        cells = render_cells(list(header), [STYLE_HEADER] * len(header)).replace(ROW_MARK, "1")
+        height = f' ht="{look.header_height:g}" customHeight="1"' if look.header_height else ""
+        fh.write(f'<row r="1"{height}>{cells}</row>')
+        sheet.next_row = 2
         self.sheets.append(sheet)
         return sheet
 
@@ -415,7 +496,7 @@ class StreamWorkbook:
                 zf.writestr("docProps/core.xml", self._core())
                 zf.writestr("xl/workbook.xml", self._workbook())
                 zf.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels(n))
-                zf.writestr("xl/styles.xml", STYLES_XML)
+                zf.writestr("xl/styles.xml", self.styles)
                 for i, sheet in enumerate(self.sheets, start=1):
                     zf.write(sheet.path, f"xl/worksheets/sheet{i}.xml")
         finally:
