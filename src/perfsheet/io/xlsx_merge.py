@@ -3,13 +3,13 @@
 Why: the default ``perfsheet summary`` output keeps the user's sheets as they are (openpyxl
 loads and saves them with their formatting, plus helper columns and marks) and adds the
 standard sheets, which can hold hundreds of thousands of rows. openpyxl writes those several
-times slower than XlsxWriter, so the standard sheets are written by XlsxWriter into a second
-package and the two packages are merged here, copying the big compressed sheet parts byte for
-byte (no recompression).
+times slower than our writer, so the standard sheets are written into a second package
+(XlsxWriter plus our spliced data rows, :mod:`perfsheet.io.xlsx_splice`) and the two packages
+are merged here, copying the big compressed sheet parts byte for byte (no recompression).
 
 Only packages written in this process are merged: ``base`` comes from ``openpyxl`` (the user's
-sheets; the input file itself is never opened here) and ``extra`` from XlsxWriter in
-``constant_memory`` mode (inline strings, so no shared-string table to merge). Styles are merged
+sheets; the input file itself is never opened here) and ``extra`` from the standard-sheet
+writer (inline strings only, so no shared-string table to merge). Styles are merged
 with the ``extra`` styles first so that its (large) sheets keep their style indices; the
 ``base`` sheets are rewritten (``s=``/``style=``/``dxfId=`` shifted). XlsxWriter's default font
 is set to the base's default font so that unstyled cells look the same as before.
