@@ -15,17 +15,11 @@ from pathlib import Path
 
 import xlsxwriter
 
+from workbooks import STD_HEADER
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "source" / "seed_guangzhou_xiezuoban.tsv"
-HEADER = [
-    "项目名称（资金使用单位）",
-    "总计",
-    "财政拨款",
-    "财政专户拨款",
-    "其他资金",
-    "绩效目标",
-    "绩效指标",
-]
+HEADER = STD_HEADER  # the seed's header row
 # Seed rows touched by page-break fragments: their texts are incomplete on their own.
 _FRAGMENT_ROWS = {15, 27, 32, 38}
 

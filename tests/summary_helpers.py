@@ -35,6 +35,7 @@ from perfsheet.core.models import (
     WorkbookResult,
 )
 from perfsheet.core.plans import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS, STANDARD_SHEETS
+from workbooks import STD_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "广州市协作办公室_项目支出绩效目标表.xlsx"
@@ -49,15 +50,7 @@ COLUMNS = {
     "goal": "F",
     "indicators": "G",
 }
-HEADER = [
-    "项目名称（资金使用单位）",
-    "总计",
-    "财政拨款",
-    "财政专户拨款",
-    "其他资金",
-    "绩效目标",
-    "绩效指标",
-]
+HEADER = STD_HEADER  # the seed's header row
 
 
 def q(op: str, value: float, unit: str | None, raw: str) -> Target:

@@ -59,25 +59,13 @@ def sheet_looks(spec: Any = None) -> dict[str, SheetLook]:
     one when None): its sheets by name, and 部门汇总 like 项目汇总 with a page header that names
     the sheet (``&A``)."""
     from perfsheet.core.plans import SHEET_PROJECTS
-    from perfsheet.io.template import load_template
+    from perfsheet.io.template import SheetSpec, load_template
 
     spec = spec if spec is not None else load_template(None)
+    # every setting the template's sheet spec has under the same name (all but level_col)
+    shared = [f.name for f in dataclasses.fields(SheetLook) if f.name in SheetSpec.model_fields]
     looks = {
-        name: SheetLook(
-            tab_color=s.tab_color,
-            landscape=s.landscape,
-            paper=s.paper,
-            fit_width=s.fit_width,
-            fit_height=s.fit_height,
-            repeat_header=s.repeat_header,
-            center_horizontally=s.center_horizontally,
-            print_gridlines=s.print_gridlines,
-            margins=s.margins,
-            print_header=s.print_header,
-            print_footer=s.print_footer,
-            header_height=s.header_height,
-        )
-        for name, s in spec.sheets.items()
+        name: SheetLook(**{k: getattr(s, k) for k in shared}) for name, s in spec.sheets.items()
     }
     if SHEET_PROJECTS in looks:
         looks[DEPT_SHEET] = dataclasses.replace(

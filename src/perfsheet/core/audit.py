@@ -817,28 +817,16 @@ class _Emitter:
         expected: str | None = None,
         actual: str | None = None,
     ) -> None:
-        loc = self.location
-        if loc is None:
-            f = Finding(
-                rule=rule,
-                severity=self.rules.severity(rule),
-                message=message,
-                basis=BASIS[rule],
-                indicator=seq,
-                expected=expected,
-                actual=actual,
-            )
-        else:
-            f = Finding(
-                rule=rule,
-                severity=self.rules.severity(rule),
-                message=message,
-                basis=BASIS[rule],
-                indicator=seq,
-                expected=expected,
-                actual=actual,
-                **loc,
-            )
+        f = Finding(
+            rule=rule,
+            severity=self.rules.severity(rule),
+            message=message,
+            basis=BASIS[rule],
+            indicator=seq,
+            expected=expected,
+            actual=actual,
+            **(self.location or {}),
+        )
         self.out.append(share_fields_set(f))
 
 

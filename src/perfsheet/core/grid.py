@@ -7,6 +7,7 @@ produce a :class:`SheetGrid`; the core never sees a file or an Excel object.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 
 CellValue = str | float | int | bool | _dt.datetime | _dt.date | _dt.time | _dt.timedelta | None
@@ -32,6 +33,17 @@ def col_number(letters: str) -> int:
 def cell_ref(row: int, col: int) -> str:
     """1-based row and column -> "B12"."""
     return f"{col_letter(col)}{row}"
+
+
+_PLAIN_SHEET = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_.\u4e00-\u9fff]*$")
+_LOOKS_LIKE_REF = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[Rr][0-9]*[Cc][0-9]*$")
+
+
+def quote_sheet(name: str, *, always: bool = False) -> str:
+    """A sheet name as written in a reference: ``Sheet1`` or ``'My sheet'`` (quotes doubled)."""
+    if not always and _PLAIN_SHEET.match(name) and not _LOOKS_LIKE_REF.match(name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True, slots=True)

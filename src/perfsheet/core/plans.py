@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number
+from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number, quote_sheet
 from perfsheet.core.models import Finding, Indicator, Project, Table, Target, WorkbookResult
 
 # --------------------------------------------------------------------------------------------
@@ -312,16 +312,6 @@ def column_def(sheet: str, key: str) -> ColumnDef:
 # --------------------------------------------------------------------------------------------
 # Small value types that writers render specially
 # --------------------------------------------------------------------------------------------
-
-_PLAIN_SHEET = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_.\u4e00-\u9fff]*$")
-_LOOKS_LIKE_REF = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[Rr][0-9]*[Cc][0-9]*$")
-
-
-def quote_sheet(name: str, *, always: bool = False) -> str:
-    """A sheet name as written in a reference: ``Sheet1`` or ``'My sheet'`` (quotes doubled)."""
-    if not always and _PLAIN_SHEET.match(name) and not _LOOKS_LIKE_REF.match(name):
-        return name
-    return "'" + name.replace("'", "''") + "'"
 
 
 def sheet_ref(sheet: str, cell: str) -> str:

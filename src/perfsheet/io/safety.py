@@ -325,28 +325,34 @@ def _inspect_zip(path: Path, size: int) -> Inspection:
             return out
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
-    """Decompress one member as a stream: sizes and CRC are checked by zipfile (a member never
-    yields more than its declared size; a lie ends in a CRC error). XML members are returned."""
-    keep: list[bytes] | None = None
-    got = 0
+@contextmanager
+def _member_errors() -> Iterator[None]:
+    """What zipfile raises while decompressing a member, as the user's reason."""
     try:
-        with zf.open(info) as member:
-            while True:
-                chunk = member.read(_CHUNK)
-                if not chunk:
-                    break
-                if keep is None and got == 0:
-                    keep = [] if _is_xml(chunk[:64]) else None
-                got += len(chunk)
-                if keep is not None:
-                    keep.append(chunk)
+        yield
     except NotImplementedError:  # a RuntimeError: "zip file version 24.1", unknown methods
         raise _Reject(CORRUPT_ZIP) from None
     except RuntimeError:  # zipfile: "File ... is encrypted, password required"
         raise _Reject(ENCRYPTED) from None
     except Exception:  # BadZipFile (bad CRC, bad header), zlib.error, EOFError, struct errors…
         raise _Reject(CORRUPT_ZIP) from None
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """Decompress one member as a stream: sizes and CRC are checked by zipfile (a member never
+    yields more than its declared size; a lie ends in a CRC error). XML members are returned."""
+    keep: list[bytes] | None = None
+    got = 0
+    with _member_errors(), zf.open(info) as member:
+        while True:
+            chunk = member.read(_CHUNK)
+            if not chunk:
+                break
+            if keep is None and got == 0:
+                keep = [] if _is_xml(chunk[:64]) else None
+            got += len(chunk)
+            if keep is not None:
+                keep.append(chunk)
     if got != info.file_size:
         raise _Reject(CORRUPT_ZIP)
     return _as_utf8(b"".join(keep)) if keep is not None else None
@@ -587,14 +593,8 @@ def _parse_xml(zf: zipfile.ZipFile, name: str) -> Element | None:
     info = by_norm.get(_norm(name))
     if info is None or info.file_size > 16 * L.MiB:
         return None
-    try:
+    with _member_errors():
         data = zf.read(info)
-    except NotImplementedError:  # a RuntimeError: "zip file version 24.1", unknown methods
-        raise _Reject(CORRUPT_ZIP) from None
-    except RuntimeError:  # zipfile: "File ... is encrypted, password required"
-        raise _Reject(ENCRYPTED) from None
-    except Exception:  # BadZipFile (bad CRC, bad header), zlib.error, EOFError, struct errors…
-        raise _Reject(CORRUPT_ZIP) from None
     try:
         return safe_et.fromstring(data, forbid_dtd=True)
     except Exception:  # a DTD (reported by the scan that follows) or malformed XML (calamine's

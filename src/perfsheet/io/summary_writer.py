@@ -400,9 +400,7 @@ class StandardSheets:
     # -- the end ------------------------------------------------------------------------------
 
     def _col_range(self, sheet: _Sheet, col: _Col) -> str:
-        from xlsxwriter.utility import xl_col_to_name
-
-        letter = xl_col_to_name(col.index)
+        letter = col_letter(col.index)
         return f"{letter}{sheet.first_row + 1}:{letter}{sheet.next_row}"
 
     def _write_total(self, sheet: _Sheet, footer: Sequence[TotalCell]) -> int | None:
@@ -467,8 +465,6 @@ class StandardSheets:
         counts = [(label, c) for label, c in counts if c is not None]
         charts = 0
         if total_row is not None and counts:
-            from xlsxwriter.utility import xl_rowcol_to_cell
-
             r0 = sheet.next_row + 1
             head = self._fmt({"bold": True})
             ws.write_string(r0, 0, "指标构成（按一级指标）", head)
@@ -477,7 +473,7 @@ class StandardSheets:
             cached = {c.key: c.value for c in tot}
             for i, (label, col) in enumerate(counts, start=1):
                 ws.write_string(r0 + i, 0, label)
-                ref = xl_rowcol_to_cell(total_row, col.index)
+                ref = f"{col_letter(col.index)}{total_row + 1}"
                 ws.write_formula(r0 + i, 1, f"={ref}", None, cached.get(col.key or "", 0))
             sheet.next_row = r0 + len(counts) + 1
             chart = self.wb.add_chart({"type": "column"})
@@ -499,10 +495,8 @@ class StandardSheets:
         projects = self.plan.totals["projects"]
         name_col, total_col = sheet.by_key.get("项目名称"), sheet.by_key.get("总计")
         if 0 < projects <= _MAX_CHART_PROJECTS and name_col is not None and total_col is not None:
-            from xlsxwriter.utility import xl_col_to_name
-
             first, last = sheet.first_row + 1, sheet.first_row + projects
-            nc, tc = xl_col_to_name(name_col.index), xl_col_to_name(total_col.index)
+            nc, tc = col_letter(name_col.index), col_letter(total_col.index)
             chart = self.wb.add_chart({"type": "bar"})
             chart.add_series(
                 {
@@ -1017,41 +1011,31 @@ def write_with_source_rebuilt(
     with _workbook(
         out_tmp, constant_memory=False, font=spec.default_font, when=plan.generated_at
     ) as out:
-        _write_rebuilt(out, grid, plan, spec, result, annotations, report)
-
-
-def _write_rebuilt(
-    out: _Book,
-    grid: WorkbookGrid,
-    plan: SummaryPlan,
-    spec: TemplateSpec,
-    result: WorkbookResult,
-    annotations: Sequence[AnnotationPlan],
-    report: WriteReport,
-) -> None:
-    wb = out.wb
-    formats = {
-        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-        "mark": wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#" + ERROR_FILL}),
-        "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-        "helper_header": wb.add_format(
-            {"bold": True, "bg_color": "#" + HELPER_FILL, "border": 1, "align": "center"}
-        ),
-        "helper": wb.add_format({"border": 1, "valign": "top", "text_wrap": True}),
-        "ratio": wb.add_format({"border": 1, "valign": "top", "num_format": RATIO_FORMAT}),
-    }
-    by_sheet = {a.sheet: a for a in annotations}
-    for ann in annotations:
-        if ann.blocked:
-            report.skipped.append(ann.blocked)
-    taken = {n.lower() for n in plan.sheet_names.values()}  # the standard sheets come after
-    for g in grid.sheets:
-        ann = by_sheet.get(g.name)
-        _write_grid_sheet(wb, g, ann, formats, title=safe_sheet_name(g.name, taken))
-        if ann is not None and not ann.blocked:
-            report.annotated.append(g.name)
-    book = StandardSheets(
-        wb, plan, spec, spools=out.spools, placeholders=placeholders_for(plan, [result])
-    )
-    book.add(result, plan.sources[0] if plan.sources else None)
-    book.finish()
+        wb = out.wb
+        formats = {
+            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+            "mark": wb.add_format(
+                {"text_wrap": True, "valign": "top", "bg_color": "#" + ERROR_FILL}
+            ),
+            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
+            "helper_header": wb.add_format(
+                {"bold": True, "bg_color": "#" + HELPER_FILL, "border": 1, "align": "center"}
+            ),
+            "helper": wb.add_format({"border": 1, "valign": "top", "text_wrap": True}),
+            "ratio": wb.add_format({"border": 1, "valign": "top", "num_format": RATIO_FORMAT}),
+        }
+        by_sheet = {a.sheet: a for a in annotations}
+        for ann in annotations:
+            if ann.blocked:
+                report.skipped.append(ann.blocked)
+        taken = {n.lower() for n in plan.sheet_names.values()}  # the standard sheets come after
+        for g in grid.sheets:
+            ann = by_sheet.get(g.name)
+            _write_grid_sheet(wb, g, ann, formats, title=safe_sheet_name(g.name, taken))
+            if ann is not None and not ann.blocked:
+                report.annotated.append(g.name)
+        book = StandardSheets(
+            wb, plan, spec, spools=out.spools, placeholders=placeholders_for(plan, [result])
+        )
+        book.add(result, plan.sources[0] if plan.sources else None)
+        book.finish()

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from perfsheet.core.grid import col_number
 from perfsheet.errors import PerfsheetError
 from perfsheet.io.xlsx_merge import worksheet_parts, xml_unescape
 from perfsheet.io.xlsx_stream import EXCEL_MAX_ROWS, col_letter, escape_text
@@ -53,13 +54,6 @@ def xf_index(fmt: Any) -> int:
     if fmt is None:
         return 0
     return int(fmt._get_xf_index())
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 @dataclass(slots=True)
@@ -210,8 +204,8 @@ def _widen_dimension(head: str, spool: RowSpool) -> str:
     m = _DIMENSION.search(head)
     if m is None:
         return head
-    c1, r1 = _col_number(m.group(1)), int(m.group(2))
-    c2 = _col_number(m.group(3)) if m.group(3) else c1
+    c1, r1 = col_number(m.group(1)) - 1, int(m.group(2))
+    c2 = col_number(m.group(3)) - 1 if m.group(3) else c1
     r2 = int(m.group(4)) if m.group(4) else r1
     r1 = min(r1, spool.first_row)  # the header row XlsxWriter wrote spans the columns
     c2, r2 = max(c2, spool.max_col), max(r2, spool.last_row)

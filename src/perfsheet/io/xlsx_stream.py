@@ -34,6 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from perfsheet.core.grid import col_letter as grid_col_letter
+from perfsheet.core.grid import quote_sheet
+
 # Cell formats (indexes into cellXfs of the styles part, :func:`styles_xml`).
 STYLE_DEFAULT = 0
 STYLE_HEADER = 1
@@ -218,13 +221,8 @@ def styles_xml(header: dict[str, Any] | None = None, font: dict[str, Any] | None
 
 @functools.lru_cache(maxsize=1024)
 def col_letter(col: int) -> str:
-    """0-based column -> Excel letters (0 -> "A", 26 -> "AA")."""
-    n = col + 1
-    letters = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """0-based column -> Excel letters (0 -> "A", 26 -> "AA"); cached, it is per cell."""
+    return grid_col_letter(col + 1)
 
 
 # Characters XML 1.0 cannot hold (and "_x" that would read as an escape) -> _xHHHH_ notation.
@@ -320,10 +318,6 @@ def render_formula(col: int, row: int, formula: str, value: Any, style: int) -> 
 
 
 # --------------------------------------------------------------------------------- the workbook
-
-
-def _quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
 
 
 def _attr(text: str) -> str:
@@ -468,7 +462,7 @@ class StreamWorkbook:
             ref = f"A1:{col_letter(sheet.width - 1)}{last_row}"
             tail += f'<autoFilter ref="{ref}"/>'
             abs_ref = f"$A$1:${col_letter(sheet.width - 1)}${last_row}"
-            self._filters[i] = f"{_attr(_quote_sheet(sheet.name))}!{abs_ref}"
+            self._filters[i] = f"{_attr(quote_sheet(sheet.name, always=True))}!{abs_ref}"
             if look.level_col is not None:
                 col = col_letter(look.level_col)
                 rules = "".join(
@@ -571,7 +565,7 @@ class StreamWorkbook:
         )
         names += "".join(
             f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-            f"{_attr(_quote_sheet(s.name))}!$1:$1</definedName>"
+            f"{_attr(quote_sheet(s.name, always=True))}!$1:$1</definedName>"
             for i, s in enumerate(self.sheets)
             if s.look.repeat_header
         )
