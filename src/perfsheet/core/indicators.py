@@ -499,6 +499,7 @@ def _finish(
             "annual_target": annual_target,
             "warnings": warnings,
             "raw": raw,
+            "row": None,
         }
     )
 
@@ -519,6 +520,7 @@ def _unparsed(raw: str, warning: str) -> Indicator:
             "annual_target": _EMPTY_TARGET,
             "warnings": [warning],
             "raw": raw,
+            "row": None,
         }
     )
 
@@ -659,6 +661,7 @@ def _fast_item(
             "annual_target": at,
             "warnings": warnings,
             "raw": t[s:end].strip(_WS),
+            "row": None,
         }
     )
 

@@ -44,7 +44,8 @@ class Target(_Model):
 
 
 class Indicator(_Model):
-    """One item of a packed 绩效指标 cell."""
+    """One indicator: an item of a packed 绩效指标 cell, or one row of an indicator grid (row
+    lists, budget-system exports, forms), where ``row`` is its sheet row."""
 
     seq: int | None = None
     level1: str | None = None  # canonical: 产出指标 / 效益指标 / 满意度指标 / 成本指标
@@ -59,6 +60,7 @@ class Indicator(_Model):
     annual_target: Target | None = None
     warnings: list[str] = Field(default_factory=list)
     raw: str = ""
+    row: int | None = None  # the indicator's own sheet row (grid layouts); None in packed cells
 
 
 class Amounts(_Model):
@@ -66,6 +68,9 @@ class Amounts(_Model):
     fiscal: float | None = None  # 财政拨款
     special: float | None = None  # 财政专户拨款
     other: float | None = None  # 其他资金
+    # every other source column of 总计 (政府性基金预算, 单位资金…, a second 财政拨款 column, a
+    # numeric column taken as a source), by header text as written; see Table.sources
+    sources: dict[str, float | None] | None = None
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -158,13 +163,23 @@ class GrandTotal(_Model):
     amounts: Amounts
 
 
+Layout = Literal["packed", "rows", "form"]
+
+
 class Table(_Model):
     sheet: str
+    layout: Layout = "packed"  # packed list / one indicator per row / one project per form
     title: str | None = None
     department: str | None = None
     amount_unit: str | None = None
     header_rows: list[int]
     columns: dict[str, str]  # role ("name", "total", …) or extra header -> column letter
+    # money columns beyond total/fiscal/special/other: header text as written -> what it was
+    # read as (政府性基金预算, 国有资本经营预算, 单位资金, 财政拨款…, or 未识别 for a numeric column
+    # among the money columns that the catalogue does not name)
+    sources: dict[str, str] = Field(default_factory=dict)
+    # where the table's parts were found: "header", "data", "forms"… -> ranges such as "A4:L5"
+    parts: dict[str, str] = Field(default_factory=dict)
     grand_total: GrandTotal | None = None
     units: list[Unit] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
