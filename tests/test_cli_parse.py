@@ -22,17 +22,20 @@ runner = CliRunner()
 
 TABLE_KEYS = {
     "sheet",
+    "layout",
     "title",
     "department",
     "amount_unit",
     "header_rows",
     "columns",
+    "sources",
+    "parts",
     "grand_total",
     "units",
     "findings",
 }
 PROJECT_KEYS = {"name", "row", "rows", "amounts", "goal", "indicators", "extra"}
-AMOUNT_KEYS = {"total", "fiscal", "special", "other"}
+AMOUNT_KEYS = {"total", "fiscal", "special", "other", "sources"}
 FINDING_KEYS = {"rule", "severity", "sheet", "cell", "row", "message"}
 
 
@@ -52,6 +55,8 @@ def test_parse_json_document_shape() -> None:
     (table,) = doc["tables"]
     assert set(table) == TABLE_KEYS
     assert table["header_rows"] == [9]
+    assert table["layout"] == "packed" and table["sources"] == {}
+    assert table["parts"] == {"title": "A1:G8", "header": "A9:G9", "data": "A10:G45"}
     assert table["columns"]["name"] == "A" and table["columns"]["indicators"] == "G"
     assert set(table["grand_total"]) == {"row", "amounts"}
     assert set(table["grand_total"]["amounts"]) == AMOUNT_KEYS

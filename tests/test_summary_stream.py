@@ -241,7 +241,7 @@ def test_two_tables_and_amount_units(tmp_path: Path, batch: int) -> None:
 def test_analyze_matches_build_tables_and_audit(tmp_path: Path) -> None:
     """analyze() (per-project steps) = build_tables + audit_table (whole-table steps)."""
     from perfsheet.core.audit import audit_table
-    from perfsheet.core.table import build_tables
+    from perfsheet.core.layouts import build_tables
 
     src = _fragments_and_units(tmp_path / "in.xlsx")
     wb = read_workbook(src)

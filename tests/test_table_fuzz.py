@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfsheet.core.grid import SheetGrid, WorkbookGrid
-from perfsheet.core.table import build_tables
+from perfsheet.core.layouts import build_tables
 from workbooks import STD_HEADER
 
 NAMES = ["培训经费", "示例中心", "道路维修资金", "信息化运维项目", "示例局机关", "图书购置"]

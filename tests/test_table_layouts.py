@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from perfsheet.core.models import Table
-from perfsheet.core.table import build_tables
+from perfsheet.core.layouts import build_tables
 from perfsheet.errors import InputError
 from perfsheet.io.readers import read_workbook
 from workbooks import LIBRARY, REPAIR, TRAINING, P, U, table_rows, to_xls, write_xlsx
@@ -119,6 +119,7 @@ def test_reordered_and_extra_columns(tmp_path: Path) -> None:
         "fiscal": 310.4,
         "special": None,
         "other": 12.0,
+        "sources": None,
     }
     assert projects[1].amounts.other is None and projects[1].goal == "全年开放展馆。"
     assert _money(t) == []

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from perfsheet.core.models import Table
-from perfsheet.core.table import build_tables
+from perfsheet.core.layouts import build_tables
 from perfsheet.io.readers import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

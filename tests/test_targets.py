@@ -303,6 +303,7 @@ def test_fast_constructor_equals_model_construct():
                 "annual_target": t,
                 "warnings": [],
                 "raw": "1、…",
+                "row": None,
             },
         ),
     ):

@@ -12,6 +12,11 @@ rule                      severity  meaning
 ``row-total``             error     总计 ≠ 财政拨款 + 财政专户拨款 + 其他资金 (any row with amounts)
 ``unit-subtotal``         error     a unit row ≠ the sum of its projects (per column)
 ``grand-total``           error     the 合计 row ≠ the sum of the units (or projects), per column
+``money-columns-misread``  error     most rows fail ``row-total``: the money columns were probably
+                                    misread (one finding instead of one per row)
+``column-assumed-source`` info      a numeric column among the money columns that the header
+                                    catalogue does not name, counted as a source of 总计
+``column-unknown``        warning   a numeric column elsewhere that no header name explains
 ``amount-format``         error     an amount cell that is not a number (text, date, boolean,
                                     error value, formula without a stored result, absurd size)
 ``cell-error``            warning   another table cell (name, goal, indicators, extra column) holds
@@ -50,6 +55,11 @@ LABELS = {"total": "总计", "fiscal": "财政拨款", "special": "财政专户�
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
+def _label(key: str) -> str:
+    """A money key's name in messages: the role's label, or a source column's header text."""
+    return LABELS.get(key, key)
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Sheet order: by row, then by severity, keeping the order of equal ones."""
     return sorted(findings, key=finding_key)
@@ -79,7 +89,7 @@ def amount_findings(
                     cell=cell,
                     row=row,
                     project=name or None,
-                    message=f"第{row}行{who}{LABELS[role]}（{cell}）{a.note}，无法参与合计校验",
+                    message=f"第{row}行{who}{_label(role)}（{cell}）{a.note}，无法参与合计校验",
                     actual=a.raw if isinstance(a.raw, str | float | int) else str(a.raw),
                 )
             )
@@ -92,7 +102,7 @@ def amount_findings(
                     cell=cell,
                     row=row,
                     project=name or None,
-                    message=f"第{row}行{who}{LABELS[role]}（{cell}）为{a.note}",
+                    message=f"第{row}行{who}{_label(role)}（{cell}）为{a.note}",
                     actual=str(a.raw),
                 )
             )
@@ -161,8 +171,9 @@ def row_total(
     sheet: str, row: int, name: str | None, amounts: dict[str, Amount], roles: dict[str, int],
     unit: str | None = None,
 ) -> Finding | None:  # fmt: skip
-    """``row-total``: 总计 = 财政拨款 + 财政专户拨款 + 其他资金."""
-    parts_roles = [r for r in PART_ROLES if r in amounts]
+    """``row-total``: 总计 = the sum of every source column present (财政拨款, 财政专户拨款,
+    其他资金 and the ``sources`` columns, whatever the table calls them)."""
+    parts_roles = [r for r in amounts if r != "total"]
     if "total" not in amounts or not parts_roles or not _has_any(amounts):
         return None
     res = _compare(amounts["total"], [amounts[r] for r in parts_roles])
@@ -170,7 +181,7 @@ def row_total(
         return None
     expected, actual, diff, d = res
     who = f"「{name}」" if name else ""
-    basis = "+".join(LABELS[r] for r in parts_roles)
+    basis = "+".join(_label(r) for r in parts_roles)
     cell = cell_ref(row, roles["total"])
     return Finding(
         rule="row-total",
@@ -189,21 +200,28 @@ def row_total(
 
 def money_findings(sheet: str, roles: dict[str, int], rows: MoneyRows) -> list[Finding]:
     out: list[Finding] = []
-    present = [r for r in AMOUNT_ROLES if r in roles]
+    present = list(roles)  # every money column: the base roles and the sources
     # row totals: grand total, units, projects
     if rows.grand is not None and rows.grand_amounts is not None:
         f = row_total(sheet, rows.grand, "合计", rows.grand_amounts, roles)
         if f:
             out.append(f)
+    row_fails: list[Finding] = []
+    checked = 0
     for u in rows.units:
         if u.row is not None and u.amounts is not None:
             f = row_total(sheet, u.row, u.name, u.amounts, roles, unit=u.name)
             if f:
-                out.append(f)
+                row_fails.append(f)
         for prow, pname, pamounts in u.projects:
+            checked += "total" in pamounts and _has_any(pamounts)
             f = row_total(sheet, prow, pname, pamounts, roles, unit=u.name)
             if f:
-                out.append(f)
+                row_fails.append(f)
+    if len(row_fails) >= MISREAD_MIN_ROWS and len(row_fails) * 2 > max(checked, 1):
+        out.append(_misread(sheet, roles, row_fails, checked))
+    else:
+        out.extend(row_fails)
     # unit subtotals
     for u in rows.units:
         if u.row is None or not _has_any(u.amounts) or not u.projects:
@@ -224,7 +242,7 @@ def money_findings(sheet: str, roles: dict[str, int], rows: MoneyRows) -> list[F
                     row=u.row,
                     unit=u.name,
                     message=f"第{u.row}行单位「{u.name}」"
-                    + _money_message(LABELS[role], expected, actual, diff, d,
+                    + _money_message(_label(role), expected, actual, diff, d,
                                      f"其下 {len(u.projects)} 个项目之和"),
                     expected=_f(expected),
                     actual=_f(actual),
@@ -262,13 +280,38 @@ def money_findings(sheet: str, roles: dict[str, int], rows: MoneyRows) -> list[F
                     cell=cell_ref(rows.grand, roles[role]),
                     row=rows.grand,
                     message=f"第{rows.grand}行合计的"
-                    + _money_message(LABELS[role], expected, actual, diff, d, basis),
+                    + _money_message(_label(role), expected, actual, diff, d, basis),
                     expected=_f(expected),
                     actual=_f(actual),
                     difference=_f(diff),
                 )
             )
     return out
+
+
+#: Rows failing 总计 = Σ sources, at least, and more than half of the rows, before the table
+#: gets one ``money-columns-misread`` finding instead of one ``row-total`` per row.
+MISREAD_MIN_ROWS = 3
+
+
+def _misread(sheet: str, roles: dict[str, int], fails: list[Finding], checked: int) -> Finding:
+    """One finding for a table whose money columns were probably misread: most rows fail the
+    row check, so listing each row would hide the real errors."""
+    cols = "、".join(f"{_label(k)}={col_letter(c)}列" for k, c in roles.items())
+    rows = "、".join(str(f.row) for f in fails[:10]) + ("…" if len(fails) > 10 else "")
+    first = fails[0]
+    return Finding(
+        rule="money-columns-misread",
+        severity="error",
+        sheet=sheet,
+        cell=first.cell,
+        row=first.row,
+        message=f"{len(fails)}/{checked} 行的总计不等于各资金来源之和（第{rows}行），"
+        f"金额列可能识别有误：已识别 {cols}。请核对表头（见 README「识别的表头」）",
+        expected=first.expected,
+        actual=first.actual,
+        difference=first.difference,
+    )
 
 
 # --------------------------------------------------------------------------------------------

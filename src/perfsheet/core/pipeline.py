@@ -16,8 +16,9 @@ from perfsheet.core.audit import AuditRules, TableAudit, default_rules, is_new_s
 from perfsheet.core.checks import sort_findings
 from perfsheet.core.grid import WorkbookGrid
 from perfsheet.core.indicators import parse_indicators
+from perfsheet.core.layouts import build_deferred
 from perfsheet.core.models import Finding, Project, Table, Unit, WorkbookResult
-from perfsheet.core.table import DeferredTable, build_deferred, set_indicators
+from perfsheet.core.table import DeferredTable, set_indicators
 
 #: Projects completed at a time by :meth:`TableAnalysis.projects`.
 BATCH = 256

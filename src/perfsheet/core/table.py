@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from perfsheet import limits
-from perfsheet.core import checks
+from perfsheet.core import checks, headers
 from perfsheet.core.amounts import Amount, parse_amount, special_amount
-from perfsheet.core.grid import CellValue, SheetGrid, WorkbookGrid, cell_ref, col_letter
+from perfsheet.core.grid import CellValue, SheetGrid, cell_ref, col_letter
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import (
     Amounts,
@@ -46,7 +46,6 @@ from perfsheet.core.models import (
     Unit,
     share_fields_set,
 )
-from perfsheet.errors import InputError, TableNotFoundError
 
 AMOUNT_ROLES = ("total", "fiscal", "special", "other")
 TEXT_ROLES = ("goal", "indicators")
@@ -131,54 +130,91 @@ def _name_text(value: CellValue) -> str:
 
 
 def header_role(value: CellValue) -> tuple[str, int] | None:
-    """The role of a header text and a rank (higher wins when two columns claim a role)."""
-    k = _UNIT_IN_HEADER.sub("", _header_key(value))
-    if not k:
+    """The role of a header text in a packed list and a rank (higher wins when two columns
+    claim a role), from the one catalogue (:mod:`perfsheet.core.headers`)."""
+    entry = headers.classify(value)
+    if entry is None or entry.kind == "other":
         return None
-    if "项目" in k and "名称" in k:
-        return ("name", 3)
-    if k in ("资金使用单位", "单位名称", "项目", "项目(资金使用单位)", "项目单位"):
-        return ("name", 1)
-    if "财政专户" in k:
-        return ("special", 2)
-    if "财政拨款" in k or k in ("财政资金", "其中:财政资金", "财政"):
-        return ("fiscal", 2)
-    if k.startswith(("其他资金", "其它资金", "其中:其他资金", "其中:其它资金")) or k in (
-        "其他",
-        "其它",
-        "其他收入",
-    ):
-        return ("other", 2)
-    if k in ("总计", "合计", "金额合计", "资金合计", "总额", "资金总额", "项目资金总额", "预算总额",
-             "年度资金总额", "总金额", "预算金额", "项目总预算", "预算数"):  # fmt: skip
-        return ("total", 2)
-    if k.startswith(("总计", "合计")):
-        return ("total", 1)
-    if "绩效指标" in k or k in ("指标", "指标内容", "绩效指标值", "年度绩效指标"):
-        return ("indicators", 2)
-    if "绩效目标" in k or k in ("年度目标", "项目目标", "目标", "总体目标"):
-        return ("goal", 2)
-    return None
+    return (entry.role, entry.rank)
+
+
+@dataclass
+class _Roles:
+    """What one header row (or two) names: role -> column, plus the money columns."""
+
+    roles: dict[str, int]  # name, total, fiscal, special, other, goal, indicators, grid roles
+    money: dict[str, int]  # money key -> column: a base role, or a header text (sources)
+    source_kinds: dict[str, str]  # source header text -> what it was read as (Chinese)
+    losers: dict[int, str]  # columns that lost a role to a better one -> the role
+    grid: bool  # an indicator grid (一级/二级/三级指标, 指标值) rather than a packed cell
+
+
+def _roles_of(texts: dict[int, CellValue]) -> _Roles:
+    best: dict[str, tuple[int, int]] = {}
+    entries: dict[int, headers.HeaderEntry] = {}
+    for col in sorted(texts):
+        entry = headers.classify(texts[col])
+        if entry is None:
+            continue
+        entries[col] = entry
+    grid_roles = {e.role for e in entries.values() if e.kind == "grid"}
+    grid = bool(grid_roles & {"level1", "level2"}) and bool(
+        grid_roles & {"level3", "value", "period_value"}
+    )
+    for col, entry in entries.items():
+        role = entry.role
+        if entry.kind == "other":
+            continue
+        if entry.kind == "grid" and not grid:
+            if role in ("level3", "value"):
+                role = "indicators"  # 指标 / 指标内容 / 绩效指标值 holding a packed cell
+            else:
+                continue
+        rank = entry.rank if role == entry.role else 1
+        if role not in best or rank > best[role][0]:
+            best[role] = (rank, col)
+    roles = {role: col for role, (_, col) in best.items()}
+    losers: dict[int, str] = {}
+    money: dict[str, int] = {r: roles[r] for r in headers.MONEY_ROLES if r in roles and
+                             r in AMOUNT_ROLES}  # fmt: skip
+    kinds: dict[str, str] = {}
+    used = set(roles.values())
+    for col, entry in entries.items():
+        if col in used:
+            continue
+        if entry.kind == "money" and entry.role != "total":
+            label = _display(texts[col]) or col_letter(col)
+            if label in money:
+                label = f"{label}({col_letter(col)})"
+            money[label] = col
+            kinds[label] = entry.label
+        elif entry.kind in ("name", "money", "text"):
+            losers[col] = entry.role
+    for role in headers.SOURCE_ROLES:
+        if role in roles and role not in AMOUNT_ROLES:
+            col = roles.pop(role)
+            label = _display(texts[col]) or col_letter(col)
+            money[label] = col
+            kinds[label] = headers.label_of(role)
+    money = dict(sorted(money.items(), key=lambda kv: (kv[0] != "total", kv[1])))
+    return _Roles(roles, money, kinds, losers, grid)
 
 
 def _roles(texts: dict[int, CellValue]) -> dict[str, int]:
     """Role -> column for one header (column -> header text)."""
-    best: dict[str, tuple[int, int]] = {}
-    for col in sorted(texts):
-        hit = header_role(texts[col])
-        if hit is None:
-            continue
-        role, rank = hit
-        if role not in best or rank > best[role][0]:
-            best[role] = (rank, col)
-    return {role: col for role, (_, col) in best.items()}
+    r = _roles_of(texts)
+    return {**r.roles, **{k: c for k, c in r.money.items() if k in AMOUNT_ROLES}}
 
 
-def _valid(roles: dict[str, int]) -> bool:
-    return (
-        "name" in roles
-        and any(r in roles for r in AMOUNT_ROLES)
-        and any(r in roles for r in TEXT_ROLES)
+def _valid(roles: dict[str, int], money: dict[str, int] | None = None) -> bool:
+    if "name" not in roles:
+        return False
+    if any(r in roles for r in ("level3", "value")) and any(
+        r in roles for r in ("level1", "level2")
+    ):
+        return True  # an indicator grid: amounts are optional
+    return bool(money or any(r in roles for r in AMOUNT_ROLES)) and any(
+        r in roles for r in TEXT_ROLES
     )
 
 
@@ -228,58 +264,189 @@ class _Sheet:
 @dataclass
 class _Header:
     rows: list[int]
-    roles: dict[str, int]
+    roles: dict[str, int]  # role -> column (money base roles included)
     texts: dict[int, CellValue]  # column -> header text (bottom-most meaningful text)
     extras: dict[str, int]  # header text -> column
     keys: dict[int, set[str]]  # column -> normalized texts seen in the header rows
     unit_in_header: str | None
+    money: dict[str, int] = field(default_factory=dict)  # money key -> column (see _Roles)
+    source_kinds: dict[str, str] = field(default_factory=dict)
+    grid: bool = False
+    top: int = 1  # first row of the table's title block
+    end: int = 0  # last row of the table (0: the sheet's last row)
+    assumed: list[str] = field(default_factory=list)  # numeric columns taken as sources
+    unknown: list[str] = field(default_factory=list)  # numeric columns not understood
+
+    @property
+    def last_row(self) -> int:
+        return self.rows[-1]
 
 
-def _find_header(sh: _Sheet) -> _Header | None:
-    last = min(sh.n_rows, HEADER_SCAN_ROWS)
-    for r in range(1, last + 1):
-        top = sh.row_texts(r)
-        if len(top) < 2:
+#: Data rows looked at to tell a numeric column the catalogue does not name.
+_PEEK_ROWS = 40
+
+
+def _numeric_share(sh: _Sheet, col: int, first: int, last: int) -> float:
+    seen = numeric = 0
+    for r in range(first, min(last, first + _PEEK_ROWS) + 1):
+        v = sh.value(r, col)
+        if v is None or (isinstance(v, str) and not _plain(v)):
             continue
-        single = _roles(top)
-        rows = [r]
-        texts = top
-        roles = single
-        # a second header row only extends a first row that is a header itself
-        if r + 1 <= sh.n_rows and "name" in single:
-            below = sh.row_texts(r + 1)
-            combined = dict(top)
-            for col, v in below.items():
-                if _header_key(v) != _header_key(top.get(col)):
-                    combined[col] = v
-            two = _roles(combined)
-            if _valid(two) and len(two) > len(single) and set(single) <= set(two):
-                rows, texts, roles = [r, r + 1], combined, two
-        if not _valid(roles):
+        seen += 1
+        a = parse_amount(v)
+        if a.status in ("number", "text", "dash"):
+            numeric += 1
+    return numeric / seen if seen >= 2 else 0.0
+
+
+def _header_at(sh: _Sheet, r: int) -> _Header | None:
+    """The header starting at row ``r`` (one row, or two when the second adds columns)."""
+    top = sh.row_texts(r)
+    if len(top) < 2:
+        return None
+    single = _roles_of(top)
+    rows = [r]
+    texts = top
+    found = single
+    # a second header row only extends a first row that is a header itself
+    if r + 1 <= sh.n_rows and "name" in single.roles:
+        below = sh.row_texts(r + 1)
+        combined = dict(top)
+        for col, v in below.items():
+            if _header_key(v) != _header_key(top.get(col)):
+                combined[col] = v
+        two = _roles_of(combined)
+        n1 = len(single.roles) + len(single.money)
+        n2 = len(two.roles) + len(two.money)
+        if _valid(two.roles, two.money) and n2 > n1 and set(single.roles) <= set(two.roles):
+            rows, texts, found = [r, r + 1], combined, two
+    if not _valid(found.roles, found.money):
+        return None
+    roles = {**found.roles, **{k: c for k, c in found.money.items() if k in AMOUNT_ROLES}}
+    keys: dict[int, set[str]] = {}
+    for hr in rows:
+        for col, v in sh.row_texts(hr).items():
+            keys.setdefault(col, set()).add(_header_key(v))
+    unit = None
+    for v in texts.values():
+        m = _UNIT_IN_HEADER.search(_header_key(v)) or _AMOUNT_UNIT.search(_plain(_text(v)))
+        if m:
+            unit = m.group(1)
+            break
+    money = dict(found.money)
+    kinds = dict(found.source_kinds)
+    role_cols = set(roles.values()) | set(money.values())
+    extras: dict[str, int] = {}
+    assumed: list[str] = []
+    unknown: list[str] = []
+    money_cols = sorted(money.values())
+    for col in sorted(texts):
+        if col in role_cols:
             continue
-        keys: dict[int, set[str]] = {}
-        for hr in rows:
-            for col, v in sh.row_texts(hr).items():
-                keys.setdefault(col, set()).add(_header_key(v))
-        unit = None
-        for v in texts.values():
-            m = _UNIT_IN_HEADER.search(_header_key(v)) or _AMOUNT_UNIT.search(_plain(_text(v)))
-            if m:
-                unit = m.group(1)
-                break
-        role_cols = set(roles.values())
-        extras: dict[str, int] = {}
-        for col in sorted(texts):
-            if col in role_cols:
+        label = _display(texts[col])
+        if not label or _AMOUNT_UNIT.fullmatch(_plain(label)):
+            continue
+        if label in extras or label in money:
+            label = f"{label}({col_letter(col)})"
+        entry = headers.classify(texts[col])
+        if (
+            (entry is None or col in found.losers)
+            and money_cols
+            and (_numeric_share(sh, col, rows[-1] + 1, sh.n_rows) >= 0.8)
+        ):
+            if money_cols[0] - 1 <= col <= money_cols[-1] + 1 and entry is None:
+                money[label] = col
+                kinds[label] = "未识别"
+                assumed.append(label)
+                money_cols = sorted(money.values())
                 continue
-            label = _display(texts[col])
-            if not label or _AMOUNT_UNIT.fullmatch(_plain(label)):
-                continue
-            if label in extras:
-                label = f"{label}({col_letter(col)})"
-            extras[label] = col
-        return _Header(rows, roles, texts, extras, keys, unit)
+            if entry is None:
+                unknown.append(label)
+        extras[label] = col
+    return _Header(rows, roles, texts, extras, keys, unit, money, kinds, found.grid,
+                   assumed=assumed, unknown=unknown)  # fmt: skip
+
+
+def _find_header(sh: _Sheet, first: int = 1, last: int | None = None) -> _Header | None:
+    last = min(sh.n_rows, HEADER_SCAN_ROWS) if last is None else min(last, sh.n_rows)
+    for r in range(first, last + 1):
+        h = _header_at(sh, r)
+        if h is not None:
+            return h
     return None
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _maybe_header(sh: _Sheet, h: _Header, r: int) -> bool:
+    """Cheap test for a later header row of the same shape: a money cell holding text without a
+    digit (a header word), or the name cell naming the name column."""
+    for col in h.money.values():
+        v = sh.value(r, col)
+        if (
+            isinstance(v, str)
+            and v.strip()
+            and not _DIGIT.search(v)
+            and v.strip() not in ("-", "—", "－", "--", "——", "/")
+        ):
+            return True
+    if not h.money:
+        v = sh.value(r, h.roles["name"])
+        if isinstance(v, str) and len(v) <= 30:
+            entry = headers.classify(v)
+            return entry is not None and entry.role == "name"
+    return False
+
+
+def _title_like(sh: _Sheet, r: int) -> bool:
+    cells = sh.row_texts(r, resolved=False)
+    if not cells or len(cells) > 3:
+        return False
+    return all(
+        isinstance(v, str) and not parse_amount(v).value and not _NOTE_ROW.match(_plain(v))
+        for v in cells.values()
+    )
+
+
+def _find_headers(sh: _Sheet) -> list[_Header]:
+    """Every table header of the sheet, with each table's extent: a second header below the
+    first starts a new table when a title block of its own sits above it (another title or
+    department); a bare repeat of the header (a page top of a PDF conversion) does not."""
+    first = _find_header(sh)
+    if first is None:
+        return []
+    found = [first]
+    first_block = _title_block(sh, first.rows[0], first.top)
+    r = first.last_row + 1
+    while r <= sh.n_rows:
+        cur = found[-1]
+        if not _maybe_header(sh, cur, r):
+            r += 1
+            continue
+        h = _header_at(sh, r)
+        if h is None:
+            r += 1
+            continue
+        top = r
+        while top - 1 > cur.last_row and (
+            not sh.row_texts(top - 1, resolved=False) or _title_like(sh, top - 1)
+        ):
+            top -= 1
+        while top < r and not sh.row_texts(top, resolved=False):
+            top += 1
+        block = _title_block(sh, r, top)
+        if top == r or (
+            (block.title or None) == first_block.title
+            and (block.department or None) == first_block.department
+        ):
+            r = h.last_row + 1  # the header repeated at a page top: same table
+            continue
+        h.top = top
+        cur.end = top - 1
+        found.append(h)
+        r = h.last_row + 1
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,10 +460,10 @@ class _TitleBlock:
     amount_unit: str | None = None
 
 
-def _title_block(sh: _Sheet, header_row: int) -> _TitleBlock:
+def _title_block(sh: _Sheet, header_row: int, top: int = 1) -> _TitleBlock:
     out = _TitleBlock()
     plain_texts: list[str] = []
-    for r in range(1, header_row):
+    for r in range(top, header_row):
         cells = sh.row_texts(r, resolved=False)
         cols = sorted(cells)
         for i, col in enumerate(cols):
@@ -366,15 +533,14 @@ def _amount(sh: _Sheet, row: int, col: int) -> Amount:
 def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
     """One data row, or None when it is blank or repeats the header."""
     roles = header.roles
+    money = header.money
     cells: dict[int, CellValue] = {}
-    for col in list(roles.values()) + list(header.extras.values()):
+    for col in [*roles.values(), *money.values(), *header.extras.values()]:
         v = sh.value(r, col)
         if v is not None and (not isinstance(v, str) or _plain(v)):
             cells[col] = v
     special = sh.grid.special
-    if not cells and not (
-        special and any((r, roles[role]) in special for role in AMOUNT_ROLES if role in roles)
-    ):
+    if not cells and not (special and any((r, col) in special for col in money.values())):
         return None
     # a repeated header (page top of a PDF conversion)
     if len(cells) >= 2 and all(
@@ -382,7 +548,7 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
     ):
         return None
     name = _name_text(cells.get(roles["name"]))
-    amounts = {role: _amount(sh, r, roles[role]) for role in AMOUNT_ROLES if role in roles}
+    amounts = {key: _amount(sh, r, col) for key, col in money.items()}
     texts: dict[str, str] = {}
     for role in TEXT_ROLES:
         if role in roles and roles[role] in cells:
@@ -616,7 +782,45 @@ def _is_subtotal(rec: _Row, rows: list[_Row]) -> bool:
 
 
 def _amounts_model(amounts: dict[str, Amount]) -> Amounts:
-    return share_fields_set(Amounts(**{role: a.as_float() for role, a in amounts.items()}))
+    base = {role: a.as_float() for role, a in amounts.items() if role in AMOUNT_ROLES}
+    if len(base) < len(amounts):
+        base["sources"] = {k: a.as_float() for k, a in amounts.items() if k not in AMOUNT_ROLES}
+    return share_fields_set(Amounts(**base))
+
+
+def _parts(sh: _Sheet, header: _Header, last: int) -> dict[str, str]:
+    """Where the table's parts are: title block, header rows, data rows (A1 ranges)."""
+    cols = [*header.roles.values(), *header.money.values(), *header.extras.values()]
+    first_col, last_col = col_letter(min(cols)), col_letter(max(cols))
+    out: dict[str, str] = {}
+    if header.top < header.rows[0]:
+        out["title"] = f"A{header.top}:{last_col}{header.rows[0] - 1}"
+    out["header"] = f"{first_col}{header.rows[0]}:{last_col}{header.rows[-1]}"
+    if last > header.rows[-1]:
+        out["data"] = f"{first_col}{header.rows[-1] + 1}:{last_col}{last}"
+    return out
+
+
+def _column_findings(sheet: str, header: _Header) -> list[Finding]:
+    """Numeric columns the catalogue does not name: taken as a source of 总计 when they sit
+    among the money columns (info), otherwise reported as not understood (warning)."""
+    out: list[Finding] = []
+    row = header.rows[0]
+    for label in header.assumed:
+        cell = cell_ref(row, header.money[label])
+        out.append(Finding(
+            rule="column-assumed-source", severity="info", sheet=sheet, cell=cell, row=row,
+            message=f"表头「{label}」（{cell}）不在识别的表头中，但位于金额列之间且为数值，"
+                    "已按总计的一项资金来源参与合计校验",
+        ))  # fmt: skip
+    for label in header.unknown:
+        cell = cell_ref(row, header.extras[label])
+        out.append(Finding(
+            rule="column-unknown", severity="warning", sheet=sheet, cell=cell, row=row,
+            message=f"表头「{label}」（{cell}）未能识别：该列为数值，但不在金额列旁，"
+                    "未参与合计校验；如是资金来源，请改用标准表头（见 README「识别的表头」）",
+        ))  # fmt: skip
+    return out
 
 
 def _first_text_cell(rec: _Row, cols: dict[str, int]) -> str | None:
@@ -634,7 +838,7 @@ def _snippet(rec: _Row, limit: int = 30) -> str:
 def _special_findings(sh: _Sheet, header: _Header) -> list[Finding]:
     """``cell-error`` for the table's non-amount cells below the header (amount cells become
     ``amount-format`` through :func:`_amount`)."""
-    labels = {col: ROLE_LABELS[role] for role, col in header.roles.items()
+    labels = {col: ROLE_LABELS.get(role, role) for role, col in header.roles.items()
               if role not in AMOUNT_ROLES}  # fmt: skip
     labels.update({col: label for label, col in header.extras.items()})
     last_header = header.rows[-1]
@@ -665,10 +869,12 @@ class DeferredTable:
 
     table: Table
     structural: list[Finding]
-    texts: list[str | None]  # joined 绩效指标 text per project, in table order
+    # per project, in table order: the joined 绩效指标 text of a packed cell (None: no cell),
+    # or the indicators a grid reader built from their own cells
+    texts: list[str | list[Indicator] | None]
 
-    def projects(self) -> Iterator[tuple[Unit, Project, str | None]]:
-        """(unit, project, joined 绩效指标 text or None) in table order."""
+    def projects(self) -> Iterator[tuple[Unit, Project, str | list[Indicator] | None]]:
+        """(unit, project, joined 绩效指标 text, built indicators or None) in table order."""
         texts = iter(self.texts)
         for unit in self.table.units:
             for project in unit.projects:
@@ -678,14 +884,19 @@ class DeferredTable:
         self,
         unit: Unit,
         project: Project,
-        text: str | None,
+        text: str | list[Indicator] | None,
         parse: Callable[[str | None], list[Indicator]] = parse_indicators,
     ) -> list[Finding]:
-        """Parse the project's 绩效指标 into ``project.indicators``; its indicator-format
-        findings (:func:`~perfsheet.core.checks.project_indicator_findings`)."""
-        set_indicators(project, parse(text) if text is not None else [])
+        """Parse the project's 绩效指标 into ``project.indicators`` (a grid layout's indicators
+        are already built); its indicator-format findings
+        (:func:`~perfsheet.core.checks.project_indicator_findings`)."""
+        if isinstance(text, list):
+            set_indicators(project, text)
+        else:
+            set_indicators(project, parse(text) if text is not None else [])
+        cols = self.table.columns
         return checks.project_indicator_findings(
-            self.table.sheet, self.table.columns.get("indicators"), unit.name, project
+            self.table.sheet, cols.get("indicators") or cols.get("level3"), unit.name, project
         )
 
     def complete(self, parse: Callable[[str | None], list[Indicator]] = parse_indicators) -> Table:
@@ -698,22 +909,63 @@ class DeferredTable:
         return self.table
 
 
+@dataclass(slots=True)
+class GridProject:
+    """A project of a grid layout (row list, export, form), read by its own reader: every row
+    of it, its indicators built from their cells, the unit it belongs to (a unit column or a
+    form's 实施单位), and the findings its reader made (fragments, inconsistent columns)."""
+
+    rows: list[int]
+    indicators: list[Indicator]
+    unit: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    goal: str | None = None
+
+
+@dataclass(slots=True)
+class GridRead:
+    """What a grid reader hands to :func:`build_table`: the row records (project first rows,
+    unit, total and subtotal rows), and per project row its :class:`GridProject`."""
+
+    layout: str
+    records: list[_Row]
+    projects: dict[int, GridProject]
+    findings: list[Finding] = field(default_factory=list)
+    columns: dict[str, str] | None = None  # overrides the header's columns (forms)
+    department: str | None = None
+    parts: dict[str, str] | None = None
+    block: _TitleBlock | None = None
+    money_checked: bool = False  # the reader checked the money itself (forms: cells vary)
+
+
 def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
+    return build_table(sh, header)
+
+
+def build_table(sh: _Sheet, header: _Header, grid: GridRead | None = None) -> DeferredTable:
+    """The table of one header: a packed list read here, or a grid layout read by its reader
+    (``grid``); units, money checks and the model are the same for every layout."""
     sheet = sh.grid.name
-    block = _title_block(sh, header.rows[0])
+    block = grid.block if grid is not None and grid.block else _title_block(
+        sh, header.rows[0], header.top)  # fmt: skip
     records: list[_Row] = []
-    for r in range(header.rows[-1] + 1, sh.n_rows + 1):
-        rec = _read_row(sh, header, r)
-        if rec is not None:
-            records.append(rec)
+    if grid is None:
+        for r in range(header.rows[-1] + 1, (header.end or sh.n_rows) + 1):
+            rec = _read_row(sh, header, r)
+            if rec is not None:
+                records.append(rec)
+    else:
+        records = grid.records
     _resolve_units(records)
     text_cols = _text_cols(header)
     text_roles = list(text_cols)
-    placement = _place_fragments(records, sh, header, text_roles)
+    placement = _place_fragments(records, sh, header, text_roles) if grid is None else _Placement()
 
-    findings: list[Finding] = []
+    findings: list[Finding] = list(grid.findings) if grid is not None else []
     cols_letters = {role: col_letter(col) for role, col in header.roles.items()}
+    cols_letters.update({key: col_letter(col) for key, col in header.money.items()})
     cols_letters.update({label: col_letter(col) for label, col in header.extras.items()})
+    findings.extend(_column_findings(sheet, header))
 
     grand: _Row | None = None
     units: list[tuple[_Row | None, list[_Row]]] = []
@@ -739,8 +991,10 @@ def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
 
     # money: amount-format notes for every row with amounts
     amount_rows = [r for r in records if r.kind in ("grand", "unit", "project")]
+    if grid is not None and grid.money_checked:
+        amount_rows = []
     for rec in amount_rows:
-        findings.extend(checks.amount_findings(sheet, rec.row, rec.name, rec.amounts, header.roles))
+        findings.extend(checks.amount_findings(sheet, rec.row, rec.name, rec.amounts, header.money))
 
     # error values / formulas without a stored result in the table's text columns
     if sh.grid.special:
@@ -755,9 +1009,12 @@ def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
 
     unit_models: list[Unit] = []
     texts: list[str | None] = []
+    if grid is not None:
+        units = _grid_units(units, grid)
     for unit_rec, projs in units:
         project_models: list[Project] = []
         for p in projs:
+            gp = grid.projects.get(p.row) if grid is not None else None
             heads = placement.heads.get(p.row, [])
             tails = placement.tails.get(p.row, [])
             pieces = [*heads, p, *tails]
@@ -782,15 +1039,23 @@ def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
             for label in header.extras:  # only where a fragment continues the cell
                 if any(label in f.texts for f in heads + tails):
                     extra[label] = joined[label]
-            texts.append(joined.get("indicators"))
+            rows = sorted(x.row for x in pieces)
+            goal = joined.get("goal")
+            if gp is not None:
+                texts.append(gp.indicators)
+                findings.extend(gp.findings)
+                rows = gp.rows
+                goal = gp.goal if gp.goal is not None else goal
+            else:
+                texts.append(joined.get("indicators"))
             project_models.append(
                 share_fields_set(
                     Project(
                         name=p.name,
                         row=p.row,
-                        rows=sorted(x.row for x in pieces),
+                        rows=rows,
                         amounts=_amounts_model(p.amounts),
-                        goal=joined.get("goal"),
+                        goal=goal,
                         indicators=[],
                         extra=extra,
                     )
@@ -799,8 +1064,12 @@ def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
         unit_models.append(
             Unit(
                 name=unit_rec.name if unit_rec else None,
-                row=unit_rec.row if unit_rec else None,
-                amounts=_amounts_model(unit_rec.amounts) if unit_rec else None,
+                row=unit_rec.row if unit_rec and unit_rec.kind == "unit" else None,
+                amounts=(
+                    _amounts_model(unit_rec.amounts)
+                    if unit_rec and unit_rec.kind == "unit"
+                    else None
+                ),
                 projects=project_models,
             )
         )
@@ -809,13 +1078,19 @@ def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
         GrandTotal(row=grand.row, amounts=_amounts_model(grand.amounts)) if grand else None
     )
     amount_unit = block.amount_unit or header.unit_in_header
+    last = max((r.row for r in records), default=header.last_row)
+    if grid is not None and grid.columns is not None:
+        cols_letters = grid.columns
     table = Table(
         sheet=sheet,
+        layout=grid.layout if grid is not None else "packed",  # type: ignore[arg-type]
         title=block.title,
-        department=block.department,
+        department=(grid.department if grid is not None and grid.department else block.department),
         amount_unit=amount_unit,
         header_rows=header.rows,
         columns=cols_letters,
+        sources=dict(header.source_kinds),
+        parts=grid.parts if grid is not None and grid.parts else _parts(sh, header, last),
         grand_total=grand_model,
         units=unit_models,
         findings=[],
@@ -825,51 +1100,35 @@ def _build_table(sh: _Sheet, header: _Header) -> DeferredTable | None:
         grand_amounts=grand.amounts if grand else None,
         units=[
             checks.MoneyUnit(
-                row=u.row if u else None,
+                row=u.row if u and u.kind == "unit" else None,
                 name=u.name if u else None,
-                amounts=u.amounts if u else None,
+                amounts=u.amounts if u and u.kind == "unit" else None,
                 projects=[(p.row, p.name, p.amounts) for p in ps],
             )
             for u, ps in units
         ],
     )
-    findings.extend(checks.money_findings(sheet, header.roles, money))
+    if grid is None or not grid.money_checked:
+        findings.extend(checks.money_findings(sheet, header.money, money))
     return DeferredTable(table, checks.sort_findings(findings), texts)
 
 
-def build_tables(wb: WorkbookGrid, sheet: str | None = None) -> list[Table]:
-    """Every 绩效目标表 of the workbook (or of ``sheet``), as table models with findings.
-
-    Raises :class:`InputError` when no sheet holds a table (``未找到绩效目标表``) or when
-    ``sheet`` is not in the workbook.
-    """
-    return [d.complete() for d in build_deferred(wb, sheet)]
-
-
-def build_deferred(wb: WorkbookGrid, sheet: str | None = None) -> list[DeferredTable]:
-    """:func:`build_tables` without parsing any 绩效指标 yet (:class:`DeferredTable`): the
-    structures hold no reference to ``wb``, whose memory can go before the projects are
-    completed one by one. Raises like :func:`build_tables`."""
-    grids = wb.sheets
-    if sheet is not None:
-        grids = [g for g in grids if g.name == sheet]
-        if not grids:
-            names = "、".join(g.name for g in wb.sheets) or "无"
-            raise InputError(wb.path, f"找不到工作表「{sheet}」（现有工作表：{names}）")
-    tables: list[DeferredTable] = []
-    for grid in grids:
-        sh = _Sheet(grid)
-        header = _find_header(sh)
-        if header is None:
-            continue
-        table = _build_table(sh, header)
-        if table is not None:
-            tables.append(table)
-    if not tables:
-        where = f"工作表「{sheet}」中" if sheet is not None else "任何工作表中都"
-        raise TableNotFoundError(
-            wb.path,
-            f"{where}未找到绩效目标表"
-            "（需要含“项目名称”“总计/财政拨款”“绩效目标/绩效指标”等列的表头）",
-        )
-    return tables
+def _grid_units(
+    units: list[tuple[_Row | None, list[_Row]]], grid: GridRead
+) -> list[tuple[_Row | None, list[_Row]]]:
+    """Without unit rows, a grid layout's projects are grouped by their unit column (or a
+    form's 实施单位), consecutive projects of one unit forming one unit."""
+    if any(u is not None for u, _ in units):
+        return units
+    out: list[tuple[_Row | None, list[_Row]]] = []
+    last: object = object()
+    for _, projs in units:
+        for p in projs:
+            gp = grid.projects.get(p.row)
+            name = gp.unit if gp is not None else None
+            if name != last or not out:
+                rec = _Row(p.row, "unitcol", name, {}, {}, {}) if name else None
+                out.append((rec, []))
+                last = name
+            out[-1][1].append(p)
+    return out

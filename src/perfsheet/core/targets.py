@@ -426,3 +426,85 @@ def parse_target(text: str | None) -> Target:
         return analyze_target(clean_text(text))[0]
     except Exception:  # defensive: a parser bug must never reach a worksheet cell
         return _target("qualitative", str(text))
+
+
+# --- targets given as separate columns (budget-system exports) -------------------------------
+
+_OP_WORDS: dict[str, Op] = {w.replace(" ", ""): op for w, op, _, _ in _PRE_OPS if w != "±"}
+_OP_WORDS.update({"不小于": "≥", "大于或等于": "≥", "以上": "≥", "以下": "≤", "以内": "≤"})
+_OP_NONE = frozenset({"", "定性", "无", "/", "-", "—", "－"})
+_NUMBER_ONLY_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
+
+
+def operator_of(word: str | None) -> tuple[Op | None, bool]:
+    """A 计算符号 / 指标方向 cell (``≥``, ``＞＝``, ``大于等于``, ``不低于``…) -> (op, understood).
+    Blank, ``定性`` and dashes give ``(None, True)``; anything else not in the lexicon gives
+    ``(None, False)``."""
+    w = (word or "").strip().replace(" ", "").replace("\u3000", "")
+    if w in _OP_NONE:
+        return None, True
+    op = _OP_WORDS.get(w)
+    return (op, True) if op is not None else (None, False)
+
+
+def structured_target(
+    nature: str | None, op_word: str | None, value: object, unit: str | None
+) -> tuple[Target, str, list[str]]:
+    """A target built from separate columns (指标性质, 计算符号, 指标值, 计量单位), not re-parsed
+    from a joined text. Returns (target, the value as shown ``≥390人``, problems): problems are
+    short Chinese texts where the columns are incomplete or disagree with each other."""
+    problems: list[str] = []
+    nat = (nature or "").strip()
+    op, understood = operator_of(op_word)
+    if not understood:
+        problems.append(f"计算符号「{(op_word or '').strip()}」无法识别")
+    if isinstance(value, bool):
+        text = ""
+    elif isinstance(value, float | int):
+        text = repr(float(value)).removesuffix(".0") if float(value).is_integer() else repr(value)
+    else:
+        text = (str(value) if value is not None else "").strip()
+    unit_text = (unit or "").strip() or None
+    shown = f"{op or ''}{text}{unit_text or ''}" if text else ""
+    number = _NUMBER_ONLY_RE.fullmatch(text.replace("，", ",")) if text else None
+    if not text:
+        problems.append("指标值为空")
+        return _target("empty", shown), shown, problems
+    if nat == "定性" or (nat != "定量" and number is None):
+        if nat == "定性" and op is not None:
+            problems.append(f"定性指标却填写了计算符号「{op_word}」")
+        if nat == "定性" and number is not None and unit_text:
+            problems.append("定性指标却填写了数值和计量单位")
+        shown = text
+        t, _ = analyze_target(text)
+        if t.kind in ("quantitative", "deadline"):  # the column says 定性: keep it so
+            t = _target("qualitative", text)
+        return (_replace(t, raw=shown) if t.raw != shown else t), shown, problems
+    if number is None:
+        problems.append(f"定量指标的指标值「{text}」不是数值")
+        return _target("qualitative", shown), shown, problems
+    if op is None:
+        if understood:
+            problems.append("定量指标缺少计算符号")
+        op_final: Op = "="
+        implicit = True
+    else:
+        op_final, implicit = op, False
+    if unit_text is None:
+        problems.append("定量指标缺少计量单位")
+    num = _norm_number(number.group())
+    v = float(num)
+    base_value: float | None = v
+    base_unit = unit_text
+    if unit_text:
+        for prefix_word, factor in _MULTIPLIERS:
+            if unit_text.startswith(prefix_word):
+                base_value = float(Decimal(num) * factor)
+                base_unit = unit_text[len(prefix_word) :] or None
+                break
+        if base_unit is not None:
+            base_unit = _BASE_UNIT_ALIASES.get(base_unit, base_unit)
+    t = _target(
+        "quantitative", shown, op_final, v, unit_text, base_value, base_unit, implicit, implicit
+    )
+    return t, shown, problems
