@@ -32,6 +32,9 @@ rule                      severity  meaning
 ``indicator-missing-value`` warning 实施周期指标值 or 年度指标值 missing
 ``indicator-placeholder`` warning   a placeholder such as ``待单位补充...``
 ``indicator-unparsed``    warning   text the parser could not read completely
+``indicator-columns``     warning   an export's 指标性质 / 计算符号 / 指标值 / 计量单位 columns
+                                    are incomplete or disagree with each other
+``form-no-indicators``    warning   a form whose indicator grid is empty or missing
 ========================  ========  ==========================================================
 
 Tolerance: a sum is wrong when it differs by more than half a unit of the last decimal shown
@@ -428,6 +431,7 @@ _WARNING_RULES: tuple[tuple[str, str], ...] = (
     ("年度指标值为空", "indicator-missing-value"),
     ("缺少指标值", "indicator-missing-value"),  # also 缺少指标值标签
     ("指标内容待补充", "indicator-placeholder"),
+    ("指标列：", "indicator-columns"),  # an export's 指标性质/计算符号/指标值/计量单位 disagree
 )
 
 
@@ -493,14 +497,14 @@ def project_indicator_findings(
     cell = f"{col}{p.row}" if col else None
     who = f"第{p.row}行项目「{p.name}」"
 
-    def add(rule: str, message: str, *, seq: int | None = None) -> None:
+    def add(rule: str, message: str, *, seq: int | None = None, row: int | None = None) -> None:
         out.append(
             Finding(
                 rule=rule,
                 severity="warning",
                 sheet=sheet,
-                cell=cell,
-                row=p.row,
+                cell=f"{col}{row}" if col and row is not None else cell,
+                row=row if row is not None else p.row,
                 unit=unit,
                 project=p.name,
                 message=_one_line(message),
@@ -552,6 +556,7 @@ def project_indicator_findings(
             "indicator-category",
             "indicator-missing-value",
             "indicator-placeholder",
+            "indicator-columns",
             "indicator-unparsed",
         ):
             if rule not in buckets:
@@ -567,9 +572,11 @@ def project_indicator_findings(
                 text = f"{label}未能完全解析：{detail}"
             elif rule == "indicator-category":
                 text = f"{label}的指标类别有误：{detail}"
+            elif rule == "indicator-columns":
+                text = f"{label}的指标性质/计算符号/指标值/计量单位不一致：{detail}"
             else:
                 text = f"{label}{detail}"
-            add(rule, text, seq=ind.seq)
+            add(rule, text, seq=ind.seq, row=ind.row)
     return out
 
 
@@ -589,16 +596,21 @@ class FindingMerge:
         self._next = 0
 
     def take(self, later: list[Finding]) -> list[Finding]:
-        """The structural findings due before ``later`` (sorted), then ``later``."""
+        """``later`` (sorted) merged with the structural findings due up to its last one: a
+        grid layout's project spans rows, with structural findings (fragments) among its
+        indicator findings."""
         if not later:
             return []
-        key = finding_key(later[0])
         items, i = self._items, self._next
-        start = i
-        while i < len(items) and finding_key(items[i]) <= key:
-            i += 1
+        out: list[Finding] = []
+        for f in later:
+            key = finding_key(f)
+            while i < len(items) and finding_key(items[i]) <= key:
+                out.append(items[i])
+                i += 1
+            out.append(f)
         self._next = i
-        return [*items[start:i], *later]
+        return out
 
     def rest(self) -> list[Finding]:
         """The structural findings not yet taken."""

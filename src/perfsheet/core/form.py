@@ -74,18 +74,22 @@ def _is_label(v: CellValue) -> bool:
 def _anchors(sh: _Sheet) -> list[tuple[int, int]]:
     """(row, column) of every ``项目名称`` label with a value to its right."""
     out: list[tuple[int, int]] = []
-    for r in range(1, sh.n_rows + 1):
-        for col in range(1, sh.n_cols + 1):
-            v = sh.value(r, col)
-            if isinstance(v, str) and len(v) <= 20 and _key(v) in _NAME_LABELS:
-                value = _right_value(sh, r, col)
-                if (
-                    value is not None
-                    and not _is_label(value[1])
-                    and headers.classify(value[1]) is None
-                ):
-                    out.append((r, col))
-                break
+    g = sh.grid
+    for i, line in enumerate(g.rows):
+        for j, v in enumerate(line):
+            # cheap test first: this runs over every cell of a sheet without a list table
+            if (
+                not isinstance(v, str)
+                or len(v) > 20
+                or "名称" not in v
+                or _key(v) not in (_NAME_LABELS)
+            ):
+                continue
+            r, col = i + g.origin_row, j + g.origin_col
+            value = _right_value(sh, r, col)
+            if value is not None and not _is_label(value[1]) and headers.classify(value[1]) is None:
+                out.append((r, col))
+            break
     return out
 
 

@@ -234,9 +234,14 @@ RULE_NAMES: dict[str, str] = {
     "indicator-unit": "计量单位疑误",
     "indicator-period": "周期值与年度值不一致",
     "indicator-legacy": "旧口径类别",
+    "indicator-columns": "指标各列不一致",
+    "form-no-indicators": "表单缺少绩效指标",
+    "money-columns-misread": "金额列疑似识别错误",
+    "column-assumed-source": "未识别的金额列按资金来源计",
+    "column-unknown": "未识别的数值列",
 }
 MONEY_RULES: frozenset[str] = frozenset(
-    {"row-total", "unit-subtotal", "grand-total", "amount-format"}
+    {"row-total", "unit-subtotal", "grand-total", "amount-format", "money-columns-misread"}
 )
 
 LEVEL1_BUCKETS: dict[str, str] = {
@@ -874,7 +879,8 @@ class TableRows:
         self.factor = plan._factor(table)
         self.dept = table.department
         self.name_col = _name_col(table)
-        self.ind_col = table.columns.get("indicators") or self.name_col
+        cols = table.columns
+        self.ind_col = cols.get("indicators") or cols.get("level3") or self.name_col
         self.index = _FindingIndex(table) if index else None
         if self.index is not None:
             self.index.add(findings)
@@ -910,6 +916,12 @@ class TableRows:
             yield pick((*base, *([None] * 10), "未填写绩效指标", *tail_project, *([None] * 4)))
             return
         for ind in p.indicators:
+            if ind.row is not None:  # a grid indicator: its own row
+                tail_project = (
+                    plan._location(self.table, self.ind_col, ind.row, link=False),
+                    self.source_file,
+                    p.goal,
+                )
             op, value, unit, nature = target_fields(effective_target(ind))
             plan.detail_count += 1
             issues = ind.warnings

@@ -296,7 +296,7 @@ def _numeric_share(sh: _Sheet, col: int, first: int, last: int) -> float:
         a = parse_amount(v)
         if a.status in ("number", "text", "dash"):
             numeric += 1
-    return numeric / seen if seen >= 2 else 0.0
+    return numeric / seen if seen else 0.0
 
 
 def _header_at(sh: _Sheet, r: int) -> _Header | None:
