@@ -45,16 +45,24 @@ Conventions of the expectations
   ``special``/``other``). Rows of the indicator grid with a 二级指标 label but no 三级指标 and no
   value (placeholders printed by the template) are not indicators. Several forms stacked on one
   sheet are several tables.
+* Other fields: ``ExpTable.units`` lists unit subtotal rows (packed tables that have them);
+  ``inconsistent`` maps export rows to what is wrong in them (``unknown-op``,
+  ``quantitative-text-value``, ``qualitative-with-op``, ``quantitative-no-unit``);
+  ``orphan_rows`` lists indicator rows that belong to no project (a reader must not invent one);
+  ``grand_total_row`` is the 合计 row.
+* :func:`example_tables` gives the same expectations for the committed workbooks written by
+  ``examples/build_layout_examples.py``.
 
 Page breaks (documented choices)
 --------------------------------
 * :func:`build_rows_merged` — the PDF had merged project cells running across a page; the
-  converter left a ``第1页`` footer line and the repeated header row between the two parts. Rule:
-  **a merged cell that crosses the break keeps its text on the page where it starts; after the
-  break it is an empty merged block** (empty, not repeated). So the first row after the break has
-  a blank 序号/单位名称/项目名称/amounts/年度绩效目标, and blank 一级/二级 for the group that
-  continues; the 单位名称 block after the break also covers the next project of the same unit,
-  which therefore has no unit text on any of its rows (its unit is the one before the break).
+  converter left a ``第1页，共2页`` footer line and the repeated header row between the two
+  parts. Rule: **a merged cell that crosses the break keeps its text on the page where it
+  starts; after the break it is an empty merged block** (empty, not repeated). So the first
+  row after the break has a blank 序号/单位名称/项目名称/amounts/年度绩效目标, and blank
+  一级/二级 for the group that continues; the 单位名称 block after the break also covers the
+  next project of the same unit, which therefore has no unit text on any of its rows (its unit
+  is the one before the break).
 * :func:`build_rows_blank_below` — one indicator row is cut by the page break: its 三级指标
   ``参训农民满意度`` reads ``参训农民满意`` on the first row (with its 一级/二级 labels) and
   ``度`` on the next row, which also holds both values (the converter put the vertically centred
@@ -583,8 +591,8 @@ def build_rows_merged(dir: Path) -> tuple[Path, list[ExpTable]]:
 
     Project cells (序号, 单位名称, 项目名称, amounts, 年度绩效目标) merged vertically over the
     project's indicator rows, 单位名称 over all rows of the unit, 一级/二级 over their groups.
-    After the 5th indicator of 教学楼维修改造工程: a ``第1页`` footer line (in column F) and the
-    repeated header; merged cells crossing the break are empty blocks after it (module doc).
+    After the 5th indicator of 教学楼维修改造工程: a ``第1页，共2页`` footer line (in column F)
+    and the repeated header; merged cells crossing the break are empty blocks after it (module doc).
     """
     wb = _new_book()
     ws = wb.create_sheet("项目支出绩效目标表")
@@ -592,7 +600,7 @@ def build_rows_merged(dir: Path) -> tuple[Path, list[ExpTable]]:
     header = ROWS_MERGED_HEADER
 
     def page_break(w: _W) -> None:
-        w.text("第1页", col=6)
+        w.text("第1页，共2页", col=6)
         _header_line(w, header)
 
     spec = _RowsSpec(
@@ -614,7 +622,7 @@ def build_rows_merged(dir: Path) -> tuple[Path, list[ExpTable]]:
     projects = _write_rows(w, spec, ROWS_MERGED_PROJECTS)
     w.text("注：本表金额单位为万元，绩效指标按项目逐条填列。", span=8)
     w.blank()
-    w.text("第2页", col=6)
+    w.text("第2页，共2页", col=6)
     table = ExpTable(
         sheet=ws.title,
         layout="rows",
@@ -2161,3 +2169,79 @@ LAYOUT_CASES: dict[str, Builder] = {
     "bad_form_empty_grid": build_bad_form_empty_grid,
     "bad_rows_no_project": build_bad_rows_no_project,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# the committed examples (examples/build_layout_examples.py)
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def example_builder() -> Any:
+    """``examples/build_layout_examples.py`` as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_layout_examples", EXAMPLES / "build_layout_examples.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _example_indicator(x: dict[str, Any]) -> ExpIndicator:
+    if "kind" in x:  # an export row: the pieces as written
+        e = E(x["level1"], x["level2"], x["name"], x["kind"], x["sym"], x["val"], x["unit"], None)
+        return _export_expectation(e, x["row"])
+    return ExpIndicator(
+        canon1(x["level1"]),
+        canon2(x["level2"]),
+        x["name"],
+        x["period_value"],
+        x["annual_value"],
+        x["row"],
+    )
+
+
+def example_tables(dir: Path) -> dict[str, list[ExpTable]]:
+    """Expectations for the committed example workbooks, by file name: the build script's
+    manifest of what it wrote where (built into ``dir``; no LibreOffice needed, the .xls has the
+    cells of the .xlsx it is converted from)."""
+    builder = example_builder()
+    _, manifest = builder.build_xlsx_with_manifest(dir)
+    _, stacked = builder.build_stacked_source(dir)
+    manifest[builder.STACKED_NAME] = stacked
+    out: dict[str, list[ExpTable]] = {}
+    for name, tables in manifest.items():
+        out[name] = [
+            ExpTable(
+                sheet=t["sheet"],
+                layout=t["layout"],
+                title=t["title"],
+                department=t["department"],
+                amount_unit=t["amount_unit"],
+                projects=[
+                    ExpProject(
+                        name=p["name"],
+                        row=p["row"],
+                        unit=p["unit"],
+                        total=p["total"],
+                        fiscal=p["fiscal"],
+                        special=p["special"],
+                        other=p["other"],
+                        sources=p["sources"],
+                        goal=p["goal"],
+                        indicators=[_example_indicator(x) for x in p["indicators"]],
+                        period_goal=p.get("period_goal"),
+                        period_amounts=p.get("period_amounts", {}),
+                        extra=p.get("extra", {}),
+                    )
+                    for p in t["projects"]
+                ],
+                grand_total=t["grand_total"],
+                grand_total_row=t["grand_total_row"],
+            )
+            for t in tables
+        ]
+    return out
