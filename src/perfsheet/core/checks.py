@@ -366,14 +366,20 @@ def special_cell(sheet: str, row: int, col: int, label: str, code: str) -> Findi
     )
 
 
-def unnamed_project(sheet: str, row: int, name_col: str) -> Finding:
+def unnamed_project(sheet: str, row: int, name_col: str, rows: list[int] | None = None) -> Finding:
+    """``project-unnamed``; ``rows`` = the rows of a grid project (indicator rows without a
+    project name above them), None for a packed row with amounts."""
+    if rows and len(rows) > 1:
+        what = f"第{rows[0]}–{rows[-1]}行的 {len(rows)} 行指标没有项目名称（项目名称列为空）"
+    else:
+        what = f"第{row}行有金额但没有项目名称"
     return Finding(
         rule="project-unnamed",
         severity="warning",
         sheet=sheet,
         cell=f"{name_col}{row}",
         row=row,
-        message=f"第{row}行有金额但没有项目名称，已按无名项目处理",
+        message=f"{what}，已按无名项目处理",
     )
 
 

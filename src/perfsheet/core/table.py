@@ -1034,7 +1034,8 @@ def build_table(sh: _Sheet, header: _Header, grid: GridRead | None = None) -> De
                     )
                 )  # fmt: skip
             if not p.name:
-                findings.append(checks.unnamed_project(sheet, p.row, cols_letters["name"]))
+                findings.append(checks.unnamed_project(
+                    sheet, p.row, cols_letters["name"], gp.rows if gp is not None else None))  # fmt: skip
             extra = dict(p.extra)
             for label in header.extras:  # only where a fragment continues the cell
                 if any(label in f.texts for f in heads + tails):

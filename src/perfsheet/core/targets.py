@@ -451,8 +451,13 @@ def structured_target(
     nature: str | None, op_word: str | None, value: object, unit: str | None
 ) -> tuple[Target, str, list[str]]:
     """A target built from separate columns (指标性质, 计算符号, 指标值, 计量单位), not re-parsed
-    from a joined text. Returns (target, the value as shown ``≥390人``, problems): problems are
-    short Chinese texts where the columns are incomplete or disagree with each other."""
+    from a joined text. Returns (target, the value as shown, problems).
+
+    Each column says what it says: the kind is the 指标性质 (定量/定性; inferred from the value
+    when blank), the operator the 计算符号 (canonical ``≥``…; an operator not in the lexicon is
+    kept in the shown value, ``约2000人次``, and ``op`` is None), the number the 指标值 when it
+    is one, the unit the 计量单位. The shown value joins them without spaces (``≥390人``).
+    Problems are short Chinese texts where the columns are incomplete or disagree."""
     problems: list[str] = []
     nat = (nature or "").strip()
     op, understood = operator_of(op_word)
@@ -465,33 +470,32 @@ def structured_target(
     else:
         text = (str(value) if value is not None else "").strip()
     unit_text = (unit or "").strip() or None
-    shown = f"{op or ''}{text}{unit_text or ''}" if text else ""
+    op_shown = op or ("" if understood else (op_word or "").strip())  # nothing lost
+    shown = f"{op_shown}{text}{unit_text or ''}" if text else ""
     number = _NUMBER_ONLY_RE.fullmatch(text.replace("，", ",")) if text else None
     if not text:
         problems.append("指标值为空")
         return _target("empty", shown), shown, problems
-    if nat == "定性" or (nat != "定量" and number is None):
-        if nat == "定性" and op is not None:
-            problems.append(f"定性指标却填写了计算符号「{op_word}」")
-        if nat == "定性" and number is not None and unit_text:
-            problems.append("定性指标却填写了数值和计量单位")
-        shown = text
-        t, _ = analyze_target(text)
-        if t.kind in ("quantitative", "deadline"):  # the column says 定性: keep it so
-            t = _target("qualitative", text)
-        return (_replace(t, raw=shown) if t.raw != shown else t), shown, problems
-    if number is None:
-        problems.append(f"定量指标的指标值「{text}」不是数值")
-        return _target("qualitative", shown), shown, problems
-    if op is None:
-        if understood:
-            problems.append("定量指标缺少计算符号")
-        op_final: Op = "="
-        implicit = True
+    if nat == "定量":
+        quantitative = True
+    elif nat == "定性":
+        quantitative = False
     else:
-        op_final, implicit = op, False
-    if unit_text is None:
-        problems.append("定量指标缺少计量单位")
+        quantitative = number is not None
+    if quantitative:
+        if number is None:
+            problems.append(f"定量指标的指标值「{text}」不是数值")
+        if op is None and understood:
+            problems.append("定量指标缺少计算符号")
+        if unit_text is None and number is not None:
+            problems.append("定量指标缺少计量单位")
+    elif op is not None:
+        problems.append(f"定性指标却填写了计算符号「{(op_word or '').strip()}」")
+    if not quantitative or number is None:
+        t = analyze_target(text)[0]
+        kind = "placeholder" if t.kind == "placeholder" else (
+            "quantitative" if quantitative else "qualitative")  # fmt: skip
+        return _target(kind, shown, op), shown, problems
     num = _norm_number(number.group())
     v = float(num)
     base_value: float | None = v
@@ -504,7 +508,7 @@ def structured_target(
                 break
         if base_unit is not None:
             base_unit = _BASE_UNIT_ALIASES.get(base_unit, base_unit)
-    t = _target(
-        "quantitative", shown, op_final, v, unit_text, base_value, base_unit, implicit, implicit
-    )
+    implicit = op is None
+    t = _target("quantitative", shown, op if op is not None else ("=" if understood else None),
+                v, unit_text, base_value, base_unit, implicit, implicit and understood)  # fmt: skip
     return t, shown, problems
