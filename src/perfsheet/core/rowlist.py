@@ -28,9 +28,11 @@ blanks below. Decisions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from perfsheet.core import categories as cat
 from perfsheet.core import checks
+from perfsheet.core.amounts import BLANK
 from perfsheet.core.grid import CellValue, cell_ref
 from perfsheet.core.headers import classify
 from perfsheet.core.models import Finding, Indicator
@@ -50,7 +52,12 @@ from perfsheet.core.table import (
     _text,
     join_text,
 )
-from perfsheet.core.targets import MULTI_TARGET_WARNING, analyze_target, structured_target
+from perfsheet.core.targets import (
+    MULTI_TARGET_WARNING,
+    analyze_target,
+    fast_constructor,
+    structured_target,
+)
 from perfsheet.core.text import clean_text
 
 #: Grid columns holding the indicator's own cells (not its categories).
@@ -76,20 +83,8 @@ def grid_indicator(
 ) -> Indicator:
     """One indicator from the cells of one grid row (row lists, exports, forms)."""
     warnings: list[str] = list(extra_warnings or ())
-    r1 = cat.resolve_level1(None, level1) if level1 else cat.Resolved(None, None)
-    l1_code = r1.code or cat.level1_code_of(r1.name)
-    r2 = cat.resolve_level2(None, level2, l1_code) if level2 else cat.Resolved(None, None)
-    for problem in (r1.problem, r2.problem):
-        if problem:
-            warnings.append(problem)
-    level1_name = r1.name
-    if level1_name is None:
-        warnings.append(W_NO_LEVEL1)
-        parent = cat.parent_code(cat.level2_code_of(r2.name))
-        if parent is not None:
-            level1_name = cat.LEVEL1[parent]
-    if r2.name is None:
-        warnings.append(W_NO_LEVEL2)
+    level1_name, r2, problems = _levels(level1, level2)
+    warnings.extend(problems)
     if not name:
         warnings.append(W_NO_NAME)
     multi = False
@@ -111,22 +106,51 @@ def grid_indicator(
         warnings.append(MULTI_TARGET_WARNING)
     if "placeholder" in (period_target.kind, annual_target.kind):
         warnings.append("指标内容待补充")
-    return Indicator(
-        seq=seq,
-        level1=level1_name,
-        level1_code=None,
-        level2=r2.name,
-        level2_code=None,
-        legacy=r2.legacy,
-        name=name or None,
-        period_value=period_value,
-        annual_value=annual_value,
-        period_target=period_target,
-        annual_target=annual_target,
-        warnings=warnings,
-        raw=raw,
-        row=row,
+    return _build(
+        {
+            "seq": seq,
+            "level1": level1_name,
+            "level1_code": None,
+            "level2": r2.name,
+            "level2_code": None,
+            "legacy": r2.legacy,
+            "name": name or None,
+            "period_value": period_value,
+            "annual_value": annual_value,
+            "period_target": period_target,
+            "annual_target": annual_target,
+            "warnings": warnings,
+            "raw": raw,
+            "row": row,
+        }
     )
+
+
+_build = fast_constructor(Indicator)
+
+
+@lru_cache(maxsize=1024)
+def _levels(
+    level1: str | None, level2: str | None
+) -> tuple[str | None, cat.Resolved, tuple[str, ...]]:
+    """(level-1 name, level 2 resolved, problems) of a grid row's category cells: a table has
+    few distinct pairs, resolved once each."""
+    problems: list[str] = []
+    r1 = cat.resolve_level1(None, level1) if level1 else cat.Resolved(None, None)
+    l1_code = r1.code or cat.level1_code_of(r1.name)
+    r2 = cat.resolve_level2(None, level2, l1_code) if level2 else cat.Resolved(None, None)
+    for problem in (r1.problem, r2.problem):
+        if problem:
+            problems.append(problem)
+    level1_name = r1.name
+    if level1_name is None:
+        problems.append(W_NO_LEVEL1)
+        parent = cat.parent_code(cat.level2_code_of(r2.name))
+        if parent is not None:
+            level1_name = cat.LEVEL1[parent]
+    if r2.name is None:
+        problems.append(W_NO_LEVEL2)
+    return level1_name, r2, tuple(problems)
 
 
 _EMPTY = analyze_target("")[0]
@@ -136,8 +160,8 @@ def _cell_text(v: CellValue) -> str | None:
     """A grid cell as text, whitespace at the ends removed (None when blank)."""
     if v is None:
         return None
-    s = _text(v).strip()
-    return s if _plain(s) else None
+    s = v.strip() if isinstance(v, str) else _text(v).strip()
+    return s if s and ("<" not in s or _plain(s)) else None
 
 
 @dataclass
@@ -188,27 +212,47 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
     projects: list[_Proj] = []
     cur: _Proj | None = None
     last = header.end or sh.n_rows
+    g = sh.grid
+    grid_rows, o_row, o_col = g.rows, g.origin_row, g.origin_col
+    wanted = sorted({name_col, *grid_cols.values(), *header.money.values(),
+                     *header.extras.values(), *((goal_col,) if goal_col else ())})  # fmt: skip
+    money_items = list(header.money.items())
+    no_amounts = {key: BLANK for key, _ in money_items}
+    special = g.special
     for r in range(header.last_row + 1, last + 1):
+        i = r - o_row
+        line = grid_rows[i] if 0 <= i < len(grid_rows) else ()
+        n = len(line)
         vals: dict[int, CellValue] = {}
-        for col in [name_col, *grid_cols.values(), *header.money.values(), *header.extras.values(),
-                    *((goal_col,) if goal_col else ())]:  # fmt: skip
-            v = sh.value(r, col)
-            if v is not None and (not isinstance(v, str) or _plain(v)):
+        for col in wanted:  # the row's cells read straight from the grid (the hot loop)
+            c = col - o_col
+            v = line[c] if 0 <= c < n else None
+            if v is not None and (not isinstance(v, str) or (v.strip() and _plain(v))):
                 vals[col] = v
         if not vals:
             continue
-        if len(vals) >= 2 and all(
-            _header_key(v) in header.keys.get(c, ()) for c, v in vals.items()
+        first_col, first_v = next(iter(vals.items()))
+        if (
+            len(vals) >= 2
+            and isinstance(first_v, str)
+            and _header_key(first_v) in header.keys.get(first_col, ())
+            and all(_header_key(v) in header.keys.get(c, ()) for c, v in vals.items())
         ):
             continue  # the header repeated at a page top
         if len(vals) == 1 and _NOTE_ROW.match(_plain(_text(next(iter(vals.values()))))):
             continue
-        name = _name_text(sh.value(r, name_col))
+        name = _name_text(vals.get(name_col))
         merged_name = sh.anchor_of(r, name_col) is not None
-        amounts = {key: _amount(sh, r, col) for key, col in header.money.items()}
+        if any(col in vals or (r, col) in special for _, col in money_items):
+            amounts = {
+                key: _amount(sh, r, col) if col in vals or (r, col) in special else BLANK
+                for key, col in money_items
+            }
+        else:
+            amounts = dict(no_amounts)
         has_amounts = any(not a.is_blank for a in amounts.values())
         cells = {role: t for role, col in grid_cols.items()
-                 if (t := _cell_text(sh.value(r, col))) is not None}  # fmt: skip
+                 if col in vals and (t := _cell_text(vals[col])) is not None}  # fmt: skip
         own_grid = any(role in cells for role in CELL_ROLES)
         unit = _name_text(sh.resolved(r, unit_col)) if unit_col else None
         if not unit and cur is not None:
