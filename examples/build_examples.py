@@ -12,7 +12,7 @@ Outputs:
   holds seed line *n* (title block, blank lines, header, 合计, unit rows), amounts as text with
   thousands separators, the four page-break fragment rows (13, 29, 34, 40) exactly as in the
   seed, ``<p>`` tags kept.
-- ``广州市协作办公室_项目支出绩效目标表_整理版.xlsx`` — the same table tidied by hand: numeric
+- ``source/广州市协作办公室_项目支出绩效目标表_整理版.xlsx`` — the same table tidied by hand: numeric
   amounts (format ``#,##0.00``), no blank lines, fragments joined into their projects (by the
   seed anatomy in the domain notes §6, not by perfsheet), no HTML tags.
 
@@ -149,8 +149,11 @@ def tidy_rows(lines: list[list[str]]) -> list[list[str]]:
 
 
 def build_clean(out: Path, lines: list[list[str]]) -> Path:
-    """The tidied workbook: compact title block, numeric amounts, no fragments, no tags."""
-    path = out / CLEAN_NAME
+    """The tidied workbook: compact title block, numeric amounts, no fragments, no tags. It is
+    the same table as the raw one, so it lives in ``source/``: ``perfsheet convert examples/``
+    must not count the department twice."""
+    (out / "source").mkdir(parents=True, exist_ok=True)
+    path = out / "source" / CLEAN_NAME
     wb = _book(path)
     fm = _formats(wb)
     ws = wb.add_worksheet(SHEET)

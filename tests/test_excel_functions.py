@@ -284,7 +284,7 @@ def test_perf_parse_equals_the_summary_detail_rows_for_the_same_cell() -> None:
     from perfsheet.io.readers import read_workbook
 
     examples = Path(__file__).resolve().parents[1] / "examples"
-    example = examples / "广州市协作办公室_项目支出绩效目标表_整理版.xlsx"
+    example = examples / "source" / "广州市协作办公室_项目支出绩效目标表_整理版.xlsx"
     wb = read_workbook(example)
     result = analyze(wb)
     plan = SummaryPlan(generated_at=None, version="test")

@@ -11,7 +11,7 @@ from perfsheet.io.readers import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "examples" / "广州市协作办公室_项目支出绩效目标表.xlsx"
-CLEAN = ROOT / "examples" / "广州市协作办公室_项目支出绩效目标表_整理版.xlsx"
+CLEAN = ROOT / "examples" / "source" / "广州市协作办公室_项目支出绩效目标表_整理版.xlsx"
 SEED = ROOT / "examples" / "source" / "seed_guangzhou_xiezuoban.tsv"
 
 MONEY_RULES = {"row-total", "unit-subtotal", "grand-total", "amount-format"}
