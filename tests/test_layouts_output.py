@@ -163,3 +163,26 @@ def test_convert_a_folder_mixing_every_layout(tmp_path: Path) -> None:
     body = [r for r in body if not any(isinstance(v, str) and v.startswith("合计（") for v in r)]
     assert len(body) == n_indicators
     wb.close()
+
+
+def test_standard_sheets_add_up_with_sources_beyond_the_three(tmp_path: Path) -> None:
+    """An export with 政府性基金预算拨款 and 单位自有资金: in 项目汇总 总计 is still the sum of
+    财政拨款 + 财政专户拨款 + 其他资金 (the other sources are counted in 其他资金)."""
+    path, expected = lw.build_export_rows(tmp_path)
+    assert any(p.sources for t in expected for p in t.projects)
+    out = tmp_path / "汇总.xlsx"
+    summarize(path, out, with_source=False)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    rows = list(wb["项目汇总"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if "项目名称" in r)
+    cols = [str(c).split("（")[0] for c in rows[head]]  # 总计（万元） -> 总计
+    checked = 0
+    for r in rows[head + 1 :]:
+        name = r[cols.index("项目名称")]
+        if not isinstance(name, str) or not name or name.startswith("合计"):
+            continue
+        parts = [r[cols.index(k)] or 0 for k in ("财政拨款", "财政专户拨款", "其他资金")]
+        assert r[cols.index("总计")] == pytest.approx(sum(parts)), name
+        checked += 1
+    assert checked == len(expected[0].projects)
+    wb.close()

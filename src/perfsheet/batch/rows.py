@@ -129,16 +129,17 @@ def _factor(table: Table) -> float:
 
 def dept_row(table: Table, source: str) -> list[Any]:
     """The 部门汇总 row of one table."""
+    from perfsheet.core.plans import standard_amounts
+
     if table.grand_total is not None:
-        a = table.grand_total.amounts
-        amounts = [a.total, a.fiscal, a.special, a.other]
+        amounts = standard_amounts(table.grand_total.amounts)
     else:  # no 合计 row: the sum of the unit rows, else of the projects
         amounts = [None, None, None, None]
         parts = [u.amounts for u in table.units if u.amounts is not None and u.row is not None]
         if not parts:
             parts = [p.amounts for u in table.units for p in u.projects]
         for a in parts:
-            for i, v in enumerate((a.total, a.fiscal, a.special, a.other)):
+            for i, v in enumerate(standard_amounts(a)):
                 if v is not None:
                     amounts[i] = (amounts[i] or 0.0) + v
     f = _factor(table)

@@ -28,7 +28,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number, quote_sheet
-from perfsheet.core.models import Finding, Indicator, Project, Table, Target, WorkbookResult
+from perfsheet.core.models import (
+    Amounts,
+    Finding,
+    Indicator,
+    Project,
+    Table,
+    Target,
+    WorkbookResult,
+)
 
 # --------------------------------------------------------------------------------------------
 # Sheet names and column catalogues
@@ -69,8 +77,22 @@ _AMOUNT_DOCS = {
     "总计": "项目总计金额（= 财政拨款 + 财政专户拨款 + 其他资金），单位见表头",
     "财政拨款": "财政拨款金额，单位见表头；原表空白为空，不记作 0",
     "财政专户拨款": "财政专户拨款金额，单位见表头",
-    "其他资金": "其他资金金额，单位见表头",
+    "其他资金": "其他资金金额，单位见表头；原表另有政府性基金、国有资本经营预算、单位资金等来源列时"
+    "一并计入（各列见 perfsheet parse --json 的 amounts.sources），使总计 = 三列之和",
 }
+
+
+def standard_amounts(a: Amounts) -> list[float | None]:
+    """(总计, 财政拨款, 财政专户拨款, 其他资金) of the standard sheets: the sources beyond the
+    three (``amounts.sources``: 政府性基金预算, 单位资金…) are counted in 其他资金, so that the
+    standard sheets' 总计 is the sum of their three columns, as the source table's is of its."""
+    other = a.other
+    if a.sources:
+        extra = [v for v in a.sources.values() if v is not None]
+        if extra:
+            other = round((other or 0.0) + sum(extra), 6)
+    return [a.total, a.fiscal, a.special, other]
+
 
 DETAIL_COLUMNS: tuple[ColumnDef, ...] = (
     _c("部门名称", "text", 18, "表头中的部门名称（「部门名称：…」「预算单位：…」等）"),
@@ -895,8 +917,7 @@ class TableRows:
         self.index.forget(project)
 
     def _amounts(self, p: Project) -> list[float | None]:
-        a = p.amounts
-        amounts = [a.total, a.fiscal, a.special, a.other]
+        amounts = standard_amounts(p.amounts)
         if self.factor != 1.0:
             f = self.factor
             amounts = [None if v is None else round(v * f, 6) for v in amounts]
@@ -1105,6 +1126,12 @@ class AnnotationPlan(_Plain):
     The helper block is ``headers`` in row ``header_row``, columns ``start_col`` onwards, and
     ``values[row]`` (one value per helper column, ``None`` = leave empty) on the table's rows;
     :meth:`block` gives it as one 2-D array (what a live-book adapter writes in one call).
+    Which helper columns depend on the table's layout (:func:`helper_headers`): a packed table
+    gets :data:`HELPER_HEADERS` on its project rows, a row list or a form gets
+    :data:`TARGET_HELPER_HEADERS` on every indicator row. ``more_header_rows`` repeat the
+    headers further down (a row list's header repeated after a page break, the indicator grid of
+    every further form stacked on the sheet): their ``values`` are the headers themselves, so
+    writers that only know ``values`` still write them.
 
     Applying it (``perfsheet.io`` for files, ``perfsheet.excel.actions`` for live books):
 
@@ -1113,17 +1140,20 @@ class AnnotationPlan(_Plain):
        columns of an earlier run, recognized by their header text), and remove the notes
        written by ``note_author`` in the table area (rows ``first_row``..``last_row``, columns
        1..``start_col``-1), resetting their fill when it is ``error_fill``;
-    3. write the headers (styled like the cell ``header_style_from``, fill ``header_fill``),
-       the values (``number_formats[i]`` per helper column), and the ``marks``.
+    3. write the headers (styled like the cell ``header_style_from``, fill ``header_fill``; the
+       same for ``more_header_rows``), the values (``number_formats[i]`` per helper column), and
+       the ``marks``.
     """
 
     sheet: str
+    layout: str = "packed"
     header_row: int
     first_row: int
     last_row: int
     table_last_col: int
     start_col: int
     headers: list[str] = Field(default_factory=lambda: list(HELPER_HEADERS))
+    more_header_rows: list[int] = Field(default_factory=list)
     number_formats: list[str | None] = Field(default_factory=list)
     header_style_from: str | None = None
     header_fill: str = HELPER_FILL
@@ -1160,6 +1190,84 @@ class AnnotationPlan(_Plain):
                 if v is not None:
                     out[cell_ref(r, self.start_col + i)] = v
         return out
+
+
+#: headers of the helper columns of a row list or a form: the target of each indicator row,
+#: read as 绩效指标明细 reads it (:func:`target_fields` of :func:`effective_target`), and the
+#: indicator's problems
+TARGET_HELPER_HEADERS: tuple[str, ...] = ("比较符", "目标值", "计量单位", "定量/定性", "问题")
+TARGET_HELPER_DOCS: dict[str, str] = {
+    "比较符": "该行指标目标值的比较符（≥ ≤ > < =）；年度指标值为空时取实施周期指标值",
+    "目标值": "定量指标为数值（按原文，如 ≥1.4万人 记 1.4）；定性指标为原文；待补充为空",
+    "计量单位": "计量单位（按原文，如 万人、%、元/人）",
+    "定量/定性": "定量 / 定性 / 待补充（与「绩效指标明细」的指标性质相同）",
+    "问题": "该条指标的问题：解析时发现的问题，以及归属于该指标或该行的错误与警告，以「；」分隔",
+}
+#: 问题 of a project row of a row list that has no indicator row
+NO_INDICATORS = "未填写绩效指标"
+
+
+def helper_headers(table: Table) -> tuple[str, ...]:
+    """The helper columns 解析指标 writes for ``table``: per project row for a packed table,
+    per indicator row for a row list or a form."""
+    return HELPER_HEADERS if table.layout == "packed" else TARGET_HELPER_HEADERS
+
+
+def _target_run_at(line: Sequence[object], j: int) -> bool:
+    n = len(TARGET_HELPER_HEADERS)
+    if j + n > len(line):
+        return False
+    return all(header_key(line[j + i]) == h for i, h in enumerate(TARGET_HELPER_HEADERS))
+
+
+def target_helper_runs(grid: SheetGrid, rows: Iterable[int] | None = None) -> list[tuple[int, int]]:
+    """(row, first column) of every run of :data:`TARGET_HELPER_HEADERS` (all of them, in
+    order, in adjacent cells of one row) on the sheet, or in ``rows``: the header cells of
+    target helper columns an earlier 解析指标 wrote. Only the whole run counts, so a user's own
+    column called 计量单位 or 问题 is never taken for ours."""
+    first = TARGET_HELPER_HEADERS[0]
+    out: list[tuple[int, int]] = []
+    if rows is None:
+        numbered: Iterable[tuple[int, Sequence[object]]] = enumerate(grid.rows, grid.origin_row)
+    else:
+        numbered = (
+            (r, grid.rows[r - grid.origin_row])
+            for r in sorted(set(rows))
+            if 0 <= r - grid.origin_row < len(grid.rows)
+        )
+    for r, line in numbered:
+        for j, v in enumerate(line):
+            if isinstance(v, str) and first in v and _target_run_at(line, j):
+                out.append((r, grid.origin_col + j))
+    return out
+
+
+def without_target_helpers(grid: SheetGrid) -> SheetGrid:
+    """``grid`` with the header cells of earlier target helper columns emptied.
+
+    Their headers (比较符, 目标值, 计量单位, 定量/定性) are also headers of budget-system
+    exports: read as part of the table they would turn a row list into an export and its
+    helper values into indicator cells. Without a header the helper columns are no column of
+    any table, so the table reads as it did before 解析指标 wrote them. Returns ``grid``
+    itself when it has none."""
+    runs = target_helper_runs(grid)
+    if not runs:
+        return grid
+    rows = list(grid.rows)
+    n = len(TARGET_HELPER_HEADERS)
+    for r, c in runs:
+        i, j = r - grid.origin_row, c - grid.origin_col
+        line = list(rows[i])
+        line[j : j + n] = [None] * n
+        rows[i] = line
+    return SheetGrid(
+        name=grid.name,
+        rows=rows,
+        merged=list(grid.merged),
+        origin_row=grid.origin_row,
+        origin_col=grid.origin_col,
+        special=dict(grid.special),
+    )
 
 
 def _is_empty(v: object) -> bool:
@@ -1206,12 +1314,72 @@ def _rows_text(rows: Sequence[int]) -> str:
     return "、".join(f"第{r}行" for r in rows)
 
 
+def _marks(table: Table) -> list[CellMark]:
+    """A mark on every cell with an ``error`` finding (the finding's cell, else the project
+    name cell of its row); several errors on one cell share one note."""
+    notes: dict[tuple[int, int], list[str]] = {}
+    name_col = col_number(_name_col(table))
+    for f in table.findings:
+        if f.severity != "error":
+            continue
+        if f.cell:
+            m = re.match(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$", f.cell)
+            if not m:
+                continue
+            key = (int(m.group(2)), col_number(m.group(1)))
+        elif f.row is not None:
+            key = (f.row, name_col)
+        else:
+            continue
+        notes.setdefault(key, []).append(f.message)
+    return [
+        CellMark(row=r, col=c, note="\n".join(f"{NOTE_AUTHOR}：{m}" for m in msgs))
+        for (r, c), msgs in sorted(notes.items())
+    ]
+
+
+def _occupied(
+    grid: SheetGrid, rows: range, area: range, old: Collection[int]
+) -> list[str]:
+    """Cells (and merged ranges) with content in the helper area, earlier helper columns
+    excepted."""
+    out: list[str] = []
+    for r in rows:
+        for c in area:
+            if c in old:
+                continue
+            if not _is_empty(grid.value(r, c)):
+                out.append(cell_ref(r, c))
+    for m in grid.merged:
+        overlaps_rows = m.first_row <= rows[-1] and m.last_row >= rows[0]
+        overlaps_cols = m.first_col <= area[-1] and m.last_col >= area[0]
+        if overlaps_rows and overlaps_cols and not (m.first_col in old and m.last_col in old):
+            out.append(f"{cell_ref(m.first_row, m.first_col)}:{cell_ref(m.last_row, m.last_col)}")
+    return out
+
+
+def _blocked(table: Table, area: range, occupied: Sequence[str]) -> str | None:
+    if not occupied:
+        return None
+    shown = "、".join(occupied[:5]) + ("等" if len(occupied) > 5 else "")
+    return (
+        f"工作表「{table.sheet}」表格右侧的 {col_letter(area[0])}–{col_letter(area[-1])} 列"
+        f"已有内容（{shown}），无法写入辅助列；请先移开这些内容"
+    )
+
+
 def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPlan:
     """Helper columns + error marks for ``table`` on its sheet (``grid`` = that sheet's values).
+
+    A packed table gets :data:`HELPER_HEADERS` right of the table, one line per project row; a
+    row list or a form gets :data:`TARGET_HELPER_HEADERS` right of the table (of the indicator
+    grid for forms), one line per indicator row (:func:`_grid_annotation_plan`).
 
     Without ``grid`` the plan cannot see user content or earlier helper columns: it assumes the
     area to the right of the table is free (the xls rebuild and tests use that).
     """
+    if table.layout != "packed":
+        return _grid_annotation_plan(table, grid)
     first_row, last_row = table_rows(table)
     header_row = table.header_rows[-1] if table.header_rows else first_row
     edge = table_last_col(table)
@@ -1231,31 +1399,8 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
 
     occupied: list[str] = []
     if grid is not None:
-        old_set = set(old)
-        for r in range(first_row, last_row + 1):
-            for c in area:
-                if c in old_set:
-                    continue
-                if not _is_empty(grid.value(r, c)):
-                    occupied.append(cell_ref(r, c))
-        for m in grid.merged:
-            overlaps_rows = m.first_row <= last_row and m.last_row >= first_row
-            overlaps_cols = m.first_col <= area[-1] and m.last_col >= area[0]
-            if (
-                overlaps_rows
-                and overlaps_cols
-                and not (m.first_col in old_set and m.last_col in old_set)
-            ):
-                occupied.append(
-                    f"{cell_ref(m.first_row, m.first_col)}:{cell_ref(m.last_row, m.last_col)}"
-                )
-    blocked = None
-    if occupied:
-        shown = "、".join(occupied[:5]) + ("等" if len(occupied) > 5 else "")
-        blocked = (
-            f"工作表「{table.sheet}」表格右侧的 {col_letter(area[0])}–{col_letter(area[-1])} 列"
-            f"已有内容（{shown}），无法写入辅助列；请先移开这些内容"
-        )
+        occupied = _occupied(grid, range(first_row, last_row + 1), area, set(old))
+    blocked = _blocked(table, area, occupied)
 
     n_helpers = len(HELPER_HEADERS)
     values: dict[int, list[Any]] = {}
@@ -1264,10 +1409,8 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
         line = values.setdefault(row, [None] * n_helpers)
         line[col] = value
 
-    # error/warning counts per row, marks per cell
+    # error/warning counts per row
     per_row: dict[int, list[int]] = {}
-    notes: dict[tuple[int, int], list[str]] = {}
-    name_col = col_number(_name_col(table))
     for f in table.findings:
         if f.row is not None:
             c = per_row.setdefault(f.row, [0, 0])
@@ -1275,18 +1418,6 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
                 c[0] += 1
             elif f.severity == "warning":
                 c[1] += 1
-        if f.severity != "error":
-            continue
-        if f.cell:
-            m = re.match(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$", f.cell)
-            if not m:
-                continue
-            key = (int(m.group(2)), col_number(m.group(1)))
-        elif f.row is not None:
-            key = (f.row, name_col)
-        else:
-            continue
-        notes.setdefault(key, []).append(f.message)
 
     status = n_helpers - 1
     for unit in table.units:
@@ -1325,14 +1456,11 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
         if f.rule == "fragment-orphan" and f.row is not None and f.row not in values:
             put(f.row, status, "分页碎片，无法确定所属项目")
 
-    marks = [
-        CellMark(row=r, col=c, note="\n".join(f"{NOTE_AUTHOR}：{m}" for m in msgs))
-        for (r, c), msgs in sorted(notes.items())
-    ]
     formats: list[str | None] = [None] * n_helpers
     formats[5] = RATIO_FORMAT
     return AnnotationPlan(
         sheet=table.sheet,
+        layout=table.layout,
         header_row=header_row,
         first_row=first_row,
         last_row=last_row,
@@ -1341,8 +1469,173 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
         number_formats=formats,
         header_style_from=cell_ref(header_row, edge),
         values=dict(sorted(values.items())),
-        marks=marks,
+        marks=_marks(table),
         clear_columns=sorted(set(old)),
+        clear_rows=(first_row, last_row),
+        occupied=occupied,
+        blocked=blocked,
+    )
+
+
+def _is_grid_header_row(grid: SheetGrid, row: int) -> bool:
+    """Two or more cells of ``row`` name indicator-grid columns (一级指标, 三级指标, 指标值…)."""
+    from perfsheet.core.headers import classify
+
+    line = grid.rows[row - grid.origin_row] if 0 <= row - grid.origin_row < grid.n_rows else []
+    found = 0
+    for v in line:
+        if isinstance(v, str) and len(v) <= 30 and v.strip():
+            entry = classify(v)
+            if entry is not None and entry.kind == "grid":
+                found += 1
+                if found >= 2:
+                    return True
+    return False
+
+
+def _repeats_header(grid: SheetGrid, row: int, header_row: int, cols: Sequence[int]) -> bool:
+    """Row ``row`` repeats the header row (after a page break): most of the header's
+    cells in the table's columns, and at least two, are there again."""
+    written = matched = 0
+    for c in cols:
+        h = header_key(grid.value(header_row, c))
+        if not h:
+            continue
+        written += 1
+        if header_key(grid.value(row, c)) == h:
+            matched += 1
+    return matched >= 2 and matched * 2 > written
+
+
+def _grid_header_rows(table: Table, grid: SheetGrid | None) -> list[int]:
+    """The rows that get the target helper headers: a row list's header row and its repeats
+    below (page breaks); for forms, the indicator grid's header row of every form."""
+    if table.layout == "form":
+        rows: list[int] = []
+        for _unit, p in iter_projects(table):
+            ind_rows = [i.row for i in p.indicators if i.row is not None]
+            if not ind_rows:
+                continue
+            first = min(ind_rows)
+            found = first - 1
+            if grid is not None:
+                for r in range(first - 1, p.row, -1):
+                    if _is_grid_header_row(grid, r):
+                        found = r
+                        break
+            rows.append(found)
+        if rows:
+            return sorted(set(rows))
+    header_row = table.header_rows[-1] if table.header_rows else table_rows(table)[0]
+    rows = [header_row]
+    if grid is not None and table.layout == "rows":
+        cols = sorted({col_number(x) for x in table.columns.values() if x})
+        last = table_rows(table)[1]
+        for r in range(header_row + 1, last + 1):
+            if _repeats_header(grid, r, header_row, cols):
+                rows.append(r)
+    return rows
+
+
+def _indicator_problems(table: Table) -> dict[int, list[str]]:
+    """Helper row -> the 问题 of that row: each indicator's own warnings, the error/warning
+    findings naming it (``Finding.indicator``, attributed to its project as 绩效指标明细
+    attributes them), and the other error/warning findings on the rows it covers (its own
+    row down to the next indicator: page-break fragments, a row list's project cells)."""
+    index = _FindingIndex(table)
+    index.add(table.findings)
+    out: dict[int, list[str]] = {}
+    home: dict[int, int] = {}  # sheet row -> the helper row reporting it
+    for _unit, p in iter_projects(table):
+        by_seq = index.problems.get(id(p), {})
+        starts: list[int] = []
+        for ind in p.indicators:
+            if ind.row is None:
+                continue
+            starts.append(ind.row)
+            msgs = out.setdefault(ind.row, [])
+            msgs.extend(ind.warnings)
+            if ind.seq is not None:
+                msgs.extend(by_seq.get(ind.seq, ()))
+        if not starts:
+            if table.layout == "rows":
+                out.setdefault(p.row, []).append(NO_INDICATORS)
+                home[p.row] = p.row
+            continue
+        starts.sort()
+        for r in sorted({*p.rows, p.row}):
+            below = [s for s in starts if s <= r]
+            if below:
+                home.setdefault(r, below[-1])
+    for f in table.findings:
+        if f.indicator is not None or f.row is None or f.severity not in ("error", "warning"):
+            continue
+        r = home.get(f.row)
+        if r is not None:
+            out[r].append(f.message)
+    return out
+
+
+def _grid_annotation_plan(table: Table, grid: SheetGrid | None) -> AnnotationPlan:
+    """Target helper columns of a row list or a form: on every indicator row, 比较符 / 目标值 /
+    计量单位 / 定量/定性 of its target (the very fields of 绩效指标明细) and its 问题."""
+    headers = TARGET_HELPER_HEADERS
+    n = len(headers)
+    first_row, last_row = table_rows(table)
+    header_rows = _grid_header_rows(table, grid)
+    header_row = header_rows[0]
+    edge = table_last_col(table)
+
+    # Earlier runs: the whole run of helper headers in a header row, right of the table.
+    old: set[int] = set()
+    runs: list[tuple[int, int]] = []
+    if grid is not None:
+        runs = target_helper_runs(grid, header_rows)
+        theirs = {(r, c + i) for r, c in runs for i in range(n)}
+        for hr in header_rows:  # the grid's own header cells: a form's grid can be wider
+            line = grid.rows[hr - grid.origin_row] if 0 <= hr - grid.origin_row < grid.n_rows else []
+            for j, v in enumerate(line):
+                c = grid.origin_col + j
+                if not _is_empty(v) and (hr, c) not in theirs:
+                    edge = max(edge, c)
+        for _r, c in runs:
+            if c > edge:
+                old.update(range(c, c + n))
+    start = edge + 1
+    area = range(start, start + n)
+
+    occupied: list[str] = []
+    if grid is not None:
+        occupied = _occupied(grid, range(header_row, last_row + 1), area, old)
+    blocked = _blocked(table, area, occupied)
+
+    values: dict[int, list[Any]] = {r: list(headers) for r in header_rows[1:]}
+    problems = _indicator_problems(table)
+    for _unit, p in iter_projects(table):
+        for ind in p.indicators:
+            if ind.row is None:
+                continue
+            op, value, unit, nature = target_fields(effective_target(ind))
+            text = "；".join(dict.fromkeys(problems.get(ind.row, ())))
+            values[ind.row] = [op, value, unit, nature, text or None]
+        if not p.indicators and p.row in problems and p.row not in values:
+            values[p.row] = [None] * (n - 1) + ["；".join(dict.fromkeys(problems[p.row]))]
+
+    return AnnotationPlan(
+        sheet=table.sheet,
+        layout=table.layout,
+        header_row=header_row,
+        first_row=first_row,
+        last_row=last_row,
+        table_last_col=edge,
+        start_col=start,
+        headers=list(headers),
+        more_header_rows=header_rows[1:],
+        number_formats=[None] * n,
+        header_style_from=cell_ref(header_row, edge),
+        values=dict(sorted(values.items())),
+        marks=_marks(table),
+        clear_columns=sorted(old),
         clear_rows=(first_row, last_row),
         occupied=occupied,
         blocked=blocked,
