@@ -186,3 +186,15 @@ def test_standard_sheets_add_up_with_sources_beyond_the_three(tmp_path: Path) ->
         checked += 1
     assert checked == len(expected[0].projects)
     wb.close()
+
+
+def test_quality_findings_of_grid_indicators_point_at_their_rows(tmp_path: Path) -> None:
+    path, _ = lw.build_export_rows(tmp_path)
+    (t,) = analyze(read_workbook(path)).tables
+    rows = {(p.row, i.seq): i.row for u in t.units for p in u.projects for i in p.indicators}
+    audit = [f for f in t.findings if f.rule.startswith("indicator-") and f.indicator]
+    assert audit
+    for f in audit:
+        project_row = next(p.row for u in t.units for p in u.projects if p.name == f.project)
+        assert f.row == rows[(project_row, f.indicator)]
+        assert f.cell == f"{t.columns['level3']}{f.row}"

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from perfsheet.core.audit import AuditRules, load_rules
 from perfsheet.core.counts import count_result
+from perfsheet.core.layouts import LAYOUT_NAMES
 from perfsheet.core.models import Table, WorkbookResult
 from perfsheet.core.pipeline import analyze
 from perfsheet.io.readers import read_workbook
@@ -65,6 +66,7 @@ def _table_overview(console: Console, table: Table) -> None:
     title = table.title or "（无标题）"
     console.print(Text(f"工作表「{table.sheet}」：{title}", style="bold"))
     meta = [
+        f"版式：{LAYOUT_NAMES.get(table.layout, table.layout)}",
         f"部门：{table.department or '未注明'}",
         f"金额单位：{table.amount_unit or '未注明'}",
         f"表头行：{'、'.join(map(str, table.header_rows))}",

@@ -1041,6 +1041,10 @@ def _audit_project(
     memo: _Memo | None,
 ) -> list[Finding]:
     column = table.columns.get("indicators") if table is not None else None
+    grid = table is not None and column is None and table.layout != "packed"
+    if grid:
+        assert table is not None
+        column = table.columns.get("level3")
     location = {
         "sheet": table.sheet if table is not None else None,
         "cell": f"{column}{project.row}" if column else None,
@@ -1048,7 +1052,17 @@ def _audit_project(
         "project": project.name,
         "unit": unit.name if unit is not None else None,
     }
-    return _audit(project.indicators, rules, new_scheme, project.name, project.row, location, memo)
+    found = _audit(project.indicators, rules, new_scheme, project.name, project.row, location,
+                   memo)  # fmt: skip
+    if grid:  # a grid indicator's finding points at the indicator's own row
+        rows = {i.seq: i.row for i in project.indicators if i.row is not None}
+        found = [
+            f.model_copy(update={"row": rows[f.indicator],
+                                 "cell": f"{column}{rows[f.indicator]}" if column else None})
+            if f.indicator in rows else f
+            for f in found
+        ]  # fmt: skip
+    return found
 
 
 def audit_table(table: Table, rules: AuditRules | None = None) -> list[Finding]:

@@ -25,6 +25,9 @@ from perfsheet.core.models import Table
 from perfsheet.core.table import DeferredTable, _find_headers, _Sheet, build_table
 from perfsheet.errors import InputError, TableNotFoundError
 
+#: The layouts' Chinese names (messages, the CLI overview).
+LAYOUT_NAMES: dict[str, str] = {"packed": "打包列表", "rows": "逐行列表", "form": "表单"}
+
 
 def sheet_tables(sh: _Sheet) -> list[DeferredTable]:
     """The tables of one sheet, any layout (none when the sheet holds no table)."""
