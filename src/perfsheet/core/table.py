@@ -436,9 +436,14 @@ def _find_headers(sh: _Sheet) -> list[_Header]:
         while top < r and not sh.row_texts(top, resolved=False):
             top += 1
         block = _title_block(sh, r, top)
-        if top == r or (
-            (block.title or None) == first_block.title
-            and (block.department or None) == first_block.department
+        own_title = (block.title is not None and "表" in block.title) or block.department
+        if (
+            top == r
+            or not own_title  # data rows of the table above, not a title block
+            or (
+                (block.title or None) == first_block.title
+                and (block.department or None) == first_block.department
+            )
         ):
             r = h.last_row + 1  # the header repeated at a page top: same table
             continue
