@@ -57,8 +57,8 @@ def _projects(n: int, seed: int = 4) -> list[tuple[str, list[Project]]]:
                     n=rng.randint(1, 5000), p=rng.randint(80, 100), x=rng.randint(1, 30) / 10
                 )
                 items.append((l1, l2, name, v))
-            rows.append((f"第{k + 1}号项目专项经费", fiscal, other, GOAL.format(name=f"第{k + 1}号项目"),
-                         items))  # fmt: skip
+            goal = GOAL.format(name=f"第{k + 1}号项目")
+            rows.append((f"第{k + 1}号项目专项经费", fiscal, other, goal, items))
         units.append((f"第{len(units) + 1}资金使用单位", rows))
     return units
 

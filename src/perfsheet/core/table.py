@@ -1039,8 +1039,10 @@ def build_table(sh: _Sheet, header: _Header, grid: GridRead | None = None) -> De
                     )
                 )  # fmt: skip
             if not p.name:
-                findings.append(checks.unnamed_project(
-                    sheet, p.row, cols_letters["name"], gp.rows if gp is not None else None))  # fmt: skip
+                grid_rows = gp.rows if gp is not None else None
+                findings.append(
+                    checks.unnamed_project(sheet, p.row, cols_letters["name"], grid_rows)
+                )
             extra = dict(p.extra)
             for label in header.extras:  # only where a fragment continues the cell
                 if any(label in f.texts for f in heads + tails):
