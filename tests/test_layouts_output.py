@@ -79,6 +79,13 @@ def test_garbage_operator_column_never_crashes(tmp_path: Path) -> None:
     assert {2, 3, 4, 5, 6, 7, 8} <= bad
 
 
+def test_parts_of_a_row_list(tmp_path: Path) -> None:
+    path, expected = lw.build_rows_merged(tmp_path)
+    (t,) = build_tables(read_workbook(path))
+    last = max(i.row for p in expected[0].projects for i in p.indicators)
+    assert t.parts["header"] == "A3:L3" and t.parts["data"] == f"A4:L{last}"
+
+
 def test_forms_as_xls_equal_the_xlsx(tmp_path: Path) -> None:
     path, expected = lw.build_forms_xls(tmp_path)
     assert path.suffix == ".xls"
@@ -94,8 +101,8 @@ def test_page_breaks_in_row_lists_are_reported(tmp_path: Path) -> None:
 
 # --- summary and convert ------------------------------------------------------------------------
 
-SUMMARY_CASES = ("rows_merged", "export_rows", "forms_per_sheet", "forms_stacked",
-                 "two_tables_one_sheet")  # fmt: skip
+SUMMARY_CASES = ("rows_merged", "rows_repeated", "rows_blank_below", "export_rows",
+                 "forms_per_sheet", "forms_stacked", "two_tables_one_sheet")  # fmt: skip
 
 
 def _read_csvs(folder: Path, stem: str) -> dict[str, list[list[str]]]:

@@ -1087,6 +1087,8 @@ def build_table(sh: _Sheet, header: _Header, grid: GridRead | None = None) -> De
     )
     amount_unit = block.amount_unit or header.unit_in_header
     last = max((r.row for r in records), default=header.last_row)
+    if grid is not None:
+        last = max([last, *(r for gp in grid.projects.values() for r in gp.rows[-1:])])
     if grid is not None and grid.columns is not None:
         cols_letters = grid.columns
     table = Table(
