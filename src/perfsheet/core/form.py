@@ -55,7 +55,6 @@ _LONG_LABELS = frozenset({"中长期目标", "实施周期目标", "长期目标
                           "中期目标", "长期绩效目标", "实施期目标", "整体目标"})  # fmt: skip
 _MID_MONEY = re.compile(r"^(?:中期|实施期|实施周期|项目期)(?:资金)?(?:总额|预算|资金)")
 _YEAR_MONEY = re.compile(r"^(?:年度|本年|当年)(?:资金)?(?:总额|预算|资金)")
-_CODE_PREFIX = re.compile(r"^\s*\d{2,}\s*[-－—_]\s*")
 
 
 def _key(v: CellValue) -> str:
@@ -131,10 +130,6 @@ def _stop_row(sh: _Sheet, r: int, cols: dict[str, int]) -> bool:
         c < first_grid and isinstance(v, str) and ("意见" in v or "审核" in v or "备注" in v)
         for c, v in cells.items()
     )
-
-
-def _amount(value: CellValue) -> Amount:
-    return parse_amount(value)
 
 
 def read_forms(sh: _Sheet) -> list[DeferredTable]:
@@ -248,7 +243,7 @@ def _read_form(
                 key = entry.role if entry.role in AMOUNT_ROLES else _display(v)
                 if key in amounts:
                     key = f"{_display(v)}({cell_ref(r, col)})"
-                amounts[key] = _amount(vv)
+                amounts[key] = parse_amount(vv)
                 money_cells[key] = (r, vcol)
     rec = _Row(r0, "project", name, amounts, {}, extra)
     read.records.append(rec)
