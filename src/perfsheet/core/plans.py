@@ -1338,9 +1338,7 @@ def _marks(table: Table) -> list[CellMark]:
     ]
 
 
-def _occupied(
-    grid: SheetGrid, rows: range, area: range, old: Collection[int]
-) -> list[str]:
+def _occupied(grid: SheetGrid, rows: range, area: range, old: Collection[int]) -> list[str]:
     """Cells (and merged ranges) with content in the helper area, earlier helper columns
     excepted."""
     out: list[str] = []
@@ -1477,13 +1475,18 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
     )
 
 
+def _line(grid: SheetGrid, row: int) -> Sequence[object]:
+    """The cells of sheet row ``row`` (from the grid's first column)."""
+    i = row - grid.origin_row
+    return grid.rows[i] if 0 <= i < len(grid.rows) else ()
+
+
 def _is_grid_header_row(grid: SheetGrid, row: int) -> bool:
     """Two or more cells of ``row`` name indicator-grid columns (一级指标, 三级指标, 指标值…)."""
     from perfsheet.core.headers import classify
 
-    line = grid.rows[row - grid.origin_row] if 0 <= row - grid.origin_row < grid.n_rows else []
     found = 0
-    for v in line:
+    for v in _line(grid, row):
         if isinstance(v, str) and len(v) <= 30 and v.strip():
             entry = classify(v)
             if entry is not None and entry.kind == "grid":
@@ -1593,8 +1596,7 @@ def _grid_annotation_plan(table: Table, grid: SheetGrid | None) -> AnnotationPla
         runs = target_helper_runs(grid, header_rows)
         theirs = {(r, c + i) for r, c in runs for i in range(n)}
         for hr in header_rows:  # the grid's own header cells: a form's grid can be wider
-            line = grid.rows[hr - grid.origin_row] if 0 <= hr - grid.origin_row < grid.n_rows else []
-            for j, v in enumerate(line):
+            for j, v in enumerate(_line(grid, hr)):
                 c = grid.origin_col + j
                 if not _is_empty(v) and (hr, c) not in theirs:
                     edge = max(edge, c)
