@@ -91,6 +91,18 @@ def payload(
     }
 
 
+def workbook_payload(path: Path, active: int | str = 0, **kw: Any) -> dict[str, Any]:
+    """Every sheet of a workbook file (read with the project's reader) as Office.js sends it;
+    ``active`` = the active sheet's index or name."""
+    from perfsheet.io.readers import read_workbook
+
+    grids = read_workbook(path).sheets
+    if isinstance(active, str):
+        active = [g.name for g in grids].index(active)
+    kw.setdefault("name", path.name)
+    return payload([sheet_json(g.name, office_values(g.rows)) for g in grids], active=active, **kw)
+
+
 def seed_values() -> list[list[Any]]:
     """The seed example's real values (the project's reader), as Office.js sends them."""
     from perfsheet.io.readers import read_workbook
@@ -110,6 +122,72 @@ def cell_value(values: list[list[Any]], row: int, col: int) -> Any:
         return None
     v = values[row - 1][col - 1]
     return None if v == "" else v
+
+
+# --------------------------------------------------------------------------------------------
+# Running an action on a snapshot
+# --------------------------------------------------------------------------------------------
+
+
+def book_of(data: dict[str, Any]) -> Any:
+    """A remote-engine book of a copy of ``data`` (the engine updates its snapshot in place)."""
+    import xlwings as xw
+
+    return xw.Book(json=copy.deepcopy(data))
+
+
+def run(action: str, state: dict[str, Any] | Workbook) -> tuple[Any, list[dict], Workbook]:
+    """Run one action (by ribbon tag) on a snapshot: (result, actions, next state)."""
+    from perfsheet.excel import ribbon
+
+    data = state.payload if isinstance(state, Workbook) else state
+    book = book_of(data)
+    result = ribbon.dispatch(book, action)
+    queued = book.json()["actions"]
+    return result, queued, replay(state, queued)
+
+
+def of(queued: list[dict], func: str, sheet: int | None = None) -> list[dict]:
+    """The queued actions ``func`` (on the sheet at position ``sheet``)."""
+    return [
+        a for a in queued if a["func"] == func and (sheet is None or a["sheet_position"] == sheet)
+    ]
+
+
+def alerts(queued: list[dict]) -> list[str]:
+    return [a["args"][0] for a in of(queued, "alert")]
+
+
+def same_cells(a: list[list[Any]], b: list[list[Any]]) -> bool:
+    """Equal cell by cell; numbers to 14 significant digits (the file stores what Excel
+    keeps, 15-17 digits, so 0.42105263157894735 reads back as 0.4210526315789473)."""
+    if len(a) != len(b):
+        return False
+    for ra, rb in zip(a, b, strict=True):
+        if len(ra) != len(rb):
+            return False
+        for x, y in zip(ra, rb, strict=True):
+            if isinstance(x, int | float) and isinstance(y, int | float):
+                if x != pytest.approx(y, rel=1e-14, abs=0):
+                    return False
+            elif x != y:
+                return False
+    return True
+
+
+def file_rows(path: Path, sheet: str) -> list[list[Any]]:
+    """The non-empty rows of a sheet of a written file (trailing empty cells dropped)."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)[sheet]
+    rows = []
+    for line in ws.iter_rows(values_only=True):
+        line = list(line)
+        while line and line[-1] is None:
+            line.pop()
+        if line:
+            rows.append(line)
+    return rows
 
 
 # --------------------------------------------------------------------------------------------

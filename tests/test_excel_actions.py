@@ -11,7 +11,6 @@ from the file writer, so the live path is checked against the one source of trut
 from __future__ import annotations
 
 import asyncio
-import copy
 import hashlib
 import importlib.util
 import shutil
@@ -28,10 +27,15 @@ from live_payload import (
     SEED_XLSX,
     Workbook,
     address_key,
+    alerts,
+    book_of,
     cell_value,
+    file_rows,
+    of,
     payload,
     register_remote_engine,
-    replay,
+    run,
+    same_cells,
     seed_payload,
     seed_values,
     sheet_json,
@@ -70,32 +74,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("USERPROFILE", str(home))
     return register_remote_engine(monkeypatch)
-
-
-def book_of(data: dict[str, Any]) -> Any:
-    """A remote-engine book of a copy of ``data`` (the engine updates its snapshot in place)."""
-    import xlwings as xw
-
-    return xw.Book(json=copy.deepcopy(data))
-
-
-def run(action: str, state: dict[str, Any] | Workbook) -> tuple[Any, list[dict], Workbook]:
-    """Run one action (by ribbon tag) on a snapshot: (result, actions, next state)."""
-    data = state.payload if isinstance(state, Workbook) else state
-    book = book_of(data)
-    result = ribbon.dispatch(book, action)
-    queued = book.json()["actions"]
-    return result, queued, replay(state, queued)
-
-
-def of(queued: list[dict], func: str, sheet: int | None = None) -> list[dict]:
-    return [
-        a for a in queued if a["func"] == func and (sheet is None or a["sheet_position"] == sheet)
-    ]
-
-
-def alerts(queued: list[dict]) -> list[str]:
-    return [a["args"][0] for a in of(queued, "alert")]
 
 
 def file_plan(values: list[list[Any]] | None = None) -> tuple[Any, AnnotationPlan]:
@@ -354,37 +332,6 @@ def test_check_without_notes_support_still_fills() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def same_cells(a: list[list[Any]], b: list[list[Any]]) -> bool:
-    """Equal cell by cell; numbers to 14 significant digits (the file stores what Excel
-    keeps, 15-17 digits, so 0.42105263157894735 reads back as 0.4210526315789473)."""
-    if len(a) != len(b):
-        return False
-    for ra, rb in zip(a, b, strict=True):
-        if len(ra) != len(rb):
-            return False
-        for x, y in zip(ra, rb, strict=True):
-            if isinstance(x, int | float) and isinstance(y, int | float):
-                if x != pytest.approx(y, rel=1e-14, abs=0):
-                    return False
-            elif x != y:
-                return False
-    return True
-
-
-def _file_rows(path: Path, sheet: str) -> list[list[Any]]:
-    import openpyxl
-
-    ws = openpyxl.load_workbook(path)[sheet]
-    rows = []
-    for line in ws.iter_rows(values_only=True):
-        line = list(line)
-        while line and line[-1] is None:
-            line.pop()
-        if line:
-            rows.append(line)
-    return rows
-
-
 def test_summary_sheets_hold_the_file_writers_rows(tmp_path: Path) -> None:
     """One source of truth: the live sheets and the --no-source file have the same cells."""
     from perfsheet.summary import summarize
@@ -400,7 +347,7 @@ def test_summary_sheets_hold_the_file_writers_rows(tmp_path: Path) -> None:
     ]
     for name in (SHEET_DETAIL, SHEET_PROJECTS, SHEET_FINDINGS, SHEET_NOTES):
         live = after.rows(name)
-        written = _file_rows(out, name)
+        written = file_rows(out, name)
         if name == SHEET_PROJECTS:
             written = written[: len(live)]  # the file has a chart data block below the total
         if name == SHEET_NOTES:  # generated at a different second
