@@ -18,7 +18,13 @@ message box); an action that stops has written nothing.
 
 What the actions own, and therefore the only things they change (issue 8 §2):
 
-- the helper columns right of the table, recognized by their header text (解析指标);
+- the helper columns right of the table, recognized by their header text (解析指标): on a
+  packed table 指标数…解析状态 per project row, on a row list or a form 比较符 / 目标值 /
+  计量单位 / 定量/定性 / 问题 per indicator row (right of the indicator grid for forms; see
+  :func:`perfsheet.core.plans.annotation_plan`). Those target headers are also headers of
+  budget-system exports, so the sheet is analysed without them
+  (:func:`perfsheet.core.plans.without_target_helpers`): a second click reads the table the
+  first one read;
 - the fills and notes they put on cells with ``error`` findings (校验合计), listed in the
   hidden sheet :data:`MARKS_SHEET` so that the next run removes exactly those marks — a note
   that was already on a cell (the user's) is never replaced or removed;
@@ -42,7 +48,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfsheet.core.counts import count_result
-from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number
+from perfsheet.core.grid import SheetGrid, WorkbookGrid, cell_ref, col_letter, col_number
 from perfsheet.core.models import WorkbookResult
 from perfsheet.core.plans import (
     AMOUNT_FORMAT,
@@ -65,6 +71,7 @@ from perfsheet.core.plans import (
     own_sheets,
     pick_amount_unit,
     standard_sheet_names,
+    without_target_helpers,
 )
 from perfsheet.errors import InputError
 from perfsheet.excel.live_book import (
@@ -100,6 +107,8 @@ MARKS_NOTE = (
 OUTPUT_FOLDER = "绩效汇总输出"
 
 HELPER_WIDTH, STATUS_WIDTH = 8.0, 30.0
+#: helper columns wider than HELPER_WIDTH (a qualitative 目标值 is text)
+HELPER_WIDTHS: dict[str, float] = {"目标值": 14.0, "计量单位": 9.0, "定量/定性": 9.0}
 TOTAL_FILL = "#F2F2F2"
 #: number formats by column kind when the template's body style has none (as the file writer)
 KIND_FORMATS: dict[ColumnKind, str] = {
@@ -193,6 +202,7 @@ def _analyze(book: Any) -> _Live:
     from perfsheet.summary import audit_hooks
 
     sheet, wb = read_active(book)
+    grid = wb.sheets[0]
     own, names = _ownership(book)
     if sheet.name in own or sheet.name == MARKS_SHEET:
         raise LiveBookError(
@@ -203,13 +213,16 @@ def _analyze(book: Any) -> _Live:
         # the same time limit as the commands (Excel calls us from its own threads: the
         # limit's watchdog works there); nothing has been written yet when it stops
         with time_limit(f"工作表「{sheet.name}」"):
-            result = analyze(wb, sheet=sheet.name, rules=rules)
+            # the sheet as it was before 解析指标 wrote target helper columns: their headers
+            # (计量单位, 指标性质…) would otherwise be read as columns of a row list
+            seen = WorkbookGrid(path=wb.path, sheets=[without_target_helpers(grid)])
+            result = analyze(seen, sheet=sheet.name, rules=rules)
     except InputError as err:
         raise LiveBookError(err.reason) from None
     return _Live(
         book=book,
         sheet=sheet,
-        grid=wb.sheets[0],
+        grid=grid,
         result=result,
         own=own,
         names=names,
@@ -283,20 +296,36 @@ def apply_helper_columns(book: Any, sheet: Any, plan: AnnotationPlan) -> None:
     _address, rows = plan.block()
     write_block(sheet, plan.header_row, start, rows)
 
-    # 3. header fill and bold, number formats, widths
-    header = sheet.range((plan.header_row, start), (plan.header_row, start + n - 1))
-    header.color = "#" + plan.header_fill
-    header.font.bold = True
+    # 3. header fill and bold (the header repeated below too), number formats, widths
+    for hr in (plan.header_row, *plan.more_header_rows):
+        header = sheet.range((hr, start), (hr, start + n - 1))
+        header.color = "#" + plan.header_fill
+        header.font.bold = True
     if plan.header_row < plan.last_row:
         formats = list(plan.number_formats) + [None] * (n - len(plan.number_formats))
         set_number_formats(sheet, plan.header_row + 1, plan.last_row, start, formats[:n])
-    widths = {c: HELPER_WIDTH for c in area}
+    widths = {start + i: HELPER_WIDTHS.get(h, HELPER_WIDTH) for i, h in enumerate(plan.headers)}
     widths[start + n - 1] = STATUS_WIDTH
     set_column_widths(book, sheet, widths)
 
 
+def _helper_text(plans: list[AnnotationPlan], spans: list[str]) -> str:
+    """``H–N 列写入辅助列（指标数、…）``; per table when the tables' helper columns differ
+    (a packed table and a row list on one sheet)."""
+
+    def what(plan: AnnotationPlan) -> str:
+        per_row = "" if plan.layout == "packed" else "，每条指标一行"
+        return f"（{'、'.join(plan.headers)}{per_row}）"
+
+    if len({(tuple(p.headers), p.layout == "packed") for p in plans}) == 1:
+        return f"{'、'.join(spans)} 列写入辅助列{what(plans[0])}"
+    parts = [f"{span} 列{what(plan)}" for plan, span in zip(plans, spans, strict=True)]
+    return "、".join(parts) + "写入辅助列"
+
+
 def parse_indicators(book: Any) -> ActionResult:
-    """解析指标: helper columns 指标数…解析状态 right of the active sheet's table."""
+    """解析指标: helper columns right of each table of the active sheet — 指标数…解析状态 per
+    project row of a packed table, 比较符…问题 per indicator row of a row list or a form."""
     live = _analyze(book)
     plans = [annotation_plan(t, live.grid) for t in live.result.tables]
     blocked = [p.blocked for p in plans if p.blocked]
@@ -309,7 +338,7 @@ def parse_indicators(book: Any) -> ActionResult:
     message = (
         f"解析完成：工作表「{live.sheet.name}」共 {c['projects']} 个项目、"
         f"{c['indicators']} 条指标。\n"
-        f"已在 {'、'.join(spans)} 列写入辅助列（{'、'.join(plans[0].headers)}）；"
+        f"已在 {_helper_text(plans, spans)}；"
         "再次运行会替换这些列，不会重复添加。\n"
         f"发现{_findings_text(c)}，点击“校验合计”可标出错误并列出明细。"
     )
