@@ -307,3 +307,67 @@ def test_perf_parse_equals_the_summary_detail_rows_for_the_same_cell() -> None:
             assert spilled == by_project[project.name], project.name
             checked += len(spilled)
     assert checked == 156
+
+
+# --------------------------------------------------------------------------- row lists and forms
+
+
+@pytest.mark.parametrize(
+    "case", ["rows_merged", "rows_repeated", "rows_blank_below", "forms_stacked", "forms_per_sheet"]
+)
+def test_perf_target_serves_the_value_cell_of_every_indicator_row(
+    case: str, tmp_path: Path
+) -> None:
+    """=PERF_TARGET(L5) on a row list's (or a form's) 指标值 cell gives the four target fields
+    解析指标 writes beside that row and 绩效指标明细 shows for that indicator."""
+    import layout_workbooks as lw
+    from perfsheet.core.grid import WorkbookGrid, col_number
+    from perfsheet.core.pipeline import analyze
+    from perfsheet.core.plans import annotation_plan
+    from perfsheet.io.readers import read_workbook
+
+    path, _expected = getattr(lw, f"build_{case}")(tmp_path)
+    checked = 0
+    for grid in read_workbook(path).sheets:
+        (table,) = analyze(WorkbookGrid(path=str(path), sheets=[grid])).tables
+        assert table.layout in ("rows", "form")
+        plan = annotation_plan(table, grid)
+        value_col = col_number(table.columns["value"])
+        for unit in table.units:
+            for project in unit.projects:
+                for ind in project.indicators:
+                    assert ind.row is not None and ind.annual_value
+                    r = ind.row  # a row cut at a page break has its value on the next row
+                    while grid.value(r, value_col) is None:
+                        r += 1
+                    cell = grid.value(r, value_col)
+                    helper = plan.values[ind.row][:4]
+                    assert fx.perf_target(cell) == [["" if v is None else v for v in helper]]
+                    checked += 1
+    assert checked >= 16
+
+
+def test_perf_target_on_row_list_values() -> None:
+    assert fx.perf_target("≥390人") == [["≥", 390, "人", "定量"]]
+    assert fx.perf_target("100%") == [["=", 100, "%", "定量"]]  # a text cell
+    assert fx.perf_target("合规") == [["", "合规", "", "定性"]]
+    assert fx.perf_target("≤1.8万元/台") == [["≤", 1.8, "万元/台", "定量"]]
+    assert fx.perf_target(32.0) == [["=", 32, "", "定量"]]  # a number cell: no unit to read
+    assert fx.perf_target("  ") == ""
+
+
+def test_perf_target_through_custom_functions_call(server_module: types.ModuleType) -> None:
+    """As xlwings Lite calls it with a referenced 指标值 cell (a 1x1 range)."""
+    assert _call(server_module, "perf_target", "≥1850人", None) == [["≥", 1850, "人", "定量"]]
+    assert _call(server_module, "perf_target", "100%", True) == [
+        list(fx.TARGET_HEADERS),
+        ["=", 100, "%", "定量"],
+    ]
+    assert _call(server_module, "perf_target", [["合规", "≥5"]], None) == [[fx.MSG_MULTI_CELL]]
+
+
+def test_perf_parse_stays_for_packed_cells() -> None:
+    """A single 指标值 is no packed cell: PERF_PARSE finds no indicator in it."""
+    (row,) = fx.perf_parse("≥1850人")
+    assert row[1:4] == ["", "", ""] and row[9] == "待补充"
+    assert fx.perf_count(TWO) == 2

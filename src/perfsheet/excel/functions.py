@@ -12,6 +12,16 @@ Thin layer: every function converts the cell value to text, calls the core
 lays the result out as cells. No parsing happens here. Bad input gives a short Chinese
 message in the cell (or an empty cell), never a traceback.
 
+``=PERF_PARSE`` and ``=PERF_COUNT`` / ``=PERF_ISSUES`` read a packed 绩效指标 cell (all of a
+project's indicators in one cell). Tables with one indicator per row (row lists, budget-system
+exports, forms) have a 指标值 cell per indicator: ``=PERF_TARGET`` reads one such cell (``≥390人``,
+``100%``, ``合规``) exactly as the row-list reader reads it (the same
+:func:`~perfsheet.core.targets.parse_target` of the cell's text, numbers written as Python writes
+them: ``390``, ``0.077``), so its four fields are those of the helper columns 解析指标 writes
+and of 绩效指标明细. Excel hands a function the cell's value, not its display: ``100%`` typed as
+a percentage is the number 1 (and reads as ``=1``); a budget-system export keeps the operator
+and the unit in their own cells, which only the helper columns combine.
+
 Which target fills 比较符 / 目标值 / 计量单位 / 指标性质 when 实施周期指标值 and 年度指标值
 differ: the **年度** (annual) target, because the budget being reviewed is the year's; the
 实施周期 target is used only when the annual value is missing or empty. Both value texts
@@ -165,11 +175,11 @@ def perf_count(text: Any, level1: Any = None) -> Any:
 
 
 @func(name="PERF_TARGET")
-@arg("value_text", doc='一个指标值，如 "≥1.4万人"')
+@arg("value_text", doc='一个指标值，如 "≥1.4万人"；或逐行指标表、表单中的指标值单元格，如 L5')
 @arg("header", doc="可选：TRUE 时第一行为表头")
 def perf_target(value_text: Any, header: Any = False) -> Any:
-    """解析一个指标值：返回比较符、目标值、计量单位、指标性质
-    （定量/定性/待补充）。"""
+    """解析一个指标值（如逐行指标表中的指标值单元格）：返回比较符、目标值、计量单位、
+    指标性质（定量/定性/待补充）。"""
     try:
         from perfsheet.core.targets import parse_target
 
