@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from perfsheet.core.grid import MergedRange, SheetGrid
-from perfsheet.core.models import WorkbookResult
+from perfsheet.core.models import Finding, WorkbookResult
 from perfsheet.core.plans import (
     COLUMNS,
     HELPER_HEADERS,
     MONEY_RULES,
+    NO_INDICATORS,
     SHEET_DETAIL,
     SHEET_FINDINGS,
     SHEET_NOTES,
     SHEET_PROJECTS,
     STANDARD_SHEETS,
+    TARGET_HELPER_HEADERS,
     Link,
     SummaryPlan,
     annotation_plan,
@@ -29,6 +33,8 @@ from perfsheet.core.plans import (
     pick_amount_unit,
     quote_sheet,
     standard_sheet_names,
+    target_helper_runs,
+    without_target_helpers,
 )
 from summary_helpers import EXAMPLE, sample_grid, sample_result, sample_table
 
@@ -335,6 +341,127 @@ def test_helper_headers_in_table_columns_do_not_move_the_edge() -> None:
     t.columns.update({h: chr(ord("H") + i) for i, h in enumerate(HELPER_HEADERS)})
     ann = annotation_plan(t, None)
     assert ann.table_last_col == 7 and ann.start_col == 8
+
+
+# ---- the annotation plan of row lists and forms (target helper columns) ----------------------
+
+SMALL_ROWS = [
+    ["2025年某局项目支出绩效目标表"],
+    ["部门名称：某局"],
+    ["项目名称", "总计", "财政拨款", "一级指标", "二级指标", "三级指标", "指标值"],
+    ["甲项目", 10, 10, "产出指标", "数量指标", "培训人数", "≥100人"],
+    [None, None, None, "满意度指标", "服务对象满意度指标", "培训满意度", "≥90%"],
+    ["乙项目", 5, 5],
+    ["丙项目", 3, 3, "产出指标", "数量指标", "培训场次", "合规"],
+]
+
+
+def _analyzed(rows: list[list]) -> tuple[Any, SheetGrid]:
+    from perfsheet.core.grid import WorkbookGrid
+    from perfsheet.core.pipeline import analyze
+
+    grid = SheetGrid(name="S", rows=[list(r) for r in rows])
+    (table,) = analyze(WorkbookGrid(path="x", sheets=[grid])).tables
+    return table, grid
+
+
+def test_row_list_plan_has_one_target_line_per_indicator_row() -> None:
+    table, grid = _analyzed(SMALL_ROWS)
+    assert table.layout == "rows"
+    ann = annotation_plan(table, grid)
+    assert ann.layout == "rows" and ann.headers == list(TARGET_HELPER_HEADERS)
+    assert (ann.header_row, ann.start_col, ann.helper_columns[0]) == (3, 8, "H")
+    assert ann.number_formats == [None] * 5 and ann.more_header_rows == []
+    # the first indicator row is the project's row: its project findings are that row's
+    assert ann.values[4][:4] == ["≥", 100, "人", "定量"]
+    assert (
+        ann.values[4][4] == "第4行项目「甲项目」缺少效益指标（现有一级指标：产出指标、满意度指标）"
+    )
+    assert ann.values[5] == ["≥", 90, "%", "定量", None]
+    assert ann.values[7][:4] == [None, "合规", None, "定性"]
+    # a project row without indicators
+    assert ann.values[6][:4] == [None] * 4
+    assert ann.values[6][4].startswith(NO_INDICATORS + "；第6行项目「乙项目」缺少产出指标")
+    assert sorted(ann.values) == [4, 5, 6, 7]
+    assert ann.block()[1][0] == list(TARGET_HELPER_HEADERS)
+
+
+def test_target_fields_are_the_detail_sheets() -> None:
+    """One implementation: the helper line of an indicator is 绩效指标明细's 比较符 / 目标值 /
+    计量单位 / 指标性质 of that indicator."""
+    table, grid = _analyzed(SMALL_ROWS)
+    ann = annotation_plan(table, grid)
+    result = WorkbookResult(file="x", tables=[table])
+    p = plan()
+    detail = rows_as_dicts(p, SHEET_DETAIL, p.detail_rows(result))
+    lines = [ann.values[r] for r in (4, 5, 7)]
+    fields = [
+        [d["比较符"], d["目标值"], d["计量单位"], d["指标性质"]] for d in detail if d["三级指标"]
+    ]
+    assert [line[:4] for line in lines] == fields
+
+
+def test_problems_of_an_indicator_row() -> None:
+    """问题 = the indicator's warnings, the findings naming it, and error/warning findings on
+    the rows it covers (down to the next indicator); info findings are not problems."""
+    table, grid = _analyzed(SMALL_ROWS)
+    extra = [
+        Finding(rule="x", severity="warning", sheet="S", row=5, message="第5行的警告"),
+        Finding(rule="x", severity="info", sheet="S", row=5, message="第5行的提示"),
+        Finding(rule="x", severity="warning", sheet="S", row=4, message="第2项的问题",
+                project="甲项目", indicator=2),
+    ]  # fmt: skip
+    table.findings = [*table.findings, *extra]
+    ind = table.units[0].projects[0].indicators[1]
+    ind.warnings.append("缺少二级指标")
+    ann = annotation_plan(table, grid)
+    assert ann.values[5][4] == "缺少二级指标；第2项的问题；第5行的警告"
+
+
+def test_target_helper_runs_need_the_whole_run() -> None:
+    _table, grid = _analyzed(SMALL_ROWS)
+    assert target_helper_runs(grid) == [] and without_target_helpers(grid) is grid
+    lone = SheetGrid(name="S", rows=[[*r] for r in SMALL_ROWS])
+    lone.rows[2].extend(["问题", "计量单位"])  # the user's own columns: not ours
+    assert target_helper_runs(lone) == []
+    ours = SheetGrid(name="S", rows=[[*r] for r in SMALL_ROWS], origin_col=2)
+    ours.rows[2].extend([None, *TARGET_HELPER_HEADERS])
+    ours.rows[3].extend([None, "≥", 100, "人", "定量"])
+    assert target_helper_runs(ours) == [(3, 10)]  # J3 (the grid starts in column B)
+    assert target_helper_runs(ours, rows=[4, 5]) == []
+    bare = without_target_helpers(ours)
+    assert bare.rows[2][8:] == [None] * 5 and bare.rows[3] == ours.rows[3]
+    assert ours.rows[2][8] == "比较符"  # the input grid is not changed
+
+
+def test_target_helper_headers_would_be_read_as_export_columns() -> None:
+    """Why the live actions analyse the sheet without them: 比较符 / 计量单位 / 定量/定性 are
+    headers of budget-system exports."""
+    table, grid = _analyzed(SMALL_ROWS)
+    annotated = [[*r] for r in SMALL_ROWS]
+    for r, line in annotation_plan(table, grid).values.items():
+        annotated[r - 1] = [*annotated[r - 1], *[None] * (7 - len(annotated[r - 1])), *line]
+    annotated[2] = [*annotated[2], *TARGET_HELPER_HEADERS]
+    misread, _g = _analyzed(annotated)
+    assert "op" in misread.columns and misread.units != table.units
+    again, _g = _analyzed(without_target_helpers(SheetGrid(name="S", rows=annotated)).rows)
+    assert again.units == table.units and again.findings == table.findings
+
+
+def test_forms_plan_without_a_grid_uses_the_row_above_the_indicators(tmp_path: Path) -> None:
+    """The xls rebuild passes no grid: the helper header goes above each form's first
+    indicator, the block right of the table's columns."""
+    import layout_workbooks as lw
+    from perfsheet.core.layouts import build_tables
+    from perfsheet.io.readers import read_workbook
+
+    path, _expected = lw.build_forms_stacked(tmp_path)
+    wb = read_workbook(path)
+    (table,) = build_tables(wb)
+    ann = annotation_plan(table, None)
+    assert (ann.header_row, ann.more_header_rows, ann.start_col) == (8, [29, 47], 7)
+    with_grid = annotation_plan(table, wb.sheets[0])
+    assert with_grid.values == ann.values and with_grid.start_col == 7
 
 
 # ---- the seed example through the real pipeline --------------------------------------------
