@@ -486,13 +486,43 @@ _NO_UNIT_OK_RE: Final = re.compile(r"指数|系数|倍数|得分|评分|分值|�
 _SATISFACTION_RE: Final = re.compile(r"满意(度|率)")
 _SURVEY_RE: Final = re.compile(r"调查|测评|问卷")
 _COST_RE: Final = re.compile(r"成本|费用|单价|造价|经费|开支")
+# 节约/降低成本 is a benefit (a saving), not a cost figure: 为企业降低物流成本, 节约运维费用.
+_SAVING_RE: Final = re.compile(r"节约|节省|降低|减少|下降|压减|减轻|缩减|节支")
+# Words that make an indicator ecological (生态效益指标 without any of them is misfiled).
 _ECO_RE: Final = re.compile(
-    r"生态|环境|环保|绿色|绿化|碳|排放|减排|污染|节能|能耗|节水|水质|水土|污水|水资源|水源|"
-    r"空气|大气|森林|植被|林|土壤|垃圾|废|噪声|扬尘|生物|湿地|河|湖|海洋|清洁"
+    r"生态|环境|环保|绿色|污染|排放|减排|清洁|"
+    # air
+    r"空气|大气|[PＰ][MＭ]\s*[0-9０-９]|颗粒物|臭氧|二氧化硫|氮氧化物|二氧化氮|挥发性有机物|"
+    r"VOCs|AQI|优良天数|重污染天|蓝天|霾|扬尘|降尘|抑尘|粉尘|烟尘|油烟|异味|恶臭|负氧离子|"
+    # water
+    r"水质|水土|污水|水资源|水源|水体|水域|水环境|水生态|水系|黑臭|断面|饮用水|地下水|地表水|"
+    r"化学需氧量|COD|氨氮|总磷|总氮|溶解氧|流域|入河|排污|海绵城市|雨污分流|再生水|中水|"
+    r"蓝藻|赤潮|河|湖|湿地|海洋|海域|海岸|滩涂|节水|节约用水|用水量|"
+    # soil
+    r"土壤|耕地|农用地|污染地块|重金属|复垦|盐碱|沙化|荒漠|石漠化|地力|化肥|农药|地膜|农膜|"
+    r"测土配方|有机肥|矿山|尾矿|"
+    # carbon
+    r"碳|温室气体|甲烷|CO\s*[2₂]|"
+    # greening
+    r"绿化|绿地|绿道|复绿|覆绿|森林|林|植被|造林|植树|种树|树木|苗木|古树|草地|草原|草坪|草场|"
+    r"公园|"
+    # energy saving
+    r"节能|能耗|节电|节约用电|用电量|电耗|能效|能源|标准煤|标煤|燃煤|散煤|煤改|光伏|太阳能|"
+    r"风电|风能|地热|可再生|"
+    # waste
+    r"垃圾|废|回收利用|资源化|无害化|减量化|循环利用|综合利用|再生资源|再利用|填埋|焚烧|"
+    r"渗滤液|粪污|粪便|秸秆|厨余|餐厨|污泥|环卫|保洁|"
+    # biodiversity
+    r"生物|物种|珍稀|濒危|野生|栖息|保护区|保护地|自然保护|动植物|鸟类|候鸟|鱼类|鱼苗|"
+    r"增殖放流|种质资源|外来入侵|禁渔|禁捕|退捕|珊瑚|"
+    # noise, radiation
+    r"噪声|噪音|声环境|分贝|辐射",
+    re.IGNORECASE,
 )
 _TIME_RE: Final = re.compile(
     r"及时|按时|准时|时间|时限|时效|进度|期限|日前|月前|年前|年底|年末|月底|月末|季度|工作日|"
     r"天内|日内|小时|执行率|到位|当年|当月|每月|每年|每季|每周|每日|周期|截止|之前|以前|"
+    r"按期|如期|限期|工期|逾期|时长|当日|当天|次日|即时|实时|年内|月内|上半年|下半年|"
     r"\d+\s*个?(年|月|日|天|周|小时|工作日)"
 )
 _TIME_UNIT_RE: Final = re.compile(r"^个?(工作日|小时|分钟|天|日|周|月|年|季度|秒)")
@@ -711,7 +741,7 @@ def _misfiled_reasons(ind: Indicator, values: list[_Value]) -> _Reasons:
     if _SATISFACTION_RE.search(name) and not _SURVEY_RE.search(name) and l1 and l1 != "满意度指标":
         where = l2 or l1
         reasons.add(f"满意度类指标归入了「{where}」，应归入满意度指标")
-    if l2 == "经济效益指标" and _COST_RE.search(name):
+    if l2 == "经济效益指标" and _COST_RE.search(name) and not _SAVING_RE.search(name):
         reasons.add("成本类指标归入了经济效益指标，应归入成本指标")
     if l2 == "时效指标" and not _has_time(ind, values):
         reasons.add("时效指标没有时间要素（期限、时长或及时率、进度等）")
