@@ -205,3 +205,19 @@ def test_quality_findings_of_grid_indicators_point_at_their_rows(tmp_path: Path)
         project_row = next(p.row for u in t.units for p in u.projects if p.name == f.project)
         assert f.row == rows[(project_row, f.indicator)]
         assert f.cell == f"{t.columns['level3']}{f.row}"
+
+
+def test_categories_carry_down_past_placeholder_rows_without_merges(tmp_path: Path) -> None:
+    """A live book has no merged ranges: the 效益指标 of a placeholder row (一级 and 二级 but no
+    indicator) is the 一级 of the rows below it."""
+    path, expected = lw.build_forms_per_sheet(tmp_path)
+    wb = read_workbook(path)
+    for g in wb.sheets:
+        g.merged = []
+    with_merges = analyze(read_workbook(path))
+    without = analyze(wb)
+    for a, b in zip(with_merges.tables, without.tables, strict=True):
+        ia = [(i.level1, i.level2) for u in a.units for p in u.projects for i in p.indicators]
+        ib = [(i.level1, i.level2) for u in b.units for p in u.projects for i in p.indicators]
+        assert ia == ib
+    assert expected

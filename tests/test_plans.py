@@ -34,7 +34,6 @@ from perfsheet.core.plans import (
     quote_sheet,
     standard_sheet_names,
     target_helper_runs,
-    without_target_helpers,
 )
 from summary_helpers import EXAMPLE, sample_grid, sample_result, sample_table
 
@@ -420,7 +419,7 @@ def test_problems_of_an_indicator_row() -> None:
 
 def test_target_helper_runs_need_the_whole_run() -> None:
     _table, grid = _analyzed(SMALL_ROWS)
-    assert target_helper_runs(grid) == [] and without_target_helpers(grid) is grid
+    assert target_helper_runs(grid) == []
     lone = SheetGrid(name="S", rows=[[*r] for r in SMALL_ROWS])
     lone.rows[2].extend(["问题", "计量单位"])  # the user's own columns: not ours
     assert target_helper_runs(lone) == []
@@ -429,22 +428,19 @@ def test_target_helper_runs_need_the_whole_run() -> None:
     ours.rows[3].extend([None, "≥", 100, "人", "定量"])
     assert target_helper_runs(ours) == [(3, 10)]  # J3 (the grid starts in column B)
     assert target_helper_runs(ours, rows=[4, 5]) == []
-    bare = without_target_helpers(ours)
-    assert bare.rows[2][8:] == [None] * 5 and bare.rows[3] == ours.rows[3]
-    assert ours.rows[2][8] == "比较符"  # the input grid is not changed
 
 
-def test_target_helper_headers_would_be_read_as_export_columns() -> None:
-    """Why the live actions analyse the sheet without them: 比较符 / 计量单位 / 定量/定性 are
-    headers of budget-system exports."""
+def test_target_helper_headers_are_not_read_as_table_columns() -> None:
+    """比较符 / 计量单位 / 定量/定性 are also headers of budget-system exports: the header
+    catalogue knows the whole block as perfsheet's own, so an annotated sheet reads as before
+    (every reader: live books, files, the source copy in a summary)."""
     table, grid = _analyzed(SMALL_ROWS)
     annotated = [[*r] for r in SMALL_ROWS]
     for r, line in annotation_plan(table, grid).values.items():
         annotated[r - 1] = [*annotated[r - 1], *[None] * (7 - len(annotated[r - 1])), *line]
     annotated[2] = [*annotated[2], *TARGET_HELPER_HEADERS]
-    misread, _g = _analyzed(annotated)
-    assert "op" in misread.columns and misread.units != table.units
-    again, _g = _analyzed(without_target_helpers(SheetGrid(name="S", rows=annotated)).rows)
+    again, _g = _analyzed(annotated)
+    assert "op" not in again.columns and "问题" not in again.columns
     assert again.units == table.units and again.findings == table.findings
 
 

@@ -29,10 +29,12 @@ __all__ = [
     "MONEY_ROLES",
     "NOT_MONEY",
     "SOURCE_ROLES",
+    "TARGET_HELPERS",
     "HeaderEntry",
     "catalogue_markdown",
     "classify",
     "header_key",
+    "helper_columns",
     "label_of",
 ]
 
@@ -205,6 +207,11 @@ CATALOGUE: tuple[HeaderEntry, ...] = (
     ),
 )
 
+#: The target helper columns 解析指标 writes right of a row list or form (比较符 … 问题). Some
+#: of them are also export headers (计算符号 aliases, 计量单位, 定量/定性): a run of all of
+#: them, in order, in adjacent columns is perfsheet's own output and never part of a table.
+TARGET_HELPERS: tuple[str, ...] = ("比较符", "目标值", "计量单位", "定量/定性", "问题")
+
 #: Roles whose columns are never read as money, even when they hold numbers.
 NOT_MONEY = frozenset({"seq", "code", "weight", "unit", "note"})
 
@@ -232,6 +239,18 @@ def classify(text: object) -> HeaderEntry | None:
         if _matches(entry, key):
             return entry
     return None
+
+
+def helper_columns(texts: dict[int, object]) -> set[int]:
+    """The columns of every run of :data:`TARGET_HELPERS` in one header row (column -> text)."""
+    out: set[int] = set()
+    n = len(TARGET_HELPERS)
+    for col in sorted(texts):
+        if header_key(texts[col]) == TARGET_HELPERS[0] and all(
+            header_key(texts.get(col + i)) == h for i, h in enumerate(TARGET_HELPERS)
+        ):
+            out.update(range(col, col + n))
+    return out
 
 
 def catalogue_markdown() -> str:

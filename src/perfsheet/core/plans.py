@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number, quote_sheet
+from perfsheet.core.headers import TARGET_HELPERS
 from perfsheet.core.models import (
     Amounts,
     Finding,
@@ -1195,7 +1196,7 @@ class AnnotationPlan(_Plain):
 #: headers of the helper columns of a row list or a form: the target of each indicator row,
 #: read as 绩效指标明细 reads it (:func:`target_fields` of :func:`effective_target`), and the
 #: indicator's problems
-TARGET_HELPER_HEADERS: tuple[str, ...] = ("比较符", "目标值", "计量单位", "定量/定性", "问题")
+TARGET_HELPER_HEADERS: tuple[str, ...] = TARGET_HELPERS
 TARGET_HELPER_DOCS: dict[str, str] = {
     "比较符": "该行指标目标值的比较符（≥ ≤ > < =）；年度指标值为空时取实施周期指标值",
     "目标值": "定量指标为数值（按原文，如 ≥1.4万人 记 1.4）；定性指标为原文；待补充为空",
@@ -1240,34 +1241,6 @@ def target_helper_runs(grid: SheetGrid, rows: Iterable[int] | None = None) -> li
             if isinstance(v, str) and first in v and _target_run_at(line, j):
                 out.append((r, grid.origin_col + j))
     return out
-
-
-def without_target_helpers(grid: SheetGrid) -> SheetGrid:
-    """``grid`` with the header cells of earlier target helper columns emptied.
-
-    Their headers (比较符, 目标值, 计量单位, 定量/定性) are also headers of budget-system
-    exports: read as part of the table they would turn a row list into an export and its
-    helper values into indicator cells. Without a header the helper columns are no column of
-    any table, so the table reads as it did before 解析指标 wrote them. Returns ``grid``
-    itself when it has none."""
-    runs = target_helper_runs(grid)
-    if not runs:
-        return grid
-    rows = list(grid.rows)
-    n = len(TARGET_HELPER_HEADERS)
-    for r, c in runs:
-        i, j = r - grid.origin_row, c - grid.origin_col
-        line = list(rows[i])
-        line[j : j + n] = [None] * n
-        rows[i] = line
-    return SheetGrid(
-        name=grid.name,
-        rows=rows,
-        merged=list(grid.merged),
-        origin_row=grid.origin_row,
-        origin_col=grid.origin_col,
-        special=dict(grid.special),
-    )
 
 
 def _is_empty(v: object) -> bool:

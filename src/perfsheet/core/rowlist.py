@@ -185,6 +185,7 @@ class _Proj:
     items: list[_Item] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     goal: str | None = None
+    categories: tuple[str | None, str | None] = (None, None)  # 一级/二级 carried down
 
 
 def _unit_col(header: _Header) -> int | None:
@@ -325,11 +326,13 @@ def _add_grid_row(
     level1_own = "level1" in cells and sh.anchor_of(r, grid_cols["level1"]) is None
     level2_own = "level2" in cells and sh.anchor_of(r, grid_cols["level2"]) is None
     prev = p.items[-1] if p.items else None
-    level1 = cells.get("level1") or (prev.level1 if prev else None)
+    # categories carry down from the last row that wrote one, placeholder rows included
+    level1 = cells.get("level1") or p.categories[0]
     if level1_own:
         level2 = cells.get("level2")
     else:
-        level2 = cells.get("level2") or (prev.level2 if prev else None)
+        level2 = cells.get("level2") or p.categories[1]
+    p.categories = (level1, level2)
     own = {k: v for k, v in cells.items() if k in CELL_ROLES}
     if not own:
         return  # nothing but categories: a placeholder row of the form

@@ -147,12 +147,16 @@ class _Roles:
     source_kinds: dict[str, str]  # source header text -> what it was read as (Chinese)
     losers: dict[int, str]  # columns that lost a role to a better one -> the role
     grid: bool  # an indicator grid (一级/二级/三级指标, 指标值) rather than a packed cell
+    ours: set[int]  # columns of perfsheet's own target helper block (ignored)
 
 
 def _roles_of(texts: dict[int, CellValue]) -> _Roles:
     best: dict[str, tuple[int, int]] = {}
     entries: dict[int, headers.HeaderEntry] = {}
+    ours = headers.helper_columns(texts)  # 解析指标's target helper columns: not the table's
     for col in sorted(texts):
+        if col in ours:
+            continue
         entry = headers.classify(texts[col])
         if entry is None:
             continue
@@ -197,7 +201,7 @@ def _roles_of(texts: dict[int, CellValue]) -> _Roles:
             money[label] = col
             kinds[label] = headers.label_of(role)
     money = dict(sorted(money.items(), key=lambda kv: (kv[0] != "total", kv[1])))
-    return _Roles(roles, money, kinds, losers, grid)
+    return _Roles(roles, money, kinds, losers, grid, ours)
 
 
 def _roles(texts: dict[int, CellValue]) -> dict[str, int]:
@@ -341,7 +345,7 @@ def _header_at(sh: _Sheet, r: int) -> _Header | None:
     unknown: list[str] = []
     money_cols = sorted(money.values())
     for col in sorted(texts):
-        if col in role_cols:
+        if col in role_cols or col in found.ours:
             continue
         label = _display(texts[col])
         if not label or _AMOUNT_UNIT.fullmatch(_plain(label)):

@@ -22,8 +22,8 @@ What the actions own, and therefore the only things they change (issue 8 §2):
   packed table 指标数…解析状态 per project row, on a row list or a form 比较符 / 目标值 /
   计量单位 / 定量/定性 / 问题 per indicator row (right of the indicator grid for forms; see
   :func:`perfsheet.core.plans.annotation_plan`). Those target headers are also headers of
-  budget-system exports, so the sheet is analysed without them
-  (:func:`perfsheet.core.plans.without_target_helpers`): a second click reads the table the
+  budget-system exports; the header catalogue knows their block as ours
+  (:data:`perfsheet.core.headers.TARGET_HELPERS`), so a second click reads the table the
   first one read;
 - the fills and notes they put on cells with ``error`` findings (校验合计), listed in the
   hidden sheet :data:`MARKS_SHEET` so that the next run removes exactly those marks — a note
@@ -71,7 +71,6 @@ from perfsheet.core.plans import (
     own_sheets,
     pick_amount_unit,
     standard_sheet_names,
-    without_target_helpers,
 )
 from perfsheet.errors import InputError
 from perfsheet.excel.live_book import (
@@ -213,9 +212,7 @@ def _analyze(book: Any) -> _Live:
         # the same time limit as the commands (Excel calls us from its own threads: the
         # limit's watchdog works there); nothing has been written yet when it stops
         with time_limit(f"工作表「{sheet.name}」"):
-            # the sheet as it was before 解析指标 wrote target helper columns: their headers
-            # (计量单位, 指标性质…) would otherwise be read as columns of a row list
-            seen = WorkbookGrid(path=wb.path, sheets=[without_target_helpers(grid)])
+            seen = WorkbookGrid(path=wb.path, sheets=[grid])
             result = analyze(seen, sheet=sheet.name, rules=rules)
     except InputError as err:
         raise LiveBookError(err.reason) from None
