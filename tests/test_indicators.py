@@ -300,11 +300,26 @@ def test_items_without_codes_in_a_plain_list_are_found():
     ]
 
 
-def test_alt_enter_inside_a_value_is_removed():
+def test_alt_enter_inside_a_field_becomes_a_space():
+    # issue 12 §3: two lines are never joined without a separator character
     [i] = parse_indicators(
-        "1、1-产出指标；11-数量指标；名称\n续；实施周期指标值:统筹\n协调；年度指标值:≥5"
+        "1、1-产出指标；11-数量指标；名称\n续；实施周期指标值:统筹\r\n  协调；年度指标值:≥5"
     )
-    assert i.name == "名称续" and i.period_value == "统筹协调"
+    assert i.name == "名称 续" and i.period_value == "统筹 协调"
+    assert i.raw.endswith("名称\n续；实施周期指标值:统筹\n  协调；年度指标值:≥5")
+
+
+def test_a_line_break_between_fields_is_a_separator():
+    [i] = parse_indicators(
+        "1、1-产出指标\n11-数量指标\n培训人数\n实施周期指标值：≥390人\n年度指标值：≥1\n000人"
+    )
+    assert (i.level2, i.name, i.period_value) == ("数量指标", "培训人数", "≥390人")
+    assert i.annual_value == "≥1 000人"  # never 1000: the digits are on two lines
+    assert i.warnings == []
+    [j] = parse_indicators(
+        "1、1-产出指标；11-数量指标；培训人数实施周期指标值:≥390；年度指标值:≥390"
+    )
+    assert j.warnings == [W_SEP_MISSING]
 
 
 def test_fast_path_equals_the_reference_on_the_seed():

@@ -39,8 +39,14 @@ Design (single pass, no per-character Python loop over the text):
 Decisions:
 
 - Values and names are stripped of surrounding whitespace and of trailing ``；;，,。``
-  (``不低于85个。；年度指标值`` gives ``不低于85个``); newlines inside a field (Alt+Enter wraps)
-  are removed. ``raw`` is the item's slice of the *cleaned* text, ``N、`` and terminator included.
+  (``不低于85个。；年度指标值`` gives ``不低于85个``).
+- **Two lines are never joined without a separator** (issue 12 §3): a line break inside a field
+  (an Alt+Enter wrap), with the blanks around it, becomes one space (``统筹⏎协调`` ->
+  ``统筹 协调``, ``≥1⏎000人`` -> ``≥1 000人``, never 1000). A space cannot change what the text
+  says, unlike deleting the break (which glued words and digits) or a ``；`` (which would split
+  a value into several targets). ``raw`` keeps the line breaks as written: it is the item's
+  slice of the *cleaned* text, ``N、`` and terminator included.
+- A line break counts as a field separator (no "missing separator" warning before a label).
 - A single ``指标值:`` label fills ``annual_value`` (period_value stays None, no warning).
 - Level codes are None when the text has none (names are still canonical). A missing level 1 is
   inferred from a known level 2 (with a warning).
@@ -125,6 +131,8 @@ _CAT_FIELD_RE = re.compile(
     rf"(?P<name>[^；;，,。\n\d]*?)[ \t\n]*(?P<sep>[；;，,。\n]|$)"
 )
 _SEP_RE = re.compile(r"[；;]")
+# a line break inside a field, with the blanks around it: becomes one space (never deleted)
+_BREAK_RUN_RE = re.compile(r"[ \t]*\n[ \t\n]*")
 
 # Fast path for canonical cells (every item ``N、d-名称；dd-名称；名称；实施周期指标值:…；``
 # ``年度指标值:…``, numbered 1, 2, 3… from the start): str.find for the boundaries and labels,
@@ -221,15 +229,15 @@ def _find_starts(t: str) -> list[tuple[int, int, int, str | None]]:
 def _clean_field(s: str) -> str | None:
     s = s.strip(_WS).rstrip(_VALUE_STRIP).lstrip(_VALUE_LSTRIP)
     if "\n" in s:
-        s = s.replace("\n", "")
+        s = _BREAK_RUN_RE.sub(" ", s)  # two lines are never joined without a separator
     return s or None
 
 
 def _sep_warning(before: str, warnings: list[str]) -> None:
     """Check the separator that ends ``before`` (the text before a value label)."""
-    b = before.rstrip(_WS)
-    if not b:
-        return
+    b = before.rstrip(" \t")
+    if not b or b[-1] == "\n":
+        return  # a line break separates two fields
     last = b[-1]
     if last in "；;，,":
         return

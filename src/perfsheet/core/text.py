@@ -11,7 +11,8 @@
   ``&nbsp; &amp; &lt; &#12290;``… via :func:`html.unescape`.
 - Line breaks: ``\\r\\n``, ``\\r``, the OOXML escape ``_x000D_``, U+2028/U+2029, vertical tab
   (Word's manual line break) all become ``\\n``. Newlines are *kept*: for the indicator parser
-  they are item boundaries; inside a field it removes them.
+  they are item boundaries (also between unnumbered items); inside a field it turns each into
+  one space, never deleting it (two lines are never joined without a separator).
 - Spaces: NBSP, the full-width space U+3000 and the other Unicode spaces become ``' '``;
   zero-width characters and the BOM are removed.
 - Full-width digits ``０-９`` become ASCII. Other full-width characters (``％ ＞ ＝ ； ：``) are
