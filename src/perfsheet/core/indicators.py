@@ -11,10 +11,12 @@ Design (single pass, no per-character Python loop over the text):
 2. **Fast path** (canonical cells, the common case): item boundaries by a literal-first regex
    (``、`` followed by ``d-``) with the numbers 1, 2, 3… from the start of the text, labels by
    ``str.find``, the two category fields by one anchored regex (resolved once per distinct
-   prefix). An item that is not canonical is handed to the general item parser when the
-   boundaries are certain (a category head at its start, no other ``N、`` inside), else the whole
-   cell goes to the general path. Tests assert that the fast path and the general path give
-   identical results (the seed, and hypothesis-generated cells).
+   prefix). Taken only when no line of the cell may start an unnumbered item (a ``\n`` followed
+   by a line head: one regex search, only in cells that contain a ``\n``). An item that is not
+   canonical is handed to the general item parser when the boundaries are certain (a category
+   head at its start, no other ``N、`` inside), else the whole cell goes to the general path.
+   Tests assert that the fast path and the general path give identical results (the seed, and
+   hypothesis-generated cells).
 3. **General path** (the reference): one compiled regex finds every ``N、`` candidate and, in
    the same match, whether a *category head* follows (``1-产出指标；`` / ``产出指标；`` /
    ``11-数量指标；``…: a "strong" start). Candidates are accepted in order, tracking the
@@ -30,11 +32,32 @@ Design (single pass, no per-character Python loop over the text):
      is the expected number, at a boundary, the current item is complete, and a value label
      follows before the next candidate. So ``N、`` lists inside values stay in the value.
 
+   **Unnumbered items, one per line** (Alt+Enter in one Excel cell, issue 12 §3): a line (blank
+   lines skipped) starts an item when it begins, after an optional number other than ``N、``
+   (``1.`` ``1．`` ``1）`` ``（1）`` ``①``), with a *line head* — a coded category
+   (``1-产出指标；``), a level label (``一级指标：``), a category name with a separator
+   (``产出指标；``, ``产出指标，``), a level-1 name alone on its line, or a *category path*
+   (``产出指标-数量指标-``, ``产出指标/成本指标/``: two known names, which always starts an
+   item) — and the item before it is finished (its 年度/``指标值:`` label, or no label and the
+   fields of a label-less item: three separators, or two and a colon). Otherwise the line is a
+   wrapped continuation of the current item. The exact rule is in :func:`_line_starts`; it
+   keeps ``1、1-产出指标；⏎11-数量指标；…`` and a value wrapped at a category word
+   (``…经济⏎效益，带动就业``) in one item.
+   A cell with neither numbering nor line heads whose lines (two or more, the first one too)
+   are ``名称：值`` (optionally numbered ``N、``/``1.``/``（1）``…) is a list of those: name and
+   annual value, no categories (with warnings).
+
    Per item: the value labels (``实施周期指标值`` / ``年度指标值`` with ``:``/``：`` or none; a
    single ``指标值:`` also accepted) are located with ``str.find``; the head before them gives
    level 1, level 2 (``code-name`` or a known name/alias, normalized by code, see
    :mod:`~perfsheet.core.categories`) and the 三级指标 name; each value runs to the next label, so
    values may contain ``；`` ``。`` ``:`` (``保障办公人员≥4人；租用1台公务车辆`` is one value).
+   Label-style heads (``一级指标：产出指标；二级指标：11-数量指标；三级指标：培训人数；``, also
+   ``三级指标名称``/``指标名称``, ``:``/``：``, ``；;，,`` or line breaks between fields) are read
+   by their labels. Path heads give level 1 and 2; the name runs to the first colon, else to
+   the next path separator (``产出指标/成本指标/单个监测成本/≤0.35万元/处``: the value keeps its
+   ``/``). Without value labels the head is split by position: ``；``/``;``, else ``，``/``,``
+   outside parentheses, else ``名称：值`` at the first colon outside parentheses.
 
 Decisions:
 
@@ -47,14 +70,20 @@ Decisions:
   a value into several targets). ``raw`` keeps the line breaks as written: it is the item's
   slice of the *cleaned* text, ``N、`` and terminator included.
 - A line break counts as a field separator (no "missing separator" warning before a label).
+- ``seq``: the written ``N、`` (or a line's ``1.``/``（1）``/``①``, with the same numbering
+  warning for a gap). Unnumbered line items of a cell with no ``N、`` at all are
+  numbered 1..n by position when there are at least two (a list of lines is a numbering;
+  downstream sorts and attributes findings by seq), without a warning. A single unnumbered
+  item, and an unnumbered line item in a cell that numbers the others, keep ``seq`` None with
+  the warning "缺少序号" (the numbering check then reports it).
 - A single ``指标值:`` label fills ``annual_value`` (period_value stays None, no warning).
 - Level codes are None when the text has none (names are still canonical). A missing level 1 is
   inferred from a known level 2 (with a warning).
 - Targets are always set (``kind="empty"`` when a value is missing).
-- Text before the first item is parsed as an item without ``seq`` when it looks like one (has a
-  value label or a category), otherwise it is reported in a warning of the first item. A cell
-  with no item structure gives one Indicator (seq None) carrying the text in ``raw`` and a warning.
-  Nothing is dropped silently.
+- Text before the first item (numbered or line) is parsed as an item without ``seq`` when it
+  looks like one (has a value label, a category or a level label), otherwise it is reported in
+  a warning of the first item. A cell with no item structure gives one Indicator (seq None)
+  carrying the text in ``raw`` and a warning. Nothing is dropped silently.
 - Never raises: an unexpected internal error gives one Indicator with the warning
   :data:`INTERNAL_ERROR` (tests assert it never appears).
 
@@ -112,9 +141,15 @@ _names = sorted(
     reverse=True,
 )
 _NAME_ALT = "|".join(re.escape(n) for n in _names)
+# ``一级指标：`` / ``二级指标:`` / ``三级指标名称：``: label-style items
+_LEVEL_LABEL = r"[一二三]级指标(?:名称)?[ \t]*[:：]"
+# a category head after ``N、``: ``1-产出指标；``, ``产出指标；``, ``一级指标：``,
+# ``产出指标-数量指标-``
 _HEAD = (
     rf"\d{{1,2}}\s*[{_DASH}]\s*[^\d\s；;。\n][^；;。\n]{{0,20}}?(?:[；;，,。\n]|$)"
     rf"|(?:{_NAME_ALT})\s*[；;，,]"
+    rf"|{_LEVEL_LABEL}"
+    rf"|(?:{_NAME_ALT})[ \t]*(?P<hsep>[{_DASH}/／])[ \t]*(?:{_NAME_ALT})[ \t]*(?P=hsep)"
 )
 # N、 + optional (empty) group that participates when a category head follows.
 _ITEM_RE = re.compile(rf"(?<!\d)(\d++)[ \t]*、\s*(?P<s>(?={_HEAD}))?")
@@ -133,6 +168,42 @@ _CAT_FIELD_RE = re.compile(
 _SEP_RE = re.compile(r"[；;]")
 # a line break inside a field, with the blanks around it: becomes one space (never deleted)
 _BREAK_RUN_RE = re.compile(r"[ \t]*\n[ \t\n]*")
+
+# Unnumbered items one per line. A line starts an item when it begins with a head: ``c`` a
+# coded category (``1-产出指标；``), ``l`` a level label (``一级指标：``), ``n`` a category name
+# followed by a separator (``产出指标；``), ``x`` a level-1 name alone on its line (one field per
+# line). Whether it really starts an item also depends on the item before it (_line_starts).
+_L1_LINE_NAMES = "|".join(
+    re.escape(n)
+    for n in sorted((n for n in cat.LEVEL1_ALIASES if n.endswith("指标")), key=len)[::-1]
+)
+# ``产出指标-数量指标-名称：值`` / ``产出指标/数量指标/名称/值``: level 1 and level 2 (known
+# names, checked after the match) joined to the name by one of ``-－—/／`` (the same one twice)
+_PATH = rf"(?P<l1>{_NAME_ALT})[ \t]*(?P<psep>[{_DASH}/／])[ \t]*(?P<l2>{_NAME_ALT})[ \t]*(?P=psep)"
+_PATH_RE = re.compile(rf"[ \t\n]*{_PATH}[ \t]*")
+_LINE_HEAD = (
+    rf"(?P<p>{_PATH})"
+    rf"|(?P<c>\d{{1,2}}[ \t]*[{_DASH}][ \t]*[^\d\s；;。\n][^；;。\n]{{0,20}}?(?:[；;，,。\n]|$))"
+    rf"|(?P<l>{_LEVEL_LABEL})"
+    rf"|(?P<n>(?:{_NAME_ALT})[ \t]*[；;，,])"
+    rf"|(?P<x>(?:{_L1_LINE_NAMES})[ \t]*(?=\n))"
+)
+_LINE_HEAD_RE = re.compile(_LINE_HEAD)
+# a line's own number other than ``N、`` (which _find_starts handles): ``1.`` ``1．`` ``1)``
+# ``1）`` ``(1)`` ``（1）`` ``①``…``⑳`` — only when a line head follows
+_LINE_NUM = r"(?:\d{1,3}[ \t]*[.．)）]|[（(][ \t]*\d{1,3}[ \t]*[)）]|[①-⑳])[ \t]*"
+_LINE_NUM_RE = re.compile(_LINE_NUM)
+_DIGITS_RE = re.compile(r"\d+")
+# a line that may start an item (blank lines before it: matched at the last ``\n``; a
+# ``\n[ \t\n]*`` prefix would rescan a run of blank lines from each of its breaks)
+_NL_HEAD_RE = re.compile(rf"\n[ \t]*(?:{_LINE_NUM})?(?:{_LINE_HEAD})")
+_LEVEL_LABEL_RE = re.compile(r"(?:(?P<lv>[一二三])级指标(?:名称)?|指标名称)[ \t]*[:：][ \t]*")
+# ``[N、|1.|（1）…]名称：值`` lines (a list of such lines is a list of indicators)
+_NV_LINE_RE = re.compile(
+    rf"[ \t]*(?P<num>\d{{1,3}}[ \t]*、[ \t]*|{_LINE_NUM})?"
+    r"(?P<name>[^\s:：；;，,。、][^:：；;\n]{0,39}?)[ \t]*[:：][ \t]*(?P<v>[^ \t\n][^\n]*)"
+)
+_NV_NOT_NAME = ("指标值", "目标值", "级指标", "指标名称")
 
 # Fast path for canonical cells (every item ``N、d-名称；dd-名称；名称；实施周期指标值:…；``
 # ``年度指标值:…``, numbered 1, 2, 3… from the start): str.find for the boundaries and labels,
@@ -252,6 +323,16 @@ def _parse_head(
     head: str, warnings: list[str]
 ) -> tuple[cat.Resolved, cat.Resolved, str | None, bool]:
     """Level 1, level 2, name, and whether any category field was found."""
+    if "级指标" in head or "指标名称" in head:
+        k = len(head) - len(head.lstrip(_WS))
+        if _LEVEL_LABEL_RE.match(head, k):
+            return _parse_labelled_head(head, warnings)
+    pm = _PATH_RE.match(head)
+    if pm is not None:
+        levels = _path_levels(pm)
+        if levels is not None:
+            rest = head[pm.end() :]
+            return levels[0], levels[1], _clean_field(rest) if rest else None, True
     pos = 0
     l1_code = l1_name = l2_code = l2_name = None
     have_l1 = have_l2 = False
@@ -287,15 +368,114 @@ def _parse_head(
     return r1, r2, name_text, have_l1 or have_l2
 
 
-def _split_positional(rest: str) -> tuple[str | None, str | None, str | None]:
-    """No labels: name；period；annual by the first two ``；``/``;`` separators."""
+def _parse_labelled_head(
+    head: str, warnings: list[str]
+) -> tuple[cat.Resolved, cat.Resolved, str | None, bool]:
+    """``一级指标：产出指标；二级指标：11-数量指标；三级指标：培训人数；``: fields by label.
+
+    A level field is ``[code-]name`` up to its separator; text after that separator (when there
+    is no ``三级指标`` label) is the name. Anything else (a repeated label, text after a level
+    field when the name has its own label) is reported with :data:`W_UNPARSED`.
+    """
+    labs = list(_LEVEL_LABEL_RE.finditer(head))
+    fields: dict[int, tuple[str | None, str | None]] = {}
+    name: str | None = None
+    has_name_label = any(m.group("lv") in (None, "三") for m in labs)
+    spare: list[str] = []
+    for k, m in enumerate(labs):
+        end = labs[k + 1].start() if k + 1 < len(labs) else len(head)
+        content = head[m.end() : end]
+        lv = m.group("lv")
+        level = 1 if lv == "一" else 2 if lv == "二" else 3
+        if level in fields:
+            spare.append(content)
+            continue
+        if level == 3:
+            fields[3] = (None, None)
+            name = _clean_field(content)
+            continue
+        cm = _CAT_FIELD_RE.match(content)
+        if cm is not None:
+            code, written = cm.group("code"), cm.group("name").strip(_WS) or None
+            rest = content[cm.end() :]
+        else:
+            code, written, rest = None, _clean_field(content), ""
+        fields[level] = (code, written)
+        if _clean_field(rest) is not None:
+            if has_name_label or name is not None:
+                spare.append(rest)
+            else:
+                name = _clean_field(rest)
+    if any(_clean_field(x) for x in spare) and W_UNPARSED not in warnings:
+        warnings.append(W_UNPARSED)
+    c1, w1 = fields.get(1, (None, None))
+    c2, w2 = fields.get(2, (None, None))
+    r1 = cat.resolve_level1(c1, w1) if (c1 or w1) else cat.Resolved(None, None)
+    r2 = (
+        cat.resolve_level2(c2, w2, r1.code or cat.level1_code_of(r1.name))
+        if (c2 or w2)
+        else cat.Resolved(None, None)
+    )
+    return r1, r2, name, True
+
+
+def _outside_parens(s: str, seps: str, limit: int) -> list[int]:
+    """Positions of the first ``limit`` characters of ``seps`` outside parentheses (one scan;
+    unbalanced parentheses as counted: depth 0 means as many closing as opening before)."""
+    out: list[int] = []
+    depth = 0
+    for i, c in enumerate(s):
+        if c in "（(":
+            depth += 1
+        elif c in "）)":
+            depth -= 1
+        elif depth == 0 and c in seps:
+            out.append(i)
+            if len(out) == limit:
+                break
+    return out
+
+
+def _split_at(rest: str, seps: str) -> tuple[str, str] | None:
+    """``rest`` cut at the first of ``seps`` outside parentheses, both sides non-empty."""
+    at = _outside_parens(rest, seps, 1)
+    if not at:
+        return None
+    name, value = _clean_field(rest[: at[0]]), _clean_field(rest[at[0] + 1 :])
+    return (name, value) if name is not None and value is not None else None
+
+
+def _split_positional(
+    rest: str, path_sep: str | None = None
+) -> tuple[str | None, str | None, str | None, bool]:
+    """No labels: name；period；annual by the first two ``；``/``;`` separators.
+
+    Without ``；``/``;``: the ``，``/``,`` separators outside parentheses, else ``名称：值`` at
+    the first colon outside parentheses (the last item is True then: the colon is the label).
+    After a path head (``产出指标/数量指标/``, ``path_sep`` ``/``) the name ends at the first
+    colon, else at the first ``path_sep``; the value is the rest (it may contain ``/`` ``，``).
+    """
+    if path_sep is not None:
+        nv = _split_at(rest, ":：") or _split_at(rest, path_sep)
+        if nv is not None:
+            return nv[0], None, nv[1], True
     seps = [m.start() for m in _SEP_RE.finditer(rest)]
+    if not seps and ("，" in rest or "," in rest):
+        seps = _outside_parens(rest, "，,", 2)
     if not seps:
-        return _clean_field(rest), None, None
+        nv = _split_at(rest, ":：")
+        if nv is not None:
+            return nv[0], None, nv[1], True
+        return _clean_field(rest), None, None, False
     if len(seps) == 1:
-        return _clean_field(rest[: seps[0]]), None, _clean_field(rest[seps[0] + 1 :])
+        return _clean_field(rest[: seps[0]]), None, _clean_field(rest[seps[0] + 1 :]), False
     a, b = seps[0], seps[1]
-    return _clean_field(rest[:a]), _clean_field(rest[a + 1 : b]), _clean_field(rest[b + 1 :])
+    return (
+        _clean_field(rest[:a]),
+        _clean_field(rest[a + 1 : b]),
+        _clean_field(rest[b + 1 :]),
+        False,
+    )
 
 
 def _label_end(body: str, j: int) -> int:
@@ -422,11 +602,15 @@ def _parse_item(body: str, seq: int | None, raw: str, warnings: list[str]) -> In
             name = None
             warnings.append(W_UNPARSED)
         elif name is not None:
-            name, period_value, annual_value = _split_positional(name)
+            pm = _PATH_RE.match(head)
+            name, period_value, annual_value, by_colon = _split_positional(
+                name, pm.group("psep") if pm is not None else None
+            )
             if annual_value is None and period_value is None:
                 warnings.append(W_NO_VALUE)
             else:
-                warnings.append(W_NO_LABEL)
+                if not by_colon:
+                    warnings.append(W_NO_LABEL)
                 has_period = period_value is not None
                 has_annual = annual_value is not None
         else:
@@ -534,7 +718,7 @@ def _unparsed(raw: str, warning: str) -> Indicator:
 
 
 def _looks_like_item(text: str) -> bool:
-    if _LABEL_RE.search(text):
+    if _LABEL_RE.search(text) or _LEVEL_LABEL_RE.match(text):
         return True
     m = _CAT_FIELD_RE.match(text)
     if m is None:
@@ -690,10 +874,211 @@ def _parse(text: str) -> list[Indicator]:
     t = clean_text(text)
     if not t:
         return []
-    fast = _parse_fast(t)
-    if fast is not None:
-        return fast
+    if "\n" not in t or _NL_HEAD_RE.search(t) is None:  # no line may start an unnumbered item
+        fast = _parse_fast(t)
+        if fast is not None:
+            return fast
     return _parse_general(t)
+
+
+def _field_seps(t: str, s: int, e: int) -> int:
+    return t.count("；", s, e) + t.count(";", s, e) + t.count("，", s, e) + t.count(",", s, e)
+
+
+def _has_colon(t: str, s: int, e: int) -> bool:
+    return t.find(":", s, e) >= 0 or t.find("：", s, e) >= 0
+
+
+def _path_levels(m: re.Match[str]) -> tuple[cat.Resolved, cat.Resolved] | None:
+    """Level 1 and level 2 of a :data:`_PATH` match when both are known names, else None."""
+    c1 = cat.level1_code_of(m.group("l1"))
+    if c1 is None or cat.level2_code_of(m.group("l2"), c1) is None:
+        return None
+    r1 = cat.resolve_level1(None, m.group("l1"))
+    return r1, cat.resolve_level2(None, m.group("l2"), c1)
+
+
+def _positional(seps: int, colon: bool) -> bool:
+    """The fields of a label-less item: 3 separators, or 2 and a colon (``名称：值``)."""
+    return seps >= 3 or (seps == 2 and colon)
+
+
+def _line_number(prefix: str) -> int:
+    """The number written in a line prefix (``1.`` ``（2）`` ``③`` ``4、``)."""
+    d = _DIGITS_RE.search(prefix)
+    return int(d.group()) if d is not None else ord(prefix.strip(_WS)[0]) - 0x245F
+
+
+def _line_starts(
+    t: str, starts: list[tuple[int, int, int, str | None]]
+) -> list[tuple[int, int, int | None]]:
+    """Unnumbered items that start at the beginning of a line: (start, body start, written
+    number of a ``1.``/``（1）``/``①`` prefix or None).
+
+    A line (blank lines skipped) starts an item when it begins with a line head (after an
+    optional number prefix) and:
+
+    - the new item (its text up to the next line with a head) has a value label, and the
+      current item is *finished* (it has its 年度 or single ``指标值:`` label, or no label at
+      all and the fields of a label-less item, :func:`_positional`) or has a label of the same
+      kind as the new item's first one (so a value wrapped after ``实施周期指标值:…`` whose next
+      line holds ``年度指标值`` stays in the item);
+    - or the new item has no value label (one field per line, positional items) and the current
+      item is finished. A head that is only a category *name* (``效益，…``, the likeliest start
+      of a wrapped value) also needs the new item to have the fields of a label-less item;
+    - a category path (``产出指标-数量指标-``, both names known) always starts an item.
+
+    Before the first item (numbered or not) any head starts one (a name head only when its
+    text looks like an item). The current item is scanned incrementally, and each new item's
+    text up to the next candidate line once: linear.
+    """
+    n = len(t)
+    out: list[tuple[int, int, int | None]] = []
+    nums = [x[0] for x in starts]
+    bodies = [x[1] for x in starts]
+    si = 0
+    cur = -1  # body start of the current item; -1: before the first item
+    cur_start = -1
+    kinds: set[str] = set()
+    seps = 0
+    colon = False
+    cur_path = new_path = False  # the current / the candidate item starts with a category path
+    scanned = 0
+
+    def head_ok(p: int) -> int:
+        """The body start of an item starting at ``p``, else -1."""
+        nonlocal new_path
+        num = _LINE_NUM_RE.match(t, p)
+        q = num.end() if num is not None else p
+        m = _LINE_HEAD_RE.match(t, q)
+        if m is None:
+            return -1
+        new_path = m.group("p") is not None
+        return q if ok(p, m) else -1
+
+    def ok(p: int, m: re.Match[str]) -> bool:
+        g = m.lastgroup
+        if m.group("p") is not None:
+            return _path_levels(m) is not None  # ``产出指标-数量指标-``: never a wrapped value
+        # the new item's text: up to the next line that may start an item (it may be wrapped)
+        nm = _NL_HEAD_RE.search(t, m.end())
+        e = nm.start() if nm is not None else n
+        lm = _LABEL_RE.search(t, p, e)
+        new_ok = g != "n" or _positional(_field_seps(t, p, e), _has_colon(t, p, e))
+        if cur < 0:
+            return lm is not None or new_ok
+        nonlocal scanned, seps, colon
+        if scanned < p:
+            for km in _LABEL_RE.finditer(t, scanned, p):
+                kinds.add(km.lastgroup)  # type: ignore[arg-type]
+            seps += _field_seps(t, scanned, p)
+            colon = colon or _has_colon(t, scanned, p)
+            scanned = p
+        # finished: its 年度 (or single 指标值) label, or no label and label-less fields, or
+        # a category path (its value follows the name on the line)
+        done = (
+            "a" in kinds or "s" in kinds or (not kinds and (cur_path or _positional(seps, colon)))
+        )
+        if lm is not None:
+            return done or lm.lastgroup in kinds
+        return done and new_ok
+
+    def reset(body: int) -> None:
+        nonlocal cur, scanned, seps, colon, cur_path
+        cur = scanned = body
+        seps = 0
+        colon = False
+        pm = _PATH_RE.match(t, body)  # a numbered ``N、产出指标-数量指标-…``
+        cur_path = pm is not None and _path_levels(pm) is not None
+        kinds.clear()
+
+    def add(p: int, q: int) -> None:
+        nonlocal cur_start, cur_path
+        out.append((p, q, _line_number(t[p:q]) if q > p else None))
+        cur_start = p
+        reset(q)
+        cur_path = new_path
+
+    if not nums or nums[0] > 0:
+        q = head_ok(0)
+        if q >= 0:
+            add(0, q)
+    i = t.find("\n")
+    while i >= 0:
+        p = i + 1
+        while p < n and t[p] in _WS:
+            p += 1
+        if p >= n:
+            break
+        while si < len(nums) and nums[si] <= p:  # a numbered item started before this line
+            cur_start = nums[si]
+            reset(bodies[si])
+            si += 1
+        if cur_start != p:
+            q = head_ok(p)
+            if q >= 0:
+                add(p, q)
+        i = t.find("\n", p)
+    return out
+
+
+def _name_value_items(t: str) -> list[Indicator] | None:
+    """A cell whose lines are ``[N、|1.|（1）…]名称：值`` (two or more, the first one too).
+
+    Other lines are wrapped continuations of the value before them. The name must not be a
+    category or a label (``数量指标：…`` names the category, not the indicator). ``seq`` is the
+    written number, else the position; the value is the annual value (as with ``指标值:``).
+    """
+    n = len(t)
+    found: list[tuple[int, re.Match[str]]] = []
+    p = 0
+    while p < n:
+        e = t.find("\n", p)
+        if e < 0:
+            e = n
+        if t[p:e].strip(_WS):
+            m = _NV_LINE_RE.match(t, p, e)
+            name = m.group("name") if m is not None else ""
+            if (
+                m is not None
+                and not any(w in name for w in _NV_NOT_NAME)
+                and cat.level1_code_of(name) is None
+                and cat.level2_code_of(name) is None
+            ):
+                found.append((p, m))
+            elif not found:
+                return None
+        p = e + 1
+    if len(found) < 2:
+        return None
+    out: list[Indicator] = []
+    expected = 1
+    none = cat.Resolved(None, None)
+    for k, (s, m) in enumerate(found):
+        end = found[k + 1][0] if k + 1 < len(found) else n
+        warnings: list[str] = []
+        num = m.group("num")
+        seq = _line_number(num) if num is not None else expected
+        if seq != expected:
+            warnings.append(w_numbering(expected))
+        expected = seq + 1
+        value = _clean_field(t[m.start("v") : end])
+        if value is None:
+            warnings.append(W_EMPTY_ANNUAL)
+        out.append(
+            _finish(
+                seq,
+                none,
+                none,
+                _clean_field(m.group("name")),
+                None,
+                value,
+                warnings,
+                t[s:end].strip(_WS),
+                True,
+            )
+        )
+    return out
 
 
 def _parse_general(t: str, fast_items: bool = True) -> list[Indicator]:
@@ -702,7 +1087,33 @@ def _parse_general(t: str, fast_items: bool = True) -> list[Indicator]:
     With ``fast_items=False`` every item goes through ``_parse_item``: that is the reference
     the tests compare :func:`parse_indicators` with.
     """
-    starts = _find_starts(t)
+    starts: list[tuple[int, int, int | None, str | None]] = list(_find_starts(t))
+    if "\n" in t or not starts:
+        lines = _line_starts(t, starts)  # type: ignore[arg-type]
+        if lines:
+            # a list of lines (no ``N、`` in the cell, two items or more) is numbered by
+            # position; a written ``1.``/``（1）`` prefix gives the number
+            listed = not starts and len(lines) >= 2
+            line_items: list[tuple[int, int, int | None, str | None]] = []
+            expected = 1
+            for p, q, num in lines:
+                warn: str | None = None
+                if num is not None:
+                    seq: int | None = num
+                    if listed and num != expected:
+                        warn = w_numbering(expected)
+                elif listed:
+                    seq = expected
+                else:
+                    seq, warn = None, W_NO_SEQ
+                if seq is not None:
+                    expected = seq + 1
+                line_items.append((p, q, seq, warn))
+            starts = sorted(starts + line_items, key=lambda x: x[0])
+        elif not starts:
+            nv = _name_value_items(t)
+            if nv is not None:
+                return nv
     out: list[Indicator] = []
     lead = t[: starts[0][0]] if starts else t
     lead_s = lead.strip(_WS)
