@@ -101,6 +101,43 @@ def test_parse_indicators_is_total_and_loses_no_text(stats: Counter[str], text: 
     assert not lost or any(lost in _no_ws(w) for item in items for w in item.warnings)
 
 
+# Cells written one item (or one field) per line: line-shaped pieces joined by line breaks
+LINE_PIECES = [
+    *PIECES, "一级指标：", "二级指标:", "三级指标：", "指标名称：", "培训", "人数", "知晓率",
+    "产出指标；数量指标；", "效益指标，社会效益，", "年度指标值：≥90%", "名称：≥5", "1、名称：",
+    "产出指标-数量指标-", "效益指标/社会效益/", "1.", "（2）", "③", "/", "-",
+]  # fmt: skip
+line_text = st.lists(
+    st.lists(st.sampled_from(LINE_PIECES), max_size=8).map("".join), max_size=10
+).flatmap(
+    lambda lines: st.sampled_from(["\n", "\r\n", "\n\n", " \r\n"]).map(lambda j: j.join(lines))
+)
+
+_BREAK_RUN = re.compile(r"[ \t]*\n[ \t\n]*")
+
+
+@SETTINGS
+@given(st.one_of(indicator_text, line_text))
+def test_parse_indicators_never_joins_two_lines(stats: Counter[str], text: str) -> None:
+    """Issue 12 §3: no field glues the end of one line to the start of the next. A field is
+    a piece of the cleaned cell in which each line break (with its blanks) is one space."""
+    stats["parse_indicators_lines"] += 1
+    clean = clean_text(text)
+    joined = _BREAK_RUN.sub(" ", clean)
+    items = parse_indicators(text)
+    for item in items:
+        assert INTERNAL_ERROR not in item.warnings
+        assert item.raw in clean
+        for field in (item.name, item.period_value, item.annual_value):
+            assert field is None or ("\n" not in field and field in joined), (field, clean)
+    # splitting at line breaks loses nothing either (as in the test above)
+    kept = _no_ws("".join(item.raw for item in items))
+    visible = _no_ws(clean)
+    lost = visible[: len(visible) - len(kept)]
+    assert visible.endswith(kept)
+    assert not lost or any(lost in _no_ws(w) for item in items for w in item.warnings)
+
+
 target_text = st.one_of(
     st.none(),
     st.text(max_size=60),
