@@ -11,22 +11,52 @@ from typing import Annotated
 
 import typer
 
+from perfsheet import __version__
+from perfsheet.cli_help import CONTEXT_SETTINGS, ChineseCommand, ChineseGroup
 from perfsheet.errors import PerfsheetError
 
+# Help pages are plain Chinese text rendered by perfsheet.cli_help (no rich, no markdown):
+# every command is declared with cls=ChineseCommand, every group with cls=ChineseGroup.
 app = typer.Typer(
     name="perfsheet",
     help="项目支出绩效目标表：解析绩效指标、校验金额合计、生成标准化汇总表。",
+    cls=ChineseGroup,
+    context_settings=CONTEXT_SETTINGS,
+    rich_markup_mode=None,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-addin_app = typer.Typer(help="构建与安装 Excel 加载项（perfsheet.xlam）。", no_args_is_help=True)
+addin_app = typer.Typer(
+    help="构建与安装 Excel 加载项（perfsheet.xlam）。",
+    cls=ChineseGroup,
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
 app.add_typer(addin_app, name="addin")
 
-FileArg = Annotated[Path, typer.Argument(help="工作簿文件（.xlsx / .xlsm / .xls）")]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="只处理该工作表")]
+FileArg = Annotated[Path, typer.Argument(help="工作簿文件（.xlsx / .xlsm / .xls）", metavar="文件")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="只处理该工作表", metavar="工作表名")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出到标准输出")]
-RulesOpt = Annotated[Path | None, typer.Option("--rules", help="指标质量规则文件（TOML）")]
+RulesOpt = Annotated[
+    Path | None, typer.Option("--rules", help="指标质量规则文件（TOML）", metavar="文件")
+]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"perfsheet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="显示版本号并退出", is_eager=True, callback=_show_version),
+    ] = False,
+) -> None:
+    pass  # the options above act in their callbacks; the help text is the Typer's
 
 
 def _fail(err: PerfsheetError) -> None:
@@ -34,7 +64,7 @@ def _fail(err: PerfsheetError) -> None:
     raise typer.Exit(err.exit_code)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def parse(
     file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: RulesOpt = None
 ) -> None:
@@ -48,7 +78,7 @@ def parse(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def check(
     file: FileArg, sheet: SheetOpt = None, json: JsonOpt = False, rules: RulesOpt = None
 ) -> None:
@@ -62,18 +92,22 @@ def check(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def summary(
     file: FileArg,
     output: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--output", help="输出文件（默认：输入文件旁的 <文件名>_绩效汇总.xlsx）"
+            "-o",
+            "--output",
+            help="输出文件（默认：输入文件旁的 <文件名>_绩效汇总.xlsx）",
+            metavar="文件",
         ),
     ] = None,
     sheet: SheetOpt = None,
     template: Annotated[
-        Path | None, typer.Option("--template", help="汇总模板（.xlsx，列按表头文字匹配）")
+        Path | None,
+        typer.Option("--template", help="汇总模板（.xlsx，列按表头文字匹配）", metavar="文件"),
     ] = None,
     no_source: Annotated[
         bool, typer.Option("--no-source", help="只输出标准汇总表，不复制原表（最快）")
@@ -92,29 +126,47 @@ def summary(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=ChineseCommand)
 def convert(
     paths: Annotated[
-        list[Path], typer.Argument(help="工作簿文件或文件夹（可多个）", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="工作簿文件或文件夹（可多个）", show_default=False, metavar="文件或文件夹"
+        ),
     ],
-    outdir: Annotated[Path, typer.Option("-o", "--output", help="输出目录", show_default=False)],
+    outdir: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="输出目录", show_default=False, metavar="文件夹"),
+    ],
     jobs: Annotated[
         int | None,
-        typer.Option("-j", "--jobs", help="并行进程数（默认：CPU 核数）", show_default=False),
+        typer.Option(
+            "-j",
+            "--jobs",
+            help="并行进程数（默认：CPU 核数）",
+            show_default=False,
+            metavar="进程数",
+        ),
     ] = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="递归处理子文件夹")] = False,
-    template: Annotated[Path | None, typer.Option("--template", help="汇总表模板（.xlsx）")] = None,
+    template: Annotated[
+        Path | None, typer.Option("--template", help="汇总表模板（.xlsx）", metavar="文件")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="即使输出已是最新也重新转换")] = False,
     json: JsonOpt = False,
     with_source: Annotated[
         bool, typer.Option("--with-source", help="在输出中附带标注后的源表副本")
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="单个文件的最长处理时间（秒）")
+        float, typer.Option("--timeout", help="单个文件的最长处理时间（秒）", metavar="秒数")
     ] = 600.0,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", help="Dask 调度器地址（如 tcp://10.0.0.5:8786），在集群上转换"),
+        typer.Option(
+            "--scheduler",
+            help="Dask 调度器地址（如 tcp://10.0.0.5:8786），在集群上转换",
+            metavar="地址",
+        ),
     ] = None,
     rules: RulesOpt = None,
 ) -> None:
@@ -144,12 +196,15 @@ def convert(
     raise typer.Exit(code)
 
 
-@addin_app.command("build")
+@addin_app.command("build", cls=ChineseCommand)
 def addin_build(
     output: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--output", help="输出文件或文件夹（默认：当前文件夹下的 perfsheet.xlam）"
+            "-o",
+            "--output",
+            help="输出文件或文件夹（默认：当前文件夹下的 perfsheet.xlam）",
+            metavar="文件或文件夹",
         ),
     ] = None,
 ) -> None:
@@ -163,14 +218,16 @@ def addin_build(
     typer.echo(f"已生成加载项：{path}")
 
 
-@addin_app.command("install")
+@addin_app.command("install", cls=ChineseCommand)
 def addin_install(
     uninstall: Annotated[
         bool, typer.Option("--uninstall", help="卸载加载项并删除解释器设置")
     ] = False,
     directory: Annotated[
         Path | None,
-        typer.Option("--dir", help="安装到此文件夹（默认：Excel 的 XLSTART 启动文件夹）"),
+        typer.Option(
+            "--dir", help="安装到此文件夹（默认：Excel 的 XLSTART 启动文件夹）", metavar="文件夹"
+        ),
     ] = None,
 ) -> None:
     """把 perfsheet.xlam 安装到 Excel 启动文件夹，并写入 Python 解释器设置（perfsheet.conf）。"""
