@@ -9,6 +9,7 @@ on stderr and exit code 2.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -19,13 +20,15 @@ from rich.text import Text
 from perfsheet.core.audit import AuditRules, load_rules
 from perfsheet.core.counts import count_result
 from perfsheet.core.layouts import LAYOUT_NAMES
-from perfsheet.core.models import Table, WorkbookResult
+from perfsheet.core.models import Finding, Table, WorkbookResult
 from perfsheet.core.pipeline import analyze
 from perfsheet.io.readers import read_workbook
 from perfsheet.io.safety import time_limit
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 _SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_CELL_RE = re.compile(r"([A-Z]+)(\d+)")
 
 
 def _load_rules(rules: Path | None) -> AuditRules | None:
@@ -111,12 +114,25 @@ def _summary_line(result: WorkbookResult) -> str:
     )
 
 
+def _position(f: Finding) -> tuple[int, int, int]:
+    """Where a finding is on its sheet: row (findings without one last), column, severity."""
+    m = _CELL_RE.match(f.cell or "")
+    column = 0
+    if m:
+        for letter in m.group(1):
+            column = column * 26 + ord(letter) - 64
+    row = f.row if f.row is not None else int(m.group(2)) if m else 10**9
+    return (row, column, _SEVERITY_ORDER.get(f.severity, 3))
+
+
 def _findings_lines(console: Console, table: Table) -> None:
-    """One line per finding: level, cell, message, rule id (greppable, no wrapping tables)."""
+    """One line per finding, in sheet order (row, then column): level, cell, message, rule id
+    (greppable, no wrapping tables). The JSON document keeps its own order (README «JSON 格式»).
+    """
     if not table.findings:
         console.print("  没有发现问题。")
         return
-    for f in table.findings:
+    for f in sorted(table.findings, key=_position):
         where = f.cell or (f"第{f.row}行" if f.row else "")
         line = Text("  ")
         line.append(f"[{SEVERITY_LABELS[f.severity]}]", style=_SEVERITY_STYLES[f.severity])
@@ -140,11 +156,16 @@ def run_parse(
     for table in result.tables:
         _table_overview(console, table)
     console.print(_summary_line(result), soft_wrap=True)
-    if any(t.findings for t in result.tables):
-        console.print(
-            "查看问题明细：perfsheet check <文件>；完整结果：perfsheet parse <文件> --json",
-            soft_wrap=True,
+    c = count_result(result)
+    arg = _shell_arg(file)
+    if c.errors or c.warnings or c.infos:
+        step = (
+            f"下一步：查看问题明细（错误 {c.errors} 个，警告 {c.warnings} 条）："
+            f"perfsheet check {arg}"
         )
+    else:
+        step = f"下一步：生成标准化汇总表：perfsheet summary {arg}"
+    console.print(step, soft_wrap=True)
     return 0
 
 
@@ -167,4 +188,25 @@ def run_check(
         console.print(Text(f"校验未通过：{errors} 个错误。", style="bold red"))
     else:
         console.print(Text("校验通过：没有错误。", style="bold green"))
+    console.print(_check_next_step(file, errors, count_result(result).warnings), soft_wrap=True)
     return 1 if errors else 0
+
+
+def _shell_arg(path: Path) -> str:
+    """``path`` as it can be pasted back on a command line."""
+    text = str(path)
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
+def _check_next_step(file: Path, errors: int, warnings: int) -> str:
+    """The last line of ``check``: what to do next."""
+    arg = _shell_arg(file)
+    if errors:
+        return (
+            f"下一步：按上面的单元格地址改正 {errors} 个错误"
+            + (f"（另有 {warnings} 条警告）" if warnings else "")
+            + f"，然后重新校验：perfsheet check {arg}"
+        )
+    if warnings:
+        return f"下一步：查看上面 {warnings} 条警告；生成标准化汇总表：perfsheet summary {arg}"
+    return f"下一步：生成标准化汇总表：perfsheet summary {arg}"

@@ -461,4 +461,12 @@ def run_summary(
         typer.echo("  原表按数值重建（.xls 或无法按原格式读取），已写入辅助列并标出错误单元格")
     for note in rep.notes:
         typer.echo(f"  注意：{note}")
+    if rep.errors:
+        more = f"（另有 {rep.warnings} 条警告）" if rep.warnings else ""
+        step = f"在「校验结果」中查看并改正 {rep.errors} 个错误{more}"
+    elif rep.warnings:
+        step = f"在「校验结果」中查看 {rep.warnings} 条警告"
+    else:
+        step = "查看标准化汇总表（没有发现错误或警告）"
+    typer.echo(f"下一步：打开 {rep.output}，{step}")
     return 0

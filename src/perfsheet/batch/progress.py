@@ -162,3 +162,24 @@ def print_summary(
         console.print(f"合并工作簿：{consolidated}")
     elif s.consolidated_error:
         console.print(f"合并工作簿未生成：{s.consolidated_error}")
+    console.print(next_step(s, consolidated), soft_wrap=True)
+
+
+def next_step(s: Summary, consolidated: str | None) -> str:
+    """The last line of the summary: what to do next (failures first, then errors)."""
+    from perfsheet.batch.naming import REPORT_NAME
+
+    if s.interrupted:
+        return "下一步：重新运行同一条命令，已转换的文件不会重复转换。"
+    if s.failed:
+        return (
+            f"下一步：查看上表中 {s.failed} 个失败文件的原因（明细见输出目录中的 "
+            f"{REPORT_NAME}），改正后重新运行同一条命令。"
+        )
+    where = f"打开 {consolidated}，" if consolidated else ""
+    if s.errors:
+        more = f"（另有 {s.warnings} 条警告）" if s.warnings else ""
+        return f"下一步：{where}在「校验结果」中查看并改正 {s.errors} 个错误{more}。"
+    if s.warnings:
+        return f"下一步：{where}在「校验结果」中查看 {s.warnings} 条警告。"
+    return f"下一步：{where}查看汇总结果（没有发现错误或警告）。"
