@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfsheet.errors import TableNotFoundError, UsageError
+from perfsheet.errors import OutputError, TableNotFoundError, UsageError
 
 OUTPUT_SUFFIX = "_绩效汇总.xlsx"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -66,7 +66,7 @@ def check_output(input_path: Path, output: Path) -> None:
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"输出文件须为 .xlsx：{output}")
     if output.exists() and output.is_dir():
-        raise UsageError(f"输出路径是一个文件夹：{output}")
+        raise OutputError.folder_in_place(output)
 
 
 @contextlib.contextmanager
