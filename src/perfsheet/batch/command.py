@@ -33,7 +33,14 @@ from perfsheet.batch.naming import (
 from perfsheet.batch.progress import make_reporter, print_summary
 from perfsheet.batch.report import dump_report, write_report
 from perfsheet.batch.worker import convert_file
-from perfsheet.errors import UsageError
+from perfsheet.errors import (
+    WRITE_ERRNOS,
+    OutputError,
+    PerfsheetError,
+    UsageError,
+    describe_os_error,
+    os_error_in,
+)
 
 DEFAULT_TIMEOUT = 600.0
 EXIT_OK, EXIT_SOME_FAILED, EXIT_NOTHING_DONE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -108,7 +115,7 @@ def _validate(opts: ConvertOptions) -> tuple[Any, Any, int]:
 
 def _prepare_outdir(outdir: Path, candidates: list[Candidate]) -> Path:
     if outdir.exists() and not outdir.is_dir():
-        raise UsageError(f"输出目录是一个已有文件，不能写入：{outdir}")
+        raise UsageError(f"输出目录是一个已有文件，不能写入：{outdir}；请用 -o 指定一个文件夹")
     real = os.path.realpath(outdir)
     if any(c.real == real for c in candidates):
         raise UsageError(f"输出目录不能是输入文件：{outdir}")
@@ -118,7 +125,8 @@ def _prepare_outdir(outdir: Path, candidates: list[Candidate]) -> Path:
         os.close(fd)
         os.unlink(probe)
     except OSError as err:
-        raise UsageError(f"输出目录不可写：{outdir}（{err.strerror or err}）") from err
+        reason, advice = describe_os_error(outdir, err)
+        raise OutputError(f"输出目录不可写：{outdir}（{reason}）；{advice}", outdir) from err
     return outdir.resolve()
 
 
@@ -142,7 +150,9 @@ def _entry(result: FileResult, display: str) -> FileEntry:
 def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     """Convert; returns the exit code (0 all converted, 1 some failed, 130 interrupted).
 
-    Raises :class:`UsageError` (exit code 2) when nothing can be done.
+    Raises :class:`UsageError` (exit code 2) when nothing can be done, and
+    :class:`~perfsheet.errors.OutputError` (exit code 2) when OUTDIR cannot be written or every
+    input that was tried failed because its output could not be written (after the report).
     """
     stdout = stdout or sys.stdout
     began = time.perf_counter()
@@ -291,10 +301,28 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         except KeyboardInterrupt:
             summary.interrupted = True
         except Exception as err:
-            summary.consolidated_error = " ".join(f"{type(err).__name__}: {err}".split())[:300]
+            cause = os_error_in(err)
+            if isinstance(err, PerfsheetError):
+                summary.consolidated_error = str(err)
+            elif cause is not None and (err is cause or cause.errno in WRITE_ERRNOS):
+                summary.consolidated_error = str(OutputError.from_os(target, cause))
+            else:
+                detail = " ".join(f"{type(err).__name__}: {err}".split())[:300]
+                summary.consolidated_error = detail
 
+    # Every input that was tried failed because its output could not be written (a full disk,
+    # outputs open in Excel…): nothing could be done, like an OUTDIR that cannot be written.
+    unwritable = (
+        not summary.interrupted
+        and summary.ok == 0
+        and not caches
+        and bool(failures)
+        and all(e.reason_code == "output-error" for e in failures)
+    )
     if summary.interrupted:
         code = EXIT_INTERRUPTED
+    elif unwritable:
+        code = EXIT_NOTHING_DONE
     elif summary.failed or summary.consolidated_error:
         code = EXIT_SOME_FAILED
     else:
@@ -306,12 +334,15 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     try:
         write_report(report_path, files, consolidated, summary)
     except OSError as err:
-        console.print(f"错误：无法写入报告 {report_path}（{err.strerror or err}）")
+        console.print(f"错误：{OutputError.from_os(report_path, err)}")
         code = summary.exit_code = max(code, EXIT_SOME_FAILED)
     print_summary(summary, failures, consolidated, console)
     if opts.as_json:
         dump_report(stdout, (e for e in entries if e is not None), consolidated, summary)
         stdout.flush()
+    if unwritable:
+        more = f"（共 {len(failures)} 个文件无法写入）" if len(failures) > 1 else ""
+        raise OutputError(f"{failures[0].error}{more}", failures[0].output)
     return code
 
 

@@ -27,16 +27,20 @@ from perfsheet.batch.naming import inside, temp_path_for
 from perfsheet.batch.rows import consolidated_plan, write_rows
 from perfsheet.core.counts import count_result
 from perfsheet.core.models import WorkbookResult
-from perfsheet.errors import InputError, PerfsheetError, TableNotFoundError
+from perfsheet.errors import (
+    WRITE_ERRNOS,
+    InputError,
+    OutputError,
+    PerfsheetError,
+    TableNotFoundError,
+    os_error_in,
+)
+from perfsheet.io.atomic import release_zip_files
 
 # Test-only fault injection, honoured by the worker itself so that the engine around it is tested
 # for real: ``"hang:*slow*.xlsx;crash:*boom*"`` makes matching inputs hang (sleep) or kill their
 # worker process (``os._exit``), like a pathological file or a crashing native library would.
 FAULTS_ENV = "PERFSHEET_TESTING_BATCH_FAULTS"
-
-
-class OutputError(PerfsheetError):
-    """An output cannot be written where it must go."""
 
 
 class NoTableError(PerfsheetError):
@@ -106,9 +110,9 @@ def _check_destination(job: FileJob) -> tuple[Path, Path]:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise OutputError(f"无法创建输出文件夹 {target.parent}：{err.strerror or err}") from err
+            raise OutputError.from_os(target, err) from err
         if not inside(outdir, target.parent):
-            raise OutputError(f"输出路径 {target} 不在输出目录内，已拒绝写入")
+            raise OutputError(f"输出路径 {target} 不在输出目录内，已拒绝写入", target)
     return output, cache
 
 
@@ -154,8 +158,17 @@ def _convert(job: FileJob) -> Counts:
             write_rows(result, job.source, rows, consolidated_plan(spec, scorer, quality_doc))
             write_output(job, result, output, spec, (scorer, quality_doc), rules_path, analyzed)
             rows.commit()
-    except OSError as err:
-        raise OutputError(f"无法写入输出文件 {output}：{err.strerror or err}") from err
+    except PerfsheetError:
+        raise
+    except OSError as err:  # a full disk, a read-only folder, an output open in Excel
+        release_zip_files(err)
+        raise OutputError.from_os(output, err) from err
+    except Exception as err:  # XlsxWriter wraps the OSError of a full disk
+        release_zip_files(err)
+        cause = os_error_in(err)
+        if cause is None or cause.errno not in WRITE_ERRNOS:
+            raise
+        raise OutputError.from_os(output, cause) from err
     return counts
 
 
