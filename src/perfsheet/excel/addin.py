@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfsheet.errors import PerfsheetError, UsageError
+from perfsheet.errors import OutputError, PerfsheetError, UsageError
 from perfsheet.excel.vba import (
     Module,
     build_vba_project,
@@ -304,10 +304,10 @@ def build_addin(out_path: Path | str | None = None) -> Path:
     vba = build_vba_project(PROJECT_NAME, vba_modules(template), codepage=CODEPAGE)
     parts = _adapt_parts(template, custom_ui, vba)
     try:
-        with atomic_output(out, suffix=out.suffix) as tmp:
+        with atomic_output(out, suffix=out.suffix) as tmp:  # OutputError on the way out
             _write_zip(parts, tmp)
     except OSError as err:
-        raise AddinError(f"无法写入 {out}：{err.strerror or err}") from err
+        raise OutputError.from_os(out, err) from err
     return out
 
 
@@ -364,9 +364,11 @@ def write_conf(path: Path, entries: dict[str, str]) -> None:
     for key, value in entries.items():
         if '"' in key or '"' in value:
             raise AddinError(f"配置值不能包含双引号：{key}")
-    text = "".join(f'"{key}","{value}"\r\n' for key, value in entries.items())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(CODEPAGE, errors="strict"))
+    data = "".join(f'"{key}","{value}"\r\n' for key, value in entries.items()).encode(
+        CODEPAGE, errors="strict"
+    )
+    with atomic_output(path, suffix=path.suffix) as tmp:  # never a half-written file
+        tmp.write_bytes(data)
 
 
 @dataclass(frozen=True)
@@ -421,19 +423,32 @@ def install_addin(
                     if conf.parent.name == f".{PROJECT_NAME}":
                         conf.parent.rmdir()  # only when empty
             return InstallResult(addin, conf, removed=True)
+        if addin.is_dir():  # build_addin would write into it
+            raise OutputError.folder_in_place(addin)
         build_addin(addin)
         entries = read_conf(conf)
         entries.update(ours)
         write_conf(conf, entries)
         if platform == "darwin":
             _install_runpython_applescript()
-    except PermissionError as err:
-        raise AddinError(
-            f"没有权限写入 {err.filename}：如果 Excel 正在运行，请先退出 Excel 再试。"
-        ) from err
     except OSError as err:
-        raise AddinError(f"无法写入 {err.filename or target_dir}：{err.strerror or err}") from err
+        raise _install_error(err.filename or target_dir, err) from err
+    except OutputError as err:
+        if isinstance(err.__cause__, PermissionError) and err.path is not None:
+            raise _install_error(err.path, err.__cause__) from err
+        raise
     return InstallResult(addin, conf)
+
+
+def _install_error(path: str | os.PathLike[str], err: OSError) -> OutputError:
+    """An existing file that cannot be replaced or removed is most likely in use: Excel keeps
+    an installed add-in open while it runs."""
+    if isinstance(err, PermissionError) and os.path.isfile(path):
+        return OutputError(
+            f"无法写入 {os.fspath(path)}：文件正被 Excel 使用，或没有写入权限；请先退出 Excel 再试",
+            path,
+        )
+    return OutputError.from_os(path, err)
 
 
 def _install_runpython_applescript() -> None:
