@@ -143,6 +143,9 @@ def test_multiplier_products_are_exact():
         "6月底前",
         "每季度10日前",
         "在项目计划完成时间内完成",
+        "2025-11-30前",
+        "2025.6.30前完成",
+        "2025/06/30之前",
     ],
 )
 def test_deadlines(text):
