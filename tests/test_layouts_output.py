@@ -221,3 +221,10 @@ def test_categories_carry_down_past_placeholder_rows_without_merges(tmp_path: Pa
         ib = [(i.level1, i.level2) for u in b.units for p in u.projects for i in p.indicators]
         assert ia == ib
     assert expected
+
+
+def test_a_cover_sheet_with_a_project_name_line_is_not_a_form(tmp_path: Path) -> None:
+    rows = [["报送说明"], ["项目名称", "2025年部门预算"], ["联系人", "张三"]]
+    path = write_xlsx(tmp_path / "封面.xlsx", rows)
+    with pytest.raises(TableNotFoundError):
+        build_tables(read_workbook(path))

@@ -154,8 +154,10 @@ def read_forms(sh: _Sheet) -> list[DeferredTable]:
     ranges: list[str] = []
     for i, (r0, c0) in enumerate(anchors):
         end = anchors[i + 1][0] - 1 if i + 1 < len(anchors) else sh.n_rows
-        _read_form(sh, r0, c0, end, read, block, columns)
-        ranges.append(f"A{r0}:{col_letter(max(sh.n_cols, 1))}{end}")
+        if _read_form(sh, r0, c0, end, read, block, columns):
+            ranges.append(f"A{r0}:{col_letter(max(sh.n_cols, 1))}{end}")
+    if not ranges:
+        return []  # 项目名称 labels without a money block or indicator grid: not a form
     read.block = block
     read.department = block.department
     read.columns = columns
@@ -168,7 +170,9 @@ def read_forms(sh: _Sheet) -> list[DeferredTable]:
 def _read_form(
     sh: _Sheet, r0: int, c0: int, end: int, read: GridRead, block: _TitleBlock,
     columns: dict[str, str],
-) -> None:  # fmt: skip
+) -> bool:  # fmt: skip
+    """Read one form into ``read``; False (nothing read) when the block has neither a money
+    block nor an indicator grid: a cover sheet's 项目名称 line is not a form."""
     sheet = sh.grid.name
     name_at = _right_value(sh, r0, c0)
     assert name_at is not None
@@ -245,6 +249,8 @@ def _read_form(
                     key = f"{_display(v)}({cell_ref(r, col)})"
                 amounts[key] = parse_amount(vv)
                 money_cells[key] = (r, vcol)
+    if grid is None and not amounts:
+        return False
     rec = _Row(r0, "project", name, amounts, {}, extra)
     read.records.append(rec)
     proj = _Proj(rec, unit, [r0], goal=goal)
@@ -288,6 +294,7 @@ def _read_form(
             findings.append(f)
     findings.extend(proj.findings)
     read.projects[r0] = GridProject(sorted(proj.rows), indicators, unit, findings, goal)
+    return True
 
 
 def near_miss(sh: _Sheet) -> str | None:
