@@ -120,6 +120,11 @@ def audit_hooks(rules: Path | None) -> tuple[Any, Any, str]:
     return loaded, scorer, doc
 
 
+class OwnOutputError(TableNotFoundError):
+    """Every sheet of the workbook is one an earlier perfsheet run generated
+    (:func:`perfsheet.core.plans.own_sheets`): it is an output, not a table to read."""
+
+
 @dataclass
 class AnalyzedInput:
     """An input read once and analyzed once: what both the summary and batch paths start from."""
@@ -140,7 +145,7 @@ def _read_input(input_path: Path, sheet: str | None) -> tuple[Any, set[str], dic
     names = standard_sheet_names([g.name for g in grid.sheets], own)
     grid.sheets = [s for s in grid.sheets if s.name not in own]
     if not grid.sheets:
-        raise TableNotFoundError(str(input_path), "除 perfsheet 生成的汇总表外没有其他工作表")
+        raise OwnOutputError(str(input_path), "除 perfsheet 生成的汇总表外没有其他工作表")
     return grid, own, names
 
 

@@ -137,6 +137,7 @@ def _entry(result: FileResult, display: str) -> FileEntry:
         status=result.status,
         output=result.output,
         error=result.error,
+        reason=result.reason,
         reason_code=result.reason_code,
         tables=c.tables,
         projects=c.projects,
@@ -159,7 +160,7 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     rules, spec, workers = _validate(opts)
     found = discover(opts.paths, opts.outdir, recursive=opts.recursive)
     if not found.candidates:
-        skipped = f"（跳过 {len(found.skipped)} 个非工作簿文件）" if found.skipped else ""
+        skipped = f"（跳过 {len(found.skipped)} 个文件，原因见各文件）" if found.skipped else ""
         raise UsageError(f"输入中没有可转换的工作簿（.xlsx / .xlsm / .xls）{skipped}")
     # Connect before creating anything: an unreachable cluster means nothing can be done.
     client = connect_dask(opts.scheduler, timeout=opts.connect_timeout) if opts.scheduler else None
@@ -336,7 +337,7 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     except OSError as err:
         console.print(f"错误：{OutputError.from_os(report_path, err)}")
         code = summary.exit_code = max(code, EXIT_SOME_FAILED)
-    print_summary(summary, failures, consolidated, console)
+    print_summary(summary, failures, consolidated, console, [e for e in entries if e is not None])
     if opts.as_json:
         dump_report(stdout, (e for e in entries if e is not None), consolidated, summary)
         stdout.flush()
@@ -418,7 +419,16 @@ def _up_to_date(c: Candidate, output: Path, cache: Path, fp: str) -> FileEntry |
 
 def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
     """The 说明 sheet of the consolidated workbook: batch facts, then the plan's column docs."""
+    from perfsheet.batch.consolidate import DEPT_SHEET
+    from perfsheet.batch.consolidate import NOTES_SHEET as NOTES
     from perfsheet.batch.rows import CONSOLIDATED_UNIT, consolidated_plan
+    from perfsheet.core.plans import (
+        SHEET_DETAIL,
+        SHEET_FINDINGS,
+        SHEET_PROJECTS,
+        SHEETS_FACT,
+        VERSION_FACT,
+    )
 
     now = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
     skipped_other = summary.skipped - summary.up_to_date
@@ -436,6 +446,10 @@ def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
             "金额单位",
             f"各表金额已统一换算为{CONSOLIDATED_UNIT}；原单位见「部门汇总」的「原金额单位」列",
         ),
+        # as in every summary workbook: these two facts mark the workbook as perfsheet's own
+        # (core.plans.own_sheets), so that converting it again skips it
+        (VERSION_FACT, __version__),
+        (SHEETS_FACT, "、".join((DEPT_SHEET, SHEET_DETAIL, SHEET_PROJECTS, SHEET_FINDINGS, NOTES))),
     ]
     rows: list[tuple[str, str, str | None]] = [("文件", k, v) for k, v in facts]
     rows.append(

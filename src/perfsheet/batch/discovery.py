@@ -2,7 +2,9 @@
 
 Folders are scanned (recursively with ``--recursive``, never following links to folders, never
 descending into hidden folders or into OUTDIR itself); Excel lock files (``~$*``), hidden files,
-other extensions and non-regular files are reported as *skipped* with a reason. Each workbook gets
+other extensions, non-regular files and perfsheet's own outputs by their names
+(``…_绩效汇总.xlsx``, ``绩效汇总_合并.xlsx``; outputs renamed since are recognised by their
+sheets, in the worker) are reported as *skipped* with a reason. Each workbook gets
 a relative output path built only from sanitized names; outputs that would collide (``a.xls``
 next to ``a.xlsx``, ``A.xlsx`` next to ``a.xlsx`` on a case-insensitive disk, two files given from
 different folders) are told apart deterministically.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -19,6 +22,8 @@ from pathlib import Path, PurePath
 from perfsheet.batch.models import FileEntry, ReasonCode
 from perfsheet.batch.naming import (
     CACHE_DIR,
+    CONSOLIDATED_NAME,
+    OUTPUT_SUFFIX,
     _short_hash,
     collision_key,
     output_name,
@@ -76,6 +81,24 @@ def classify(path: Path) -> FileEntry | None:
         return _skip(path, "not-workbook", f"不是工作簿文件（{shown}），已跳过")
     if st is None or not stat.S_ISREG(st.st_mode):
         return _skip(path, "not-a-file", "不是普通文件（无法读取的链接、管道或设备），已跳过")
+    own = own_output_reason(name)
+    if own is not None:
+        return _skip(path, "own-output", own)
+    return None
+
+
+def own_output_reason(name: str) -> str | None:
+    """Why a file so named is one of perfsheet's outputs (``None`` if its name does not say so):
+    a summary ``…_绩效汇总.xlsx`` (``perfsheet summary``, ``convert``) or the consolidated
+    ``绩效汇总_合并.xlsx``. Converting those again would count their departments twice."""
+    folded = unicodedata.normalize("NFC", name).casefold()
+    if folded == CONSOLIDATED_NAME.casefold():
+        return f"perfsheet 生成的合并工作簿（{CONSOLIDATED_NAME}），不再转换，已跳过"
+    if folded.endswith(OUTPUT_SUFFIX.casefold()):
+        return (
+            f"perfsheet 生成的汇总表（文件名以「{OUTPUT_SUFFIX}」结尾），不再转换，已跳过；"
+            "如确是原始报表，请改名后再转换"
+        )
     return None
 
 

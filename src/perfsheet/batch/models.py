@@ -26,6 +26,7 @@ ReasonCode = Literal[
     "hidden",
     "not-workbook",
     "not-a-file",
+    "own-output",
     "interrupted",
     "input-error",
     "no-table",
@@ -56,13 +57,15 @@ class FileJob(_Model):
 
 
 class FileResult(_Model):
-    """What a worker returns for one input."""
+    """What a worker returns for one input (``skipped``: it is one of perfsheet's own outputs,
+    recognised by its sheets)."""
 
     input: str
-    status: Literal["ok", "failed"]
+    status: Status
     output: str | None = None
     cache: str | None = None
     error: str | None = None
+    reason: str | None = None  # Chinese, for skipped inputs
     reason_code: ReasonCode | None = None
     counts: Counts = Field(default_factory=Counts)
     seconds: float = 0.0

@@ -6,6 +6,7 @@ Elsewhere (CI logs, pipes): one plain line per finished file, nothing that redra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import IO, Protocol
 
 from rich.console import Console
@@ -103,6 +104,8 @@ class PlainReporter:
         if entry.status == "failed":
             self.failures += 1
             self._line(f"{head}：{entry.error}")
+        elif entry.status == "skipped":
+            self._line(f"{head}：{entry.reason}")
         else:
             self._line(f"{head}（{entry.seconds:.2f} 秒）")
 
@@ -118,10 +121,19 @@ def make_reporter(stream: IO[str]) -> tuple[Reporter, Console]:
     return PlainReporter(stream), Console(file=stream, highlight=False, width=120)
 
 
+LISTED = 20  # skipped files listed on the console (all of them in the report)
+
+
 def print_summary(
-    s: Summary, failures: list[FileEntry], consolidated: str | None, console: Console
+    s: Summary,
+    failures: list[FileEntry],
+    consolidated: str | None,
+    console: Console,
+    entries: Sequence[FileEntry] = (),
 ) -> None:
-    """The final Chinese summary: counts, totals, and every failure with its reason."""
+    """The final Chinese summary: counts, totals, every failure with its reason; from
+    ``entries`` (the report's), the files skipped for a reason worth reading (not the ones up to
+    date)."""
     table = Table(title="批量转换结果", show_header=True, header_style="bold")
     for col in (
         "成功",
@@ -156,6 +168,7 @@ def print_summary(
         for f in failures:
             ft.add_row(f.input, f.error or "")
         console.print(ft)
+    _print_skipped(entries, console)
     if s.interrupted:
         console.print("已中断：报告只包含中断前完成的文件，未生成合并工作簿。")
     if consolidated:
@@ -183,3 +196,25 @@ def next_step(s: Summary, consolidated: str | None) -> str:
     if s.warnings:
         return f"下一步：{where}在「校验结果」中查看 {s.warnings} 条警告。"
     return f"下一步：{where}查看汇总结果（没有发现错误或警告）。"
+
+
+def _more(total: int, shown: int) -> str:
+    return f"另有 {total - shown} 个，见 convert-report.json" if total > shown else ""
+
+
+def _print_skipped(entries: Sequence[FileEntry], console: Console) -> None:
+    skipped = [
+        e
+        for e in entries
+        if e.status == "skipped" and e.reason_code not in ("up-to-date", "interrupted")
+    ]
+    if not skipped:
+        return
+    t = Table(title="跳过的文件", show_header=True, header_style="bold", caption=None)
+    t.add_column("文件", overflow="fold")
+    t.add_column("原因", overflow="fold")
+    for e in skipped[:LISTED]:
+        t.add_row(e.input, e.reason or "")
+    t.caption = _more(len(skipped), LISTED) or None
+    console.print(t)
+

@@ -6,7 +6,8 @@ cluster). Contract:
 - takes a :class:`~perfsheet.batch.models.FileJob` (picklable, absolute paths) and returns a
   compact :class:`~perfsheet.batch.models.FileResult` (status, counts, paths — never the model);
 - never raises: every problem becomes ``status="failed"`` with a one-line Chinese ``error`` and a
-  stable ``reason_code``;
+  stable ``reason_code``; an input that is one of perfsheet's own outputs (all its sheets are
+  ones perfsheet generated) is ``status="skipped"``, ``reason_code="own-output"``;
 - writes only ``job.output`` and ``job.cache`` (both checked to lie inside ``job.outdir``), each
   atomically (temporary sibling + ``os.replace``), output first; never writes the input;
 - is a module-level function of an importable module, so it runs under the ``spawn`` start method
@@ -47,6 +48,17 @@ class NoTableError(PerfsheetError):
     """The workbook was read but holds no 绩效目标表."""
 
 
+class OwnOutput(Exception):
+    """The workbook is one of perfsheet's outputs: its sheets are all ones perfsheet generated
+    (the test of ``perfsheet summary``: :func:`perfsheet.core.plans.own_sheets`). Skipped."""
+
+
+OWN_OUTPUT_REASON = (
+    "perfsheet 生成的汇总表（只含 perfsheet 生成的工作表：其「说明」记有 perfsheet 版本和"
+    "生成的工作表），不再转换，已跳过"
+)
+
+
 def convert_file(job: FileJob) -> FileResult:
     """Convert one input; see the module docstring for the contract."""
     started = time.perf_counter()
@@ -54,6 +66,14 @@ def convert_file(job: FileJob) -> FileResult:
     try:
         _inject_fault(job)
         counts = _convert(job)
+    except OwnOutput:
+        return FileResult(
+            input=job.display,
+            status="skipped",
+            reason=OWN_OUTPUT_REASON,
+            reason_code="own-output",
+            seconds=round(time.perf_counter() - started, 3),
+        )
     except NoTableError as err:
         message, code = str(err), "no-table"
     except OutputError as err:
@@ -119,7 +139,7 @@ def _check_destination(job: FileJob) -> tuple[Path, Path]:
 def _convert(job: FileJob) -> Counts:
     """read_workbook -> analyze -> summary workbook (+ the row cache for the merge)."""
     from perfsheet.io.template import load_template
-    from perfsheet.summary import audit_hooks, read_and_analyze
+    from perfsheet.summary import OwnOutputError, audit_hooks, read_and_analyze
 
     output, cache = _check_destination(job)
     try:
@@ -134,6 +154,8 @@ def _convert(job: FileJob) -> Counts:
     # own (generated) sheets out of the analysis.
     try:
         analyzed = read_and_analyze(Path(job.input), audit_rules=audit_rules)
+    except OwnOutputError as err:  # nothing but our own sheets: an output, not an input
+        raise OwnOutput() from err
     except TableNotFoundError as err:  # read fine, but no table (or only our own sheets)
         raise NoTableError(str(err)) from err
     if not analyzed.result.tables:
