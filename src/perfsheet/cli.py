@@ -169,6 +169,13 @@ def convert(
         ),
     ] = None,
     rules: RulesOpt = None,
+    keep_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--keep-duplicates",
+            help="重复的表格（部门、项目和金额都相同）也计入合并汇总的合计；默认只计一次并警告",
+        ),
+    ] = False,
 ) -> None:
     """批量转换文件夹中的工作簿：每个输入一个标准化汇总表，外加合并工作簿与转换报告。
 
@@ -188,6 +195,7 @@ def convert(
         timeout=timeout,
         scheduler=scheduler,
         rules=rules,
+        keep_duplicates=keep_duplicates,
     )
     try:
         code = run_convert(opts)

@@ -21,6 +21,13 @@ written as the equivalent character reference ``&#10;``)::
     R<TAB>绩效指标明细<TAB><c r="A\x01" …>…</c>…                     # one per row, in order
     {"sheet": "项目汇总", "agg": {"rows": 12, "sums": {"4": 1.5}, …}}  # sheets with totals
 
+The rows and aggregates of a workbook with several tables are written table by table: a line
+``{"table": 1}`` says that the records after it belong to the input's second table (until the
+next such line; before the first one, to the first table), and each table has its own aggregate
+line (``"table"`` in it). :func:`copy_without` thus leaves tables out (duplicates, see
+:mod:`perfsheet.batch.duplicates`) without decoding any row. The meta line lists the tables
+(:class:`TableInfo`: sheet, department, counts, duplicate key).
+
 Both the cache and the output it describes are written to a temporary file and renamed, output
 first, so a cache that exists always describes a complete output.
 """
@@ -30,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,7 +48,18 @@ from perfsheet.batch.naming import temp_path_for
 from perfsheet.io.xlsx_stream import KIND_STYLE, render_cells
 
 CACHE_FORMAT = "perfsheet-batch-rows"
-CACHE_VERSION = 3
+CACHE_VERSION = 5  # 5: rows and aggregates by table, the tables listed in the meta
+
+
+class TableInfo(BaseModel):
+    """One table of the input, as the parent needs it to find duplicates across inputs."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sheet: str
+    department: str | None = None
+    key: str | None = None  # perfsheet.batch.duplicates.table_key; None: not compared
+    counts: Counts = Field(default_factory=Counts)
 
 
 class CacheMeta(BaseModel):
@@ -55,6 +73,7 @@ class CacheMeta(BaseModel):
     input_mtime_ns: int
     output: str  # output file name, for a sanity check
     counts: Counts
+    tables: list[TableInfo] = Field(default_factory=list)  # in the order of the input
 
 
 class CacheHeader(BaseModel):
@@ -101,12 +120,19 @@ def _is_number(v: Any) -> bool:
 
 
 class _SheetState:
-    __slots__ = ("agg", "head", "styles")
+    __slots__ = ("agg", "aggs", "head", "styles")
 
-    def __init__(self, head: CacheHeader) -> None:
+    def __init__(self, head: CacheHeader, table: int = 0) -> None:
         self.head = head
         self.styles = head.styles()
-        self.agg = Aggregate()
+        self.agg = Aggregate()  # the current table's
+        self.aggs = {table: self.agg}  # table -> its aggregate
+
+    def to_table(self, table: int) -> None:
+        agg = self.aggs.get(table)
+        if agg is None:
+            agg = self.aggs[table] = Aggregate()
+        self.agg = agg
 
 
 class CacheWriter:
@@ -120,6 +146,7 @@ class CacheWriter:
             self.tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 16
         )
         self._sheets: dict[str, _SheetState] = {}
+        self._table = 0
         self._line(meta.model_dump(mode="json"))
 
     def _line(self, doc: dict[str, Any]) -> None:
@@ -127,9 +154,17 @@ class CacheWriter:
         self._fh.write(json.dumps(doc, ensure_ascii=False))
         self._fh.write("\n")
 
+    def table(self, index: int) -> None:
+        """The rows written from now on belong to the input's table ``index`` (0-based)."""
+        if index != self._table:
+            self._table = index
+            self._line({"table": index})
+            for st in self._sheets.values():
+                st.to_table(index)
+
     def header(self, sheet: str, head: CacheHeader) -> None:
         if sheet not in self._sheets:
-            self._sheets[sheet] = _SheetState(head)
+            self._sheets[sheet] = _SheetState(head, self._table)
             self._line({"sheet": sheet, "head": head.model_dump(mode="json")})
 
     def row(self, sheet: str, values: Sequence[Any]) -> None:
@@ -157,7 +192,8 @@ class CacheWriter:
         assert self._fh is not None
         for sheet, st in self._sheets.items():
             if st.head.totals:
-                self._line({"sheet": sheet, "agg": st.agg.model_dump(mode="json")})
+                for table, agg in st.aggs.items():
+                    self._line({"sheet": sheet, "table": table, "agg": agg.model_dump(mode="json")})
         self._fh.close()
         self._fh = None
         os.replace(self.tmp, self.path)
@@ -180,7 +216,7 @@ def read_meta(path: Path) -> CacheMeta | None:
     """The first line of a sidecar, or ``None`` when missing, foreign or of another version."""
     try:
         with open(path, encoding="utf-8") as fh:
-            first = fh.readline(1 << 16)
+            first = fh.readline(1 << 24)  # the table list of a workbook with many tables
     except (OSError, UnicodeDecodeError):
         return None
     try:
@@ -193,6 +229,25 @@ def read_meta(path: Path) -> CacheMeta | None:
 
 
 Record = tuple[str, CacheHeader | None, str | None, Aggregate | None]
+
+
+def copy_without(src: Path, dst: Path, tables: Collection[int]) -> None:
+    """Copy the sidecar ``src`` to ``dst`` without the rows and aggregates of ``tables``
+    (indexes into its meta's table list); lines are copied as they are, never decoded."""
+    skip = set(tables)
+    current = 0
+    with open(src, encoding="utf-8") as fin, open(dst, "w", encoding="utf-8", newline="\n") as out:
+        out.write(fin.readline())
+        for line in fin:
+            if line.startswith("R\t"):
+                if current not in skip:
+                    out.write(line)
+                continue
+            doc = json.loads(line) if line.strip() else {}
+            if "table" in doc and "sheet" not in doc:
+                current = doc["table"]
+            elif not ("agg" in doc and doc.get("table", 0) in skip):
+                out.write(line)
 
 
 def iter_records(path: Path) -> Iterator[Record]:
@@ -208,7 +263,9 @@ def iter_records(path: Path) -> Iterator[Record]:
             if not line.strip():
                 continue
             doc = json.loads(line)
-            sheet = doc["sheet"]
+            sheet = doc.get("sheet")
+            if sheet is None and "table" in doc:  # rows of another table follow
+                continue
             if "head" in doc:
                 yield sheet, CacheHeader.model_validate(doc["head"]), None, None
             elif "agg" in doc:

@@ -21,6 +21,7 @@ from perfsheet import __version__
 from perfsheet.batch.cache import CACHE_VERSION, read_meta
 from perfsheet.batch.consolidate import sheet_looks, template_styles, write_consolidated
 from perfsheet.batch.discovery import Candidate, discover
+from perfsheet.batch.duplicates import find_duplicates
 from perfsheet.batch.engine import Outcome, connect_dask, default_workers, run_dask, run_local
 from perfsheet.batch.models import FileEntry, FileJob, FileResult, Summary
 from perfsheet.batch.naming import (
@@ -59,6 +60,7 @@ class ConvertOptions:
     timeout: float = DEFAULT_TIMEOUT
     scheduler: str | None = None
     rules: Path | None = None
+    keep_duplicates: bool = False  # count duplicate tables in the merge (see batch.duplicates)
     connect_timeout: float = 30.0  # Dask scheduler connection
     # Not on the command line: the per-file function (the engine and the tests use the default).
     func: Callable[[FileJob], FileResult] = field(default=convert_file)
@@ -281,6 +283,9 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         summary.indicators += e.indicators
         summary.errors += e.errors
         summary.warnings += e.warnings
+    # The same table twice (in two files, or twice in one) is counted once: batch.duplicates.
+    dups = find_duplicates(entries, caches, keep=opts.keep_duplicates)
+    dups.adjust(summary)
 
     consolidated: str | None = None
     if not outcome.interrupted and not caches:
@@ -290,14 +295,15 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     if not outcome.interrupted and caches:
         target = outdir / CONSOLIDATED_NAME
         try:
-            write_consolidated(
-                target,
-                (Path(caches[p]) for p in sorted(caches)),
-                _notes(summary, len(caches)),
-                tmpdir=outdir / CACHE_DIR,
-                looks=sheet_looks(spec),
-                styles=template_styles(spec),
-            )
+            with dups.merge_inputs(caches, outdir / CACHE_DIR, spec) as merged:
+                write_consolidated(
+                    target,
+                    merged,
+                    _notes(summary, len(caches)),
+                    tmpdir=outdir / CACHE_DIR,
+                    looks=sheet_looks(spec),
+                    styles=template_styles(spec),
+                )
             consolidated = str(target)
         except KeyboardInterrupt:
             summary.interrupted = True
@@ -417,6 +423,15 @@ def _up_to_date(c: Candidate, output: Path, cache: Path, fp: str) -> FileEntry |
     )
 
 
+def _duplicates_note(summary: Summary) -> str:
+    n = summary.duplicates
+    if not n:
+        return "无（同一部门、同样的项目和金额的表格只出现一次）"
+    if summary.keep_duplicates:
+        return f"{n} 个，按 --keep-duplicates 计入了合计；每个在「校验结果」中有一条警告"
+    return f"{n} 个，未计入本工作簿（只计一次）；每个在「校验结果」中有一条警告，见 {REPORT_NAME}"
+
+
 def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
     """The 说明 sheet of the consolidated workbook: batch facts, then the plan's column docs."""
     from perfsheet.batch.consolidate import DEPT_SHEET
@@ -437,6 +452,7 @@ def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
         ("生成时间", now),
         ("合并的工作簿", f"{files} 个：本次转换 {summary.ok} 个，已是最新 {summary.up_to_date} 个"),
         ("未合并的文件", f"失败 {summary.failed} 个，跳过 {skipped_other} 个（见 {REPORT_NAME}）"),
+        ("重复的表格", _duplicates_note(summary)),
         (
             "统计",
             f"{summary.tables} 个表格，{summary.projects} 个项目，{summary.indicators} 条指标；"

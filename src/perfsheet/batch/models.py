@@ -72,6 +72,19 @@ class FileResult(_Model):
 
 
 @dataclass(slots=True)
+class Duplicate:
+    """A table of this input that is the same as one read before it in the run (the same
+    department, projects and amounts: :func:`perfsheet.batch.duplicates.table_key`)."""
+
+    sheet: str  # this input's sheet holding the table
+    department: str | None
+    same_as: str  # the input holding the first copy (its report ``input``)
+    same_as_sheet: str
+    counted: bool  # counted in the consolidated totals anyway (``--keep-duplicates``)
+    message: str  # Chinese, one line, naming both files
+
+
+@dataclass(slots=True)
 class FileEntry:
     """One line of the report's ``files`` list.
 
@@ -91,6 +104,8 @@ class FileEntry:
     errors: int = 0
     warnings: int = 0
     seconds: float = 0.0
+    # Its tables that repeat a table read before (a tuple: no list per entry when there are none)
+    duplicates: tuple[Duplicate, ...] = ()
 
     def counts(self) -> Counts:
         return Counts(
@@ -109,7 +124,10 @@ class Summary(_Model):
     skipped: int = 0
     up_to_date: int = 0  # skipped because the output is current (they still feed the merge)
     interrupted: bool = False
-    # Totals over the inputs that feed the consolidated workbook (ok + up to date).
+    duplicates: int = 0  # tables that repeat one read before (see FileEntry.duplicates)
+    keep_duplicates: bool = False  # --keep-duplicates: they are counted all the same
+    # Totals of the consolidated workbook: the inputs that feed it (ok + up to date), without
+    # the duplicate tables unless keep_duplicates; warnings include one per duplicate.
     tables: int = 0
     projects: int = 0
     indicators: int = 0

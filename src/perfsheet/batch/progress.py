@@ -121,7 +121,7 @@ def make_reporter(stream: IO[str]) -> tuple[Reporter, Console]:
     return PlainReporter(stream), Console(file=stream, highlight=False, width=120)
 
 
-LISTED = 20  # skipped files listed on the console (all of them in the report)
+LISTED = 20  # skipped files and duplicates listed on the console (all of them in the report)
 
 
 def print_summary(
@@ -133,7 +133,7 @@ def print_summary(
 ) -> None:
     """The final Chinese summary: counts, totals, every failure with its reason; from
     ``entries`` (the report's), the files skipped for a reason worth reading (not the ones up to
-    date)."""
+    date) and the duplicate tables."""
     table = Table(title="批量转换结果", show_header=True, header_style="bold")
     for col in (
         "成功",
@@ -169,6 +169,7 @@ def print_summary(
             ft.add_row(f.input, f.error or "")
         console.print(ft)
     _print_skipped(entries, console)
+    _print_duplicates(entries, s, console)
     if s.interrupted:
         console.print("已中断：报告只包含中断前完成的文件，未生成合并工作簿。")
     if consolidated:
@@ -218,3 +219,16 @@ def _print_skipped(entries: Sequence[FileEntry], console: Console) -> None:
     t.caption = _more(len(skipped), LISTED) or None
     console.print(t)
 
+
+def _print_duplicates(entries: Sequence[FileEntry], s: Summary, console: Console) -> None:
+    dups = [(e, d) for e in entries for d in e.duplicates]
+    if not dups:
+        return
+    counted = "按 --keep-duplicates 仍计入合计" if s.keep_duplicates else "未计入合并汇总的合计"
+    t = Table(title=f"重复的表格（{counted}）", show_header=True, header_style="bold yellow")
+    for col in ("文件", "工作表", "部门", "与之相同的表格"):
+        t.add_column(col, overflow="fold")
+    for e, d in dups[:LISTED]:
+        t.add_row(e.input, d.sheet, d.department or "", f"{d.same_as}「{d.same_as_sheet}」")
+    t.caption = _more(len(dups), LISTED) or None
+    console.print(t)

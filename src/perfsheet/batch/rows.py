@@ -4,7 +4,8 @@ The rows come from the same summary plan as every summary workbook
 (:class:`perfsheet.core.plans.SummaryPlan`), with a fixed consolidated layout: the standard
 columns plus 来源文件 (after 部门名称), 部门名称 in front of 校验结果, and amounts converted to
 one unit (万元) so that departments that report in 元 and in 万元 add up. ``部门汇总`` (one row
-per table) is built here.
+per table) is built here. Each sheet's rows are written table by table (:meth:`CacheWriter.table`),
+so that the parent can leave a duplicate table out of the merge.
 """
 
 from __future__ import annotations
@@ -175,27 +176,33 @@ def write_rows(
             total_label="合计（{n} 个表格）",
         ),
     )
-    for table in result.tables:
+    for t, table in enumerate(result.tables):
+        cache.table(t)
         cache.row(DEPT_SHEET, dept_row(table, source))
     counts[DEPT_SHEET] = len(result.tables)
+    # one table at a time, as the plan would go through the whole result
+    ones = [WorkbookResult.model_construct(file=result.file, tables=[t]) for t in result.tables]
 
-    for sheet, rows in (
-        (P.SHEET_DETAIL, plan.detail_rows(result, source)),
-        (P.SHEET_PROJECTS, plan.project_rows(result, source)),
+    for sheet, rows_of in (
+        (P.SHEET_DETAIL, plan.detail_rows),
+        (P.SHEET_PROJECTS, plan.project_rows),
     ):
         cache.header(sheet, head(plan, sheet))
         n = 0
-        for row in rows:
-            cache.row(sheet, row)
-            n += 1
+        for t, one in enumerate(ones):
+            cache.table(t)
+            for row in rows_of(one, source):
+                cache.row(sheet, row)
+                n += 1
         counts[sheet] = n
 
     cache.header(P.SHEET_FINDINGS, head(plan, P.SHEET_FINDINGS, dept_first=True))
     n = 0
-    for table in result.tables:
-        one = WorkbookResult.model_construct(file=result.file, tables=[table])
+    for t, one in enumerate(ones):
+        cache.table(t)
+        dept = one.tables[0].department
         for row in plan.finding_rows(one, source):
-            cache.row(P.SHEET_FINDINGS, [table.department, *row])
+            cache.row(P.SHEET_FINDINGS, [dept, *row])
             n += 1
     counts[P.SHEET_FINDINGS] = n
     return counts

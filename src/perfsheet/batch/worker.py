@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from perfsheet.batch.cache import CACHE_FORMAT, CACHE_VERSION, CacheMeta, CacheWriter
+from perfsheet.batch.duplicates import table_infos
 from perfsheet.batch.models import Counts, FileJob, FileResult, ReasonCode
 from perfsheet.batch.naming import inside, temp_path_for
 from perfsheet.batch.rows import consolidated_plan, write_rows
@@ -174,6 +175,7 @@ def _convert(job: FileJob) -> Counts:
         input_mtime_ns=st.st_mtime_ns,
         output=output.name,
         counts=counts,
+        tables=table_infos(result),  # for the parent's duplicate check
     )
     try:
         with CacheWriter(cache, meta) as rows:
