@@ -142,3 +142,26 @@ def test_data_encryption_round_trip_and_known_value() -> None:
     for seed in (0x00, 0x07, 0x5D, 0xFF):
         text = encrypt(b"\xff", pid, seed, b"\x12\x34\x56")
         assert decrypt(text, pid) == b"\xff"
+
+
+def test_storage_entries_start_at_sector_zero() -> None:
+    """[MS-CFB] §2.6.3: a storage's starting sector is 0 (Excel writes it so); streams and
+    the root entry (the mini stream) keep theirs."""
+    import struct
+
+    root = Storage()
+    root.add_stream("PROJECT", b"p" * 10)
+    vba = root.add_storage("VBA")
+    vba.add_stream("dir", b"d" * 5000)
+    data = write_compound_file(root)
+    dir_start = struct.unpack_from("<I", data, 48)[0]
+    entries = data[(dir_start + 1) * 512 : (dir_start + 2) * 512]
+    by_name = {}
+    for i in range(4):
+        entry = entries[i * 128 : (i + 1) * 128]
+        length = struct.unpack_from("<H", entry, 64)[0]
+        name = entry[: max(length - 2, 0)].decode("utf-16-le")
+        by_name[name] = (entry[66], struct.unpack_from("<I", entry, 116)[0])
+    assert by_name["VBA"] == (1, 0)  # storage
+    assert by_name["Root Entry"][1] != 0xFFFFFFFE  # holds the mini stream
+    assert by_name["dir"] == (2, 0)  # the first regular sector

@@ -7,9 +7,11 @@ DIFAT (up to 109 FAT sectors, i.e. files of about 6.8 MB). Written from the spec
 * the header is sector -1; sector *n* starts at byte ``(n + 1) * 512``;
 * FAT entries: next sector of the chain, ``ENDOFCHAIN``, ``FATSECT`` for FAT sectors,
   ``FREESECT`` for unused entries;
-* directory entries are 128 bytes; siblings in one storage form a binary search tree
-  ordered by name length, then by the upper-cased UTF-16 names. Every node is written
-  black and the tree is balanced, which satisfies the red-black rules (§2.6.4).
+* directory entries are 128 bytes; a storage's starting sector is 0 (only streams and
+  the root, which holds the mini stream, own sectors); siblings in one storage form a
+  binary search tree ordered by name length, then by the upper-cased UTF-16 names.
+  Every node is written black and the tree is balanced, which satisfies the red-black
+  rules (§2.6.4).
 
 The output depends only on the tree given (no timestamps, no random CLSIDs), so the same
 input always gives the same bytes.
@@ -132,7 +134,7 @@ def _dir_entry(entry: _Entry) -> bytes:
         0,  # state bits
         0,  # creation time
         0,  # modified time
-        entry.start if entry.kind else 0,
+        entry.start if entry.kind in (_TYPE_STREAM, _TYPE_ROOT) else 0,  # storages: 0 (§2.6.3)
         entry.size,
     )
 
