@@ -87,6 +87,19 @@ def test_package_parts(built: Path) -> None:
         assert archive.testzip() is None
 
 
+def test_perfsheet_is_the_only_author(built: Path) -> None:
+    """The template's properties named the people who saved it; ours name perfsheet only."""
+    with zipfile.ZipFile(built) as archive:
+        core = archive.read("docProps/core.xml").decode()
+        app = archive.read("docProps/app.xml").decode()
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert "<dc:creator>perfsheet</dc:creator>" in core
+    assert "<cp:lastModifiedBy>perfsheet</cp:lastModifiedBy>" in core
+    assert "<Company>perfsheet</Company>" in app
+    for person in (b"felix", b"zumstein", b"myaddin"):
+        assert person not in everything.lower()
+
+
 def _sources() -> dict[str, str]:
     """The module texts as they must come back, built from the inputs independently."""
     bas = (XLWINGS_DIR / "xlwings_custom_addin.bas").read_bytes().decode("cp1252")

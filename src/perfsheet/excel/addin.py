@@ -239,6 +239,27 @@ def _load_template() -> _Template:
     return _Template(parts, workbook_code, sheets)
 
 
+def _own_properties(core: bytes, app: bytes) -> tuple[bytes, bytes]:
+    """The template's document properties with perfsheet as author, last editor and company
+    (the template names the people who saved it)."""
+    for tag in (b"dc:creator", b"cp:lastModifiedBy"):
+        core, count = re.subn(
+            rb"<" + tag + rb"\s*/>|<" + tag + rb">[^<]*</" + tag + rb">",
+            b"<" + tag + b">" + PROJECT_NAME.encode() + b"</" + tag + b">",
+            core,
+        )
+        if count != 1:
+            raise AddinError(f"xlwings 加载项模板的 docProps/core.xml 中找不到 {tag.decode()}")
+    app, count = re.subn(
+        rb"<Company\s*/>|<Company>[^<]*</Company>",
+        b"<Company>" + PROJECT_NAME.encode() + b"</Company>",
+        app,
+    )
+    if count != 1:
+        raise AddinError("xlwings 加载项模板的 docProps/app.xml 中找不到 Company")
+    return core, app
+
+
 def _adapt_parts(template: _Template, custom_ui: bytes, vba: bytes) -> dict[str, bytes]:
     parts = dict(template.parts)
     parts.pop("xl/vbaProject.bin", None)
@@ -257,6 +278,9 @@ def _adapt_parts(template: _Template, custom_ui: bytes, vba: bytes) -> dict[str,
         flags=re.DOTALL,
     )
     parts["xl/workbook.xml"] = workbook
+    parts["docProps/core.xml"], parts["docProps/app.xml"] = _own_properties(
+        parts["docProps/core.xml"], parts["docProps/app.xml"]
+    )
     rels = parts["_rels/.rels"].decode("utf-8")
     rels, count = re.subn(
         r'<Relationship [^>]*Target="customUI/[^"]*"[^>]*/>',
