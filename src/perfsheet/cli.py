@@ -249,7 +249,7 @@ def addin_install(
         typer.echo(f"已卸载加载项：{result.addin_path}；已移除设置：{result.conf_path}")
     else:
         typer.echo(f"已安装加载项：{result.addin_path}")
-        typer.echo(f"解释器设置：{result.conf_path}")
+        typer.echo(f"解释器设置：{result.conf_path}（Python：{result.interpreter}）")
         if sys.platform.startswith("win") or sys.platform == "darwin":
             typer.echo("请重新启动 Excel，功能区将出现“绩效指标”选项卡。")
 

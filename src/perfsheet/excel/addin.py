@@ -23,17 +23,19 @@ user configuration file (``perfsheet.conf``), which xlwings' VBA reads (``GetCon
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import importlib
 import importlib.util
 import io
+import locale
 import os
 import re
-import shutil
 import sys
+import tempfile
 import types
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -371,28 +373,142 @@ def default_conf_path(platform: str | None = None) -> Path | None:
     return None
 
 
-def read_conf(path: Path) -> dict[str, str]:
-    """Parse a conf file written by VBA's ``Write #`` (``"key","value"`` per line)."""
+def ansi_codepage() -> str:
+    """This system's Windows ANSI code page as a Python codec name (``cp936`` on Chinese
+    Windows, ``cp1252`` on Western, ``utf-8`` with Windows' "Beta: UTF-8" option).
+
+    ``locale.getencoding()`` is what ``open()`` uses without an encoding — which is how
+    xlwings writes and reads its own ``xlwings.conf`` — except that Python's UTF-8 mode does
+    not change it. Off Windows it is the locale's encoding (tests pass a code page).
+    """
+    return codecs.lookup(locale.getencoding()).name
+
+
+def conf_encoding(platform: str | None = None) -> str:
+    """The encoding of ``perfsheet.conf``: the one xlwings' VBA reads it in.
+
+    The VBA reads the file with ``Open … For Input`` / ``Input #``, which decode in the
+    ANSI code page on Windows; xlwings' Python side writes its own config with ``open(path,
+    "w")``, the same code page there and UTF-8 on macOS.
+    """
+    platform = platform or sys.platform
+    return ansi_codepage() if platform.startswith("win") else "utf-8"
+
+
+_CONF_LINE = re.compile(r'\s*"([^"]*)"\s*,\s*"([^"]*)"\s*')
+
+
+def _decode_conf(path: Path, data: bytes, encoding: str) -> str:
+    """A conf file's text, as the VBA reads it: in ``encoding``, like the files xlwings, its
+    VBA and perfsheet write. A file saved by a text editor as UTF-8 with a byte-order mark, or
+    one that is not valid in ``encoding`` but is valid UTF-8, is read as UTF-8, so that
+    rewriting it repairs it for the VBA. (UTF-8 without a mark that is also valid in the code
+    page cannot be told apart: GBK bytes as short as 预 are valid UTF-8, and the converse.)"""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    for candidate in (encoding, "utf-8"):
+        try:
+            return data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+    raise AddinError(
+        f"无法读取设置文件 {path}：它既不是 {encoding} 也不是 UTF-8 编码；"
+        "请删除该文件（或把其中的设置另存为 ANSI 编码）后重试"
+    )
+
+
+def read_conf(path: Path, encoding: str | None = None) -> dict[str, str]:
+    """Parse a conf file written by VBA's ``Write #`` (``"key","value"`` per line).
+
+    ``encoding`` defaults to this system's :func:`conf_encoding`.
+    """
     entries: dict[str, str] = {}
     if not path.exists():
         return entries
-    for line in path.read_text(encoding=CODEPAGE, errors="replace").splitlines():
-        match = re.fullmatch(r'\s*"([^"]*)"\s*,\s*"([^"]*)"\s*', line)
+    text = _decode_conf(path, path.read_bytes(), encoding or conf_encoding())
+    for line in text.splitlines():
+        match = _CONF_LINE.fullmatch(line)
         if match:
             entries[match.group(1)] = match.group(2)
     return entries
 
 
-def write_conf(path: Path, entries: dict[str, str]) -> None:
-    """Write entries the way VBA's ``Write #`` does, so ``Input #`` reads them back."""
+def encode_conf(entries: dict[str, str], encoding: str, path: Path | None = None) -> bytes:
+    """The bytes VBA's ``Write #`` would write for ``entries`` (``"key","value"`` CRLF) in
+    ``encoding``. A value the code page cannot hold is an :class:`AddinError` saying so."""
     for key, value in entries.items():
         if '"' in key or '"' in value:
             raise AddinError(f"配置值不能包含双引号：{key}")
-    data = "".join(f'"{key}","{value}"\r\n' for key, value in entries.items()).encode(
-        CODEPAGE, errors="strict"
-    )
+        unencodable = _unencodable(f"{key}{value}", encoding)
+        if unencodable:
+            where = f"设置文件 {path} 中" if path is not None else "设置"
+            raise AddinError(
+                f"{where}“{key}”的值 {value} 含有系统代码页 {encoding} 无法表示的字符"
+                f"“{unencodable}”，Excel 加载项读不到它：{_codepage_advice(encoding)}"
+            )
+    return "".join(f'"{key}","{value}"\r\n' for key, value in entries.items()).encode(encoding)
+
+
+def write_conf(path: Path, entries: dict[str, str], encoding: str | None = None) -> None:
+    """Write entries the way VBA's ``Write #`` does, so ``Input #`` reads them back."""
+    data = encode_conf(entries, encoding or conf_encoding(), path)
     with atomic_output(path, suffix=path.suffix) as tmp:  # never a half-written file
         tmp.write_bytes(data)
+
+
+def _unencodable(text: str, encoding: str) -> str:
+    """The characters of ``text`` that ``encoding`` cannot represent (in order, once)."""
+    bad: list[str] = []
+    for char in text:
+        try:
+            ok = char.encode(encoding).decode(encoding) == char
+        except UnicodeError:
+            ok = False
+        if not ok and char not in bad:
+            bad.append(char)
+    return "".join(bad)
+
+
+def _codepage_advice(encoding: str) -> str:
+    return (
+        "请把 Python 装到路径只含英文字母和数字的文件夹（例如 D:\\Python312，离线安装包："
+        "安装.bat D:\\perfsheet）后重新安装；若是 Windows 用户名含这些字符，请在 控制面板 → 区域 → "
+        "管理 → 更改系统区域设置 中选择能表示它们的语言（如 中文(简体，中国)），重启电脑后重新安装"
+        f"（当前代码页 {encoding}）"
+    )
+
+
+def _check_windows_paths(interpreter: str, conf: Path, encoding: str) -> None:
+    """xlwings' VBA hands the interpreter path to ``LoadLibraryA`` and finds the conf file
+    through ``Environ("USERPROFILE")``: both pass through the ANSI code page."""
+    for what, path in (("Python 的路径", interpreter), ("设置文件的路径", str(conf))):
+        bad = _unencodable(path, encoding)
+        if bad:
+            raise AddinError(
+                f"{what} {path} 含有系统代码页 {encoding} 无法表示的字符“{bad}”，"
+                f"Excel 加载项无法使用它：{_codepage_advice(encoding)}"
+            )
+
+
+def _check_windows_python(python: str) -> None:
+    """On Windows itself: refuse the Microsoft Store Python (its writes to %APPDATA% go to a
+    private copy Excel never sees) and a Python whose xlwings DLL Excel would not find."""
+    import xlwings
+
+    places = f"{sys.base_prefix}|{sys.prefix}|{python}".lower()
+    if "\\windowsapps\\" in places or "pythonsoftwarefoundation.python." in places:
+        raise AddinError(
+            "当前的 Python 来自 Microsoft Store：它写入的设置 Excel 看不到；"
+            "请从 python.org 安装 Python 3.11–3.13（64 位）后重新安装"
+        )
+    name = f"xlwings64-{xlwings.__version__}.dll"
+    folders = [Path(python).parent, Path(python).parent.parent]
+    if not any((folder / name).is_file() for folder in folders):
+        raise AddinError(
+            f"找不到 {name}（Excel 在 {folders[0]} 或 {folders[1]} 中找它），"
+            "xlwings 可能被装到了用户目录（pip --user）：请用离线安装包的 安装.bat 安装，"
+            "或在有写入权限的 Python（或虚拟环境）中重新安装 perfsheet 后再运行本命令"
+        )
 
 
 @dataclass(frozen=True)
@@ -400,6 +516,7 @@ class InstallResult:
     addin_path: Path
     conf_path: Path
     removed: bool = False
+    interpreter: str = ""
 
 
 def _our_settings(platform: str) -> dict[str, str]:
@@ -412,12 +529,19 @@ def install_addin(
     addin_dir: Path | str | None = None,
     conf_path: Path | str | None = None,
     platform: str | None = None,
+    encoding: str | None = None,
 ) -> InstallResult:
     """Install (or with ``uninstall`` remove) ``perfsheet.xlam`` and its settings.
 
     ``addin_dir`` defaults to Excel's XLSTART folder and ``conf_path`` to the user
     configuration file of the custom add-in. Where Excel does not exist (Linux), an
-    ``addin_dir`` is required and the configuration goes next to the add-in.
+    ``addin_dir`` is required and the configuration goes next to the add-in. ``encoding``
+    (the conf file's) defaults to :func:`conf_encoding` of ``platform``.
+
+    Installing is all-or-nothing: everything that can fail without side effects (paths the
+    code page cannot hold, building the add-in) is done first; then the configuration is
+    written and read back, and the add-in is copied last. If a step fails, what was done is
+    undone and an :class:`~perfsheet.errors.OutputError` (one Chinese line) says why.
     """
     platform = platform or sys.platform
     target_dir = Path(addin_dir) if addin_dir is not None else default_addin_dir(platform)
@@ -431,37 +555,117 @@ def install_addin(
     else:
         conf = default_conf_path(platform) or target_dir / f"{PROJECT_NAME}.conf"
     addin = target_dir / ADDIN_NAME
+    encoding = encoding or conf_encoding(platform)
+    if uninstall:
+        return _uninstall(addin, conf, encoding)
     ours = _our_settings(platform)
+    if platform.startswith("win"):
+        _check_windows_paths(ours[CONF_KEYS_WIN], conf, encoding)
+        if os.name == "nt":  # on Windows itself (not a test simulating it)
+            _check_windows_python(ours[CONF_KEYS_WIN])
+    entries = read_conf(conf, encoding)
+    entries.update(ours)
+    data = encode_conf(entries, encoding, conf)
+    with tempfile.TemporaryDirectory(prefix="perfsheet-install-") as staging:
+        staged = build_addin(Path(staging) / ADDIN_NAME).read_bytes()
+        undo: list[_Undo] = []
+        try:
+            undo.append(_put_file(conf, data))
+            if read_conf(conf, encoding) != entries or conf.read_bytes() != data:
+                raise AddinError(f"写入 {conf} 后读回的设置与写入的不一致；请检查磁盘后重试")
+            if platform == "darwin":
+                undo.append(_install_runpython_applescript())
+            undo.append(_put_file(addin, staged))  # last: only now does Excel see anything
+        except (OSError, PerfsheetError) as err:
+            failed = _rollback(undo)
+            raise _install_failure(err, addin, failed) from err
+    return InstallResult(addin, conf, interpreter=sys.executable)
+
+
+def _uninstall(addin: Path, conf: Path, encoding: str) -> InstallResult:
+    """Remove the add-in first (Excel holding it open stops everything), then our settings;
+    the user's own settings in the file stay."""
     try:
-        if uninstall:
-            if addin.exists():
-                addin.unlink()
-            entries = read_conf(conf)
-            for key in (CONF_KEYS_WIN, CONF_KEYS_MAC, CONF_UDF_MODULES):
-                entries.pop(key, None)
-            if entries:
-                write_conf(conf, entries)
-            elif conf.exists():
-                conf.unlink()
-                with contextlib.suppress(OSError):
-                    if conf.parent.name == f".{PROJECT_NAME}":
-                        conf.parent.rmdir()  # only when empty
-            return InstallResult(addin, conf, removed=True)
-        if addin.is_dir():  # build_addin would write into it
-            raise OutputError.folder_in_place(addin)
-        build_addin(addin)
-        entries = read_conf(conf)
-        entries.update(ours)
-        write_conf(conf, entries)
-        if platform == "darwin":
-            _install_runpython_applescript()
+        if addin.is_file():
+            addin.unlink()
+        entries = read_conf(conf, encoding)
+        for key in (CONF_KEYS_WIN, CONF_KEYS_MAC, CONF_UDF_MODULES):
+            entries.pop(key, None)
+        if entries:
+            write_conf(conf, entries, encoding)
+        elif conf.exists():
+            conf.unlink()
+            with contextlib.suppress(OSError):
+                if conf.parent.name == f".{PROJECT_NAME}":
+                    conf.parent.rmdir()  # only when empty
     except OSError as err:
-        raise _install_error(err.filename or target_dir, err) from err
+        raise _install_error(err.filename or addin, err) from err
     except OutputError as err:
         if isinstance(err.__cause__, PermissionError) and err.path is not None:
             raise _install_error(err.path, err.__cause__) from err
         raise
-    return InstallResult(addin, conf)
+    return InstallResult(addin, conf, removed=True)
+
+
+_Undo = Callable[[], None]
+
+
+def _put_file(path: Path, data: bytes) -> _Undo:
+    """Write ``data`` to ``path`` atomically; return what puts things back as they were (the
+    old bytes, or no file and none of the folders created for it)."""
+    old = path.read_bytes() if path.is_file() else None
+    created = [p for p in (path.parent, *path.parent.parents) if not os.path.lexists(p)]
+
+    def remove_created() -> None:
+        for folder in created:  # deepest first; only folders left empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+    try:
+        with atomic_output(path, suffix=path.suffix) as tmp:
+            tmp.write_bytes(data)
+    except BaseException:
+        remove_created()
+        raise
+
+    def undo() -> None:
+        if old is not None:
+            with atomic_output(path, suffix=path.suffix) as tmp:
+                tmp.write_bytes(old)
+        else:
+            path.unlink(missing_ok=True)
+            remove_created()
+
+    return undo
+
+
+def _rollback(undo: list[_Undo]) -> list[str]:
+    """Run the undo steps, last first; the paths that could not be put back."""
+    failed: list[str] = []
+    for step in reversed(undo):
+        try:
+            step()
+        except (OSError, PerfsheetError) as err:
+            failed.append(str(getattr(err, "path", None) or getattr(err, "filename", "") or err))
+    return failed
+
+
+def _install_failure(err: Exception, addin: Path, failed: list[str]) -> OutputError:
+    """One Chinese line: that nothing was installed, and why."""
+    if isinstance(err, OSError):
+        err = _install_error(err.filename or addin, err)
+    elif isinstance(err, OutputError) and err.path is not None:
+        cause = err.__cause__
+        if os.path.isdir(err.path) and Path(err.path).name == ADDIN_NAME:
+            err = OutputError.folder_in_place(err.path)
+        elif isinstance(cause, PermissionError):
+            err = _install_error(err.path, cause)
+    path = getattr(err, "path", None)
+    if failed:
+        return OutputError(
+            f"安装未完成：{err}；撤销时未能恢复 {'、'.join(failed)}，请手动检查这些文件", path
+        )
+    return OutputError(f"安装未完成，已撤销全部更改：{err}", path)
 
 
 def _install_error(path: str | os.PathLike[str], err: OSError) -> OutputError:
@@ -475,11 +679,10 @@ def _install_error(path: str | os.PathLike[str], err: OSError) -> OutputError:
     return OutputError.from_os(path, err)
 
 
-def _install_runpython_applescript() -> None:
+def _install_runpython_applescript() -> _Undo:
     """macOS: what ``xlwings runpython install`` does, so RunPython works from the ribbon."""
     import xlwings
 
     source = xlwings_dir() / f"xlwings-{xlwings.__version__}.applescript"
-    target = Path.home() / "Library/Application Scripts/com.microsoft.Excel"
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(source, target / source.name)
+    target = Path.home() / "Library/Application Scripts/com.microsoft.Excel" / source.name
+    return _put_file(target, source.read_bytes())
