@@ -19,6 +19,7 @@ from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.layouts import build_deferred
 from perfsheet.core.models import Finding, Project, Table, Unit, WorkbookResult
 from perfsheet.core.table import DeferredTable, set_indicators
+from perfsheet.deadline import check as check_deadline
 
 #: Projects completed at a time by :meth:`TableAnalysis.projects`.
 BATCH = 256
@@ -82,6 +83,7 @@ class TableAnalysis:
         audit = self.audit.project
         batch: list[tuple[Unit, Project, list[Finding]]] = []
         for i, (unit, project, text) in enumerate(self.deferred.projects()):
+            check_deadline()  # the time limit where nothing can interrupt us (Pyodide)
             texts[i] = None  # parsed now: the text is not needed any more
             batch.append((unit, project, self.deferred.complete_project(unit, project, text)))
             if len(batch) >= BATCH:

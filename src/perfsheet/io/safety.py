@@ -58,6 +58,7 @@ from xml.sax.saxutils import unescape
 import defusedxml.ElementTree as safe_et
 
 from perfsheet import limits as L
+from perfsheet.deadline import DeadlinePassed, deadline
 from perfsheet.errors import InputError
 
 __all__ = ["Inspection", "SpecialCells", "inspect_workbook", "time_limit"]
@@ -891,7 +892,9 @@ def time_limit(shown: str, seconds: float | None = None) -> Iterator[None]:
     the Excel add-in runs in — a watchdog thread raises the same exception in the calling
     thread (``PyThreadState_SetAsyncExc``). Either way Python code is interrupted between
     bytecodes; a long call into native code (calamine) ends first, which the size limits keep
-    short.
+    short. Where neither exists — Pyodide, the runtime of xlwings Lite, has no timer signal
+    and cannot start threads — the limit is a deadline the analysis checks between projects
+    (:mod:`perfsheet.deadline`); a limit that cannot be enforced is never an error.
     """
     limit = L.TIME_LIMIT_SECONDS if seconds is None else seconds
     if limit <= 0:
@@ -904,7 +907,7 @@ def time_limit(shown: str, seconds: float | None = None) -> Iterator[None]:
     try:
         with guard:
             yield
-    except _TimeUp:
+    except (_TimeUp, DeadlinePassed):
         raise InputError(
             shown, f"处理时间超过上限 {limit:g} 秒，已停止（文件过大或结构异常）"
         ) from None
@@ -930,9 +933,16 @@ def _alarm_signal(limit: float) -> Iterator[None]:
 
 @contextmanager
 def _alarm_watchdog(limit: float) -> Iterator[None]:
-    import ctypes
+    try:
+        import ctypes
 
-    set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+        set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    except (ImportError, AttributeError):  # no way to reach another thread
+        set_async_exc = None
+    if set_async_exc is None:
+        with deadline(limit):
+            yield
+        return
     target = ctypes.c_ulong(threading.get_ident())
     lock = threading.Lock()
     done = threading.Event()
@@ -947,7 +957,14 @@ def _alarm_watchdog(limit: float) -> Iterator[None]:
                 state["fired"] = True
 
     thread = threading.Thread(target=watchdog, name="perfsheet-time-limit", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # "can't start new thread": Pyodide (xlwings Lite)
+        thread = None
+    if thread is None:
+        with deadline(limit):
+            yield
+        return
     try:
         yield
     finally:
