@@ -5,6 +5,7 @@ Imports are lazy so that ``perfsheet --help`` starts fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -254,6 +255,68 @@ def addin_install(
             typer.echo("请重新启动 Excel，功能区将出现“绩效指标”选项卡。")
 
 
+@addin_app.command("bundle", cls=ChineseCommand)
+def addin_bundle(
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="输出文件夹", show_default=False, metavar="文件夹"),
+    ],
+    zip_file: Annotated[
+        bool, typer.Option("--zip", help="另外生成同名的 .zip 压缩包（便于拷贝）")
+    ] = False,
+    wheel: Annotated[
+        Path | None,
+        typer.Option(
+            "--wheel", help="使用这个 perfsheet wheel（默认：从源代码构建）", metavar="文件"
+        ),
+    ] = None,
+    python: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--python",
+            help="为哪个 Python 版本准备依赖，可重复（默认：3.11、3.12、3.13）",
+            show_default=False,
+            metavar="版本",
+        ),
+    ] = None,
+    find_links: Annotated[
+        Path | None,
+        typer.Option(
+            "--find-links",
+            help="只从这个文件夹取依赖，不访问软件包索引（内网的 wheel 仓库）",
+            metavar="文件夹",
+        ),
+    ] = None,
+) -> None:
+    """生成离线安装包：内网电脑不联网即可安装 perfsheet 与 Excel 加载项。
+
+    文件夹中有 perfsheet 与全部依赖（Windows 64 位，每个 Python 版本一套 wheel）、
+    perfsheet.xlam、安装.bat 与 卸载.bat。生成时需要能访问 PyPI（或 pip 配置的镜像）。
+    """
+    from perfsheet.excel.bundle import WINDOWS_PYTHONS, make_bundle
+
+    options = ["--no-index", "--find-links", str(find_links)] if find_links else []
+    try:
+        result = make_bundle(
+            output,
+            wheel=wheel,
+            pythons=python or WINDOWS_PYTHONS,
+            zip_file=zip_file,
+            pip_options=options,
+            log=lambda message: typer.echo(message, err=True),
+        )
+    except PerfsheetError as err:
+        _fail(err)
+    size = result.size / 1024 / 1024
+    typer.echo(
+        f"已生成离线安装包：{result.folder}（{len(result.wheels)} 个 wheel，{size:.1f} MB，"
+        f"用时 {result.seconds:.0f} 秒）"
+    )
+    if result.zip_path is not None:
+        typer.echo(f"压缩包：{result.zip_path}")
+    typer.echo("在目标电脑上：复制整个文件夹（压缩包先全部解压），双击其中的 安装.bat。")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -261,3 +324,21 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("已中断。", err=True)
         sys.exit(130)
+    except OSError as err:  # last resort: a system error no command turned into a message
+        if os.environ.get("PERFSHEET_DEBUG"):
+            raise
+        from perfsheet.errors import describe_os_error
+
+        where = err.filename or ""
+        reason, advice = describe_os_error(where, err)
+        typer.echo(f"错误：{where + '：' if where else ''}{reason}；{advice}", err=True)
+        sys.exit(2)
+    except Exception as err:  # never a traceback for the user; PERFSHEET_DEBUG=1 shows it
+        if os.environ.get("PERFSHEET_DEBUG"):
+            raise
+        typer.echo(
+            f"错误：perfsheet 内部错误（{type(err).__name__}：{err}）；"
+            "请把这一行和输入文件发给维护者（设置环境变量 PERFSHEET_DEBUG=1 可看到详细信息）",
+            err=True,
+        )
+        sys.exit(1)
