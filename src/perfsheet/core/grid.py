@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 CellValue = str | float | int | bool | _dt.datetime | _dt.date | _dt.time | _dt.timedelta | None
 
@@ -33,6 +35,38 @@ def col_number(letters: str) -> int:
 def cell_ref(row: int, col: int) -> str:
     """1-based row and column -> "B12"."""
     return f"{col_letter(col)}{row}"
+
+
+def page_location(pages: dict[int, tuple[int, int]] | None, row: int | None) -> str | None:
+    """Where a row of a grid read from a PDF is: ``第5页第3行`` (the third row of the tables on
+    page 5, header included), ``第5页`` for a line of text outside the tables; None for a
+    workbook (no ``pages``) or a row the map does not hold."""
+    if not pages or row is None or row not in pages:
+        return None
+    page, line = pages[row]
+    return f"第{page}页第{line}行" if line else f"第{page}页"
+
+
+_ROW_IN_TEXT = re.compile(r"(?<!页)第(\d+)行")
+_QUOTED = re.compile(r"(「[^「」]*」)")
+
+
+def relabel_findings(findings: Iterable[Any], pages: dict[int, tuple[int, int]] | None) -> None:
+    """For a grid read from a PDF: the rows a finding's message names (``第17行``, outside the
+    quoted cell text) said as pages (``第2页第2行``), in place. ``row``/``cell`` keep the grid
+    row (the JSON's ``row``; ``Table.pages`` maps it)."""
+    if not pages:
+        return
+
+    def one(m: re.Match[str]) -> str:
+        return page_location(pages, int(m.group(1))) or m.group(0)
+
+    for f in findings:
+        if "行" not in f.message:
+            continue
+        parts = _QUOTED.split(f.message)
+        parts[::2] = [_ROW_IN_TEXT.sub(one, x) for x in parts[::2]]
+        f.message = "".join(parts)
 
 
 _PLAIN_SHEET = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_.\u4e00-\u9fff]*$")
@@ -68,6 +102,10 @@ class SheetGrid:
     Excel error value (``"#REF!"``, ``"#DIV/0!"``…) or a formula whose result is not stored in
     the file (``"=SUM(B5:B9)"``), keyed by 1-based sheet (row, column). The core reports them
     instead of treating them as blanks.
+
+    ``pages`` is set by the PDF reader (``perfsheet.io.pdf``) only: sheet row -> (page, row of
+    that page's tables counted from the top, header rows included; 0 for a line of text outside
+    the tables), so that locations can say ``第5页第3行``. ``None`` for workbooks.
     """
 
     name: str
@@ -76,6 +114,7 @@ class SheetGrid:
     origin_row: int = 1
     origin_col: int = 1
     special: dict[tuple[int, int], str] = field(default_factory=dict)
+    pages: dict[int, tuple[int, int]] | None = None
 
     @property
     def n_rows(self) -> int:

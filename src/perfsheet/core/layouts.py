@@ -20,7 +20,7 @@ The layout is decided from the content only, never from file or sheet names or p
 from __future__ import annotations
 
 from perfsheet.core import form, rowlist
-from perfsheet.core.grid import WorkbookGrid
+from perfsheet.core.grid import WorkbookGrid, relabel_findings
 from perfsheet.core.models import Table
 from perfsheet.core.table import DeferredTable, _find_headers, _Sheet, build_table
 from perfsheet.errors import InputError, TableNotFoundError
@@ -61,6 +61,10 @@ def build_deferred(wb: WorkbookGrid, sheet: str | None = None) -> list[DeferredT
     for grid in grids:
         sh = _Sheet(grid)
         found = sheet_tables(sh)
+        if grid.pages:  # read from a PDF: locations name the page (第5页第3行)
+            for d in found:
+                d.table.pages = grid.pages
+                relabel_findings(d.structural, grid.pages)
         tables.extend(found)
         if not found:
             miss = form.near_miss(sh)

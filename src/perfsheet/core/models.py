@@ -14,7 +14,14 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from perfsheet import limits
 
@@ -183,6 +190,17 @@ class Table(_Model):
     grand_total: GrandTotal | None = None
     units: list[Unit] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    # a table read from a PDF: sheet row -> (page, row of that page's tables counted from the
+    # top, header rows included; 0 for a line of text outside the tables), for locations such
+    # as 第5页第3行. None (and absent from the JSON) for workbooks.
+    pages: dict[int, tuple[int, int]] | None = None
+
+    @model_serializer(mode="wrap")
+    def _pages_only_for_pdf(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self.pages is None and isinstance(data, dict):
+            data.pop("pages", None)
+        return data
 
 
 class WorkbookResult(_Model):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from perfsheet.core.audit import AuditRules, TableAudit, default_rules, is_new_scheme
 from perfsheet.core.checks import sort_findings
-from perfsheet.core.grid import WorkbookGrid
+from perfsheet.core.grid import WorkbookGrid, relabel_findings
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.layouts import build_deferred
 from perfsheet.core.models import Finding, Project, Table, Unit, WorkbookResult
@@ -81,6 +82,14 @@ class TableAnalysis:
         projects' indicators of memory."""
         texts = self.deferred.texts
         audit = self.audit.project
+        pages = self.table.pages
+        if pages:  # a PDF: the audit's messages name pages too (第5页第3行)
+
+            def audit(u: Unit, p: Project, _audit: Any = self.audit.project) -> list[Finding]:
+                found = _audit(u, p)
+                relabel_findings(found, pages)
+                return found
+
         batch: list[tuple[Unit, Project, list[Finding]]] = []
         for i, (unit, project, text) in enumerate(self.deferred.projects()):
             check_deadline()  # the time limit where nothing can interrupt us (Pyodide)

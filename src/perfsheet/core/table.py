@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from perfsheet import limits
 from perfsheet.core import checks, headers
 from perfsheet.core.amounts import Amount, parse_amount, special_amount
-from perfsheet.core.grid import CellValue, SheetGrid, cell_ref, col_letter
+from perfsheet.core.grid import CellValue, SheetGrid, cell_ref, col_letter, relabel_findings
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import (
     Amounts,
@@ -904,9 +904,11 @@ class DeferredTable:
         else:
             set_indicators(project, parse(text) if text is not None else [])
         cols = self.table.columns
-        return checks.project_indicator_findings(
+        found = checks.project_indicator_findings(
             self.table.sheet, cols.get("indicators") or cols.get("level3"), unit.name, project
         )
+        relabel_findings(found, self.table.pages)  # a PDF: 第5页第3行
+        return found
 
     def complete(self, parse: Callable[[str | None], list[Indicator]] = parse_indicators) -> Table:
         """The whole table: every project parsed, ``findings`` = structural + indicator-format
