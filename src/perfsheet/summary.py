@@ -144,7 +144,7 @@ def _read_input(input_path: Path, sheet: str | None) -> tuple[Any, set[str], dic
     own = own_sheets(grid.sheets)
     names = standard_sheet_names([g.name for g in grid.sheets], own)
     grid.sheets = [s for s in grid.sheets if s.name not in own]
-    if not grid.sheets:
+    if own and not grid.sheets:  # (a workbook without any sheet is no output of ours)
         raise OwnOutputError(str(input_path), "除 perfsheet 生成的汇总表外没有其他工作表")
     return grid, own, names
 
