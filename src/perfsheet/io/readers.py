@@ -13,6 +13,9 @@ Conventions of the grid produced here:
 - merged ranges are kept as they are stored (value in the top-left cell only); the core resolves
   them where it needs to (header detection, fragments).
 
+A PDF (``%PDF-`` in its first bytes) is read by :mod:`perfsheet.io.pdf` into the same grid
+(one sheet for the whole document; ``SheetGrid.pages`` maps its rows to pages).
+
 Every file is untrusted: before calamine opens it, :func:`perfsheet.io.safety.inspect_workbook`
 checks it against the limits of :mod:`perfsheet.limits` (zip and XML bombs, absurd used ranges,
 corrupt .xls sector chains: inputs that would otherwise abort or exhaust the process) and finds
@@ -37,11 +40,12 @@ import python_calamine as pc
 from perfsheet import limits as L
 from perfsheet.core.grid import CellValue, MergedRange, SheetGrid, WorkbookGrid, cell_ref
 from perfsheet.errors import InputError
+from perfsheet.io.pdf import is_pdf, read_pdf
 from perfsheet.io.safety import Inspection, SpecialCells, inspect_workbook
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".pdf")
 # An encrypted .xlsx is a compound file holding these streams (names are UTF-16LE).
 _ENCRYPTED_STREAMS = tuple(n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo"))
 _ENCRYPTED = "工作簿已加密（设有打开密码），请先在 Excel 中取消密码后再试"
@@ -65,7 +69,7 @@ def _sniff(path: Path) -> str:
             raise InputError(shown, "不是普通文件（设备、管道等），不能作为工作簿读取")
         size = st.st_size
         with path.open("rb") as fh:
-            head = fh.read(512)
+            head = fh.read(1024)
     except OSError as err:
         raise InputError(shown, f"无法打开文件（{err.strerror or err}）") from None
     if size == 0:
@@ -85,6 +89,8 @@ def _sniff(path: Path) -> str:
         raise InputError(
             shown, "文件内容是 HTML/XML 文本而不是 Excel 工作簿，请在 Excel 中另存为 .xlsx 后再试"
         )
+    if is_pdf(head):
+        return "pdf"
     raise InputError(shown, "不是 Excel 工作簿（文件内容既不是 .xlsx/.xlsm 也不是 .xls 格式）")
 
 
@@ -182,6 +188,8 @@ def read_workbook(path: str | os.PathLike[str], sheet: str | None = None) -> Wor
     p = Path(path)
     shown = str(path)
     kind = _sniff(p)
+    if kind == "pdf":
+        return read_pdf(p, shown, sheet)  # the tables of a published PDF (perfsheet.io.pdf)
     report = inspect_workbook(p, shown, kind)  # raises InputError; calamine never sees a bomb
     try:
         with p.open("rb") as fh:
@@ -231,5 +239,5 @@ def _read_sheets(
 
 
 def is_workbook_name(path: str | os.PathLike[str]) -> bool:
-    """True when the file name has a workbook extension (for folder scans)."""
+    """True when the file name has a workbook (or PDF) extension (for folder scans)."""
     return str(path).lower().endswith(_WORKBOOK_SUFFIXES)

@@ -63,6 +63,14 @@ from perfsheet.errors import InputError
 
 __all__ = ["Inspection", "SpecialCells", "inspect_workbook", "time_limit"]
 
+#: PDF input (:mod:`perfsheet.io.pdf`): pages of one PDF, and its objects (as its trailers
+#: declare them and as its cross-reference tables list them), checked before any page is read.
+#: A 部门预算 PDF has a few hundred pages and some tens of thousands of objects. The file size
+#: (``MAX_FILE_BYTES``) and the decompressed size of all its streams together
+#: (``MAX_UNCOMPRESSED_BYTES``, counted while decompressing) apply as for workbooks.
+MAX_PDF_PAGES = 2_000
+MAX_PDF_OBJECTS = 500_000
+
 #: (row, column) 1-based -> "#REF!" (an error value) or "=SUM(B5:B9)" (a formula whose result
 #: is not stored in the file). calamine reads both as empty cells.
 SpecialCells = dict[tuple[int, int], str]
