@@ -308,7 +308,11 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
             if goal_col and sh.anchor_of(r, goal_col) is None:
                 g = _cell_text(sh.value(r, goal_col))
                 if g and g != cur.goal and not name:  # a goal cut at a page break
-                    cur.goal = join_text(cur.goal or "", g)
+                    prev = cur.rows[-2] if len(cur.rows) > 1 else None
+                    p = _cell_text(sh.value(prev, goal_col)) if prev is not None else None
+                    # the cut goal repeated on a later row (an export): its rest is known
+                    if p is None or p == cur.goal or join_text(p, g) != cur.goal:
+                        cur.goal = join_text(cur.goal or "", g)
         if cur.rec.kind == "cand" and (own_grid or cells):
             cur.rec.kind = "project"
         _add_grid_row(sh, r, cur, cells, grid_cols, ind_extras, sheet)
@@ -358,6 +362,20 @@ def _add_grid_row(
         prev is not None
         and not level1_own
         and not level2_own
+        and set(own) == {"level3"}
+        and _starts_page(sh, r)
+    ):
+        # a PDF page starts with the rest of the previous name (its value came before)
+        prev.cells["level3"] = join_text(prev.cells.get("level3", ""), own["level3"])
+        prev.rows.append(r)
+        p.findings.append(checks.fragment_merged(
+            sheet, r, cell_ref(r, grid_cols["level3"]), p.rec.name, prev.row, "tail",
+            p.unit))  # fmt: skip
+        return
+    if (
+        prev is not None
+        and not level1_own
+        and not level2_own
         and "level3" in own
         and not any(k in prev.cells for k in ("value", "period_value"))
         and any(k in own for k in ("value", "period_value"))
@@ -384,6 +402,14 @@ def _add_grid_row(
         if t:
             item.extras[label] = t
     p.items.append(item)
+
+
+def _starts_page(sh: _Sheet, r: int) -> bool:
+    """Row ``r`` is the first row of a new page (grids read from a PDF only)."""
+    pages = sh.grid.pages
+    if not pages or r not in pages or r - 1 not in pages:
+        return False
+    return pages[r][0] != pages[r - 1][0]
 
 
 def _indicators(p: _Proj, is_export: bool) -> list[Indicator]:
