@@ -19,6 +19,7 @@ from rich.text import Text
 
 from perfsheet.core.audit import AuditRules, load_rules
 from perfsheet.core.counts import count_result
+from perfsheet.core.grid import page_location
 from perfsheet.core.layouts import LAYOUT_NAMES
 from perfsheet.core.models import Finding, Table, WorkbookResult
 from perfsheet.core.pipeline import analyze
@@ -134,6 +135,9 @@ def _findings_lines(console: Console, table: Table) -> None:
         return
     for f in sorted(table.findings, key=_position):
         where = f.cell or (f"第{f.row}行" if f.row else "")
+        on_page = page_location(table.pages, f.row)  # a PDF: 第5页第3行（G17）
+        if on_page is not None:
+            where = f"{on_page}（{where}）"
         line = Text("  ")
         line.append(f"[{SEVERITY_LABELS[f.severity]}]", style=_SEVERITY_STYLES[f.severity])
         if where:

@@ -210,11 +210,14 @@ def summarize(
     the batch converter reads the template once and passes it to every file. ``analyzed``
     (from :func:`read_and_analyze` with the same rules) saves reading and analyzing again.
     """
+    from perfsheet.io.pdf import is_pdf_file
     from perfsheet.io.template import load_template
 
     input_path = Path(input_path)
     out = Path(output) if output is not None else default_output(input_path)
     check_output(input_path, out)
+    if with_source and is_pdf_file(input_path):
+        with_source = False  # a PDF has no sheet to copy: the standard sheets only
     if spec is None:
         spec = load_template(template)
     audit_rules, scorer, quality_doc = audit_hooks(rules)

@@ -32,7 +32,7 @@ from perfsheet.batch.naming import (
 )
 from perfsheet.errors import UsageError
 
-WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".pdf")  # .pdf: perfsheet.io.pdf
 
 
 @dataclass(slots=True)

@@ -27,7 +27,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number, quote_sheet
+from perfsheet.core.grid import (
+    SheetGrid,
+    cell_ref,
+    col_letter,
+    col_number,
+    page_location,
+    quote_sheet,
+)
 from perfsheet.core.headers import TARGET_HELPERS
 from perfsheet.core.models import (
     Amounts,
@@ -722,6 +729,9 @@ class SummaryPlan:
         return amount_factor(table.amount_unit, self.amount_unit)
 
     def _location(self, table: Table, col: str, row: int, link: bool) -> str | Link:
+        on_page = page_location(table.pages, row)  # a PDF: 第5页第3行 (no sheet to link to)
+        if on_page is not None:
+            return on_page
         cell = f"{col}{row}"
         text = sheet_ref(table.sheet, cell)
         if link and self.source_in_workbook:
@@ -781,6 +791,9 @@ class SummaryPlan:
 
     def _finding_location(self, table: Table, f: Finding, name_col: str) -> str | Link | None:
         sheet = f.sheet or table.sheet
+        on_page = page_location(table.pages, f.row)
+        if on_page is not None:
+            return on_page
         if f.cell:
             cell = f.cell
         elif f.row is not None:
