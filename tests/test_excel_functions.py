@@ -83,6 +83,27 @@ def test_annual_target_is_used_when_the_two_values_differ() -> None:
     assert fx.perf_parse(only_period)[0][6:9] == ["≥", 7, ""]
 
 
+def test_field_gives_one_cell_of_perf_parse() -> None:
+    """The scalar form for Excel without dynamic arrays: row n, one column, of PERF_PARSE."""
+    rows = fx.perf_parse(FIRST)
+    for n, row in enumerate(rows, start=1):
+        for column, header in enumerate(fx.HEADERS):
+            assert fx.perf_field(FIRST, header, n) == row[column]
+            assert fx.perf_field(FIRST, column + 1, float(n)) == row[column]
+    assert fx.perf_field(TWO, "三级指标", 2) == "宣传覆盖面"
+    assert fx.perf_field(TWO, "三级指标") == "培训人数"  # n defaults to the first
+    assert fx.perf_field(TWO, "三级指标", None) == "培训人数"  # an empty cell as n
+    assert fx.perf_field(TWO, "目标值", "2") == 5  # a number typed as text
+    # filled down past the last indicator: empty cells, not errors
+    assert fx.perf_field(TWO, "三级指标", 3) == ""
+    assert fx.perf_field(None, "三级指标", 1) == ""
+    for bad in (0, -1, 1.5, True, "二", float("nan"), float("inf"), [[1, 2]]):
+        assert fx.perf_field(TWO, "三级指标", bad) in (fx.MSG_BAD_POSITION, fx.MSG_MULTI_CELL)
+    assert fx.perf_field(TWO, None, 1) == fx.MSG_NO_FIELD
+    assert fx.perf_field(TWO, "四级指标", 1).startswith("未知的列：四级指标")
+    assert fx.perf_field([["a", "b"]], "三级指标", 1) == fx.MSG_MULTI_CELL
+
+
 def test_target_function() -> None:
     assert fx.perf_target("≥1.4万人") == [["≥", 1.4, "万人", "定量"]]
     assert fx.perf_target("≥1.4万人", True) == [list(fx.TARGET_HEADERS), ["≥", 1.4, "万人", "定量"]]
@@ -164,6 +185,8 @@ cell_values = st.one_of(
 def test_functions_never_raise(value: object, field: object, header: bool) -> None:
     for result in (
         fx.perf_parse(value, field, header),
+        fx.perf_field(value, field, header),
+        fx.perf_field(value, "三级指标", field),
         fx.perf_count(value, field),
         fx.perf_target(value, header),
         fx.perf_clean(value),
@@ -235,7 +258,14 @@ def test_registered_for_lite_with_excel_names(server_module: types.ModuleType) -
 
     meta = custom_functions_meta(server_module)
     by_name = {f["name"]: f for f in meta["functions"]}
-    assert set(by_name) == {"PERF_PARSE", "PERF_COUNT", "PERF_TARGET", "PERF_CLEAN", "PERF_ISSUES"}
+    assert set(by_name) == {
+        "PERF_PARSE",
+        "PERF_FIELD",
+        "PERF_COUNT",
+        "PERF_TARGET",
+        "PERF_CLEAN",
+        "PERF_ISSUES",
+    }
     params = [p["name"] for p in by_name["PERF_PARSE"]["parameters"]]
     assert params == ["text", "field", "header"]
     assert [p.get("optional", False) for p in by_name["PERF_PARSE"]["parameters"]] == [
@@ -257,6 +287,7 @@ def test_custom_functions_call_returns_the_arrays(server_module: types.ModuleTyp
     assert _call(server_module, "perf_target", "≥1.4万人", None) == [["≥", 1.4, "万人", "定量"]]
     assert _call(server_module, "perf_clean", "a&nbsp;b") == [[clean_text("a&nbsp;b")]]
     assert _call(server_module, "perf_issues", FIRST) == [[""]]
+    assert _call(server_module, "perf_field", TWO, "三级指标", 2) == [["宣传覆盖面"]]
     assert _call(server_module, "perf_parse", [["a", "b"]], None, None) == [[fx.MSG_MULTI_CELL]]
 
 

@@ -1,5 +1,5 @@
-"""Worksheet functions ``=PERF_PARSE``, ``=PERF_COUNT``, ``=PERF_TARGET``, ``=PERF_CLEAN``,
-``=PERF_ISSUES``.
+"""Worksheet functions ``=PERF_PARSE``, ``=PERF_FIELD``, ``=PERF_COUNT``, ``=PERF_TARGET``,
+``=PERF_CLEAN``, ``=PERF_ISSUES``.
 
 One module for every runtime: ``from xlwings import func, arg`` gives the classic
 UDF decorators on Windows, the xlwings Lite / Server decorators when
@@ -27,6 +27,11 @@ differ: the **年度** (annual) target, because the budget being reviewed is the
 实施周期 target is used only when the annual value is missing or empty. Both value texts
 stay visible in their own columns.
 
+``=PERF_FIELD(G12, "三级指标", 2)`` is the scalar form of ``=PERF_PARSE``: one value, the
+cell of row 2 (the second indicator) and that column, empty past the last indicator. Excel
+2016/2019 have no dynamic arrays; filled down a column (``ROW(A1)`` as the number) it lists
+the indicators one per row without an array formula (docs/excel-functions.md).
+
 Function descriptions and argument docs are user-facing (Excel's function wizard and the
 Lite formula tooltip), hence Chinese.
 """
@@ -40,7 +45,7 @@ from xlwings import arg, func
 from perfsheet.core.models import Indicator, Target
 from perfsheet.core.plans import effective_target, target_fields
 
-__all__ = ["perf_clean", "perf_count", "perf_issues", "perf_parse", "perf_target"]
+__all__ = ["perf_clean", "perf_count", "perf_field", "perf_issues", "perf_parse", "perf_target"]
 
 HEADERS: tuple[str, ...] = (
     "序号",
@@ -60,6 +65,8 @@ MSG_MULTI_CELL = "请只引用一个单元格"
 MSG_NOT_TEXT = "参数应为文本"
 MSG_NO_INDICATOR = "未识别到绩效指标"
 MSG_FAILED = "解析出错，请检查单元格内容"
+MSG_NO_FIELD = "请指定列名，如“三级指标”（或列号 1-10）"
+MSG_BAD_POSITION = "第几个指标应为正整数，如 1"
 
 
 class _BadInput(Exception):
@@ -144,6 +151,47 @@ def perf_parse(text: Any, field: Any = None, header: Any = False) -> Any:
             rows = [[row[column]] for row in rows]
             head = [HEADERS[column]]
         return [head, *rows] if bool(header) else rows
+    except _BadInput as err:
+        return str(err)
+    except Exception:
+        return MSG_FAILED
+
+
+def _position(n: Any) -> int:
+    """The 1-based position of an indicator: a whole number >= 1 (default 1)."""
+    if isinstance(n, list | tuple):
+        flat = [v for row in n for v in (row if isinstance(row, list | tuple) else [row])]
+        if len(flat) != 1:
+            raise _BadInput(MSG_MULTI_CELL)
+        n = flat[0]
+    if n is None or (isinstance(n, str) and not n.strip()):
+        return 1
+    if isinstance(n, str) and n.strip().isdigit():
+        n = int(n.strip())
+    number = isinstance(n, int | float) and not isinstance(n, bool)
+    if number and n >= 1 and float(n).is_integer():  # NaN and infinity are not
+        return int(n)
+    raise _BadInput(MSG_BAD_POSITION)
+
+
+@func(name="PERF_FIELD")
+@arg("text", doc="含打包绩效指标的单元格，如 G12")
+@arg("field", doc='要返回的列，如 "三级指标"（或列号 1-10，与 PERF_PARSE 的列相同）')
+@arg("n", doc="第几个指标：1 为第一个（即 PERF_PARSE 结果的第几行）；超出指标个数时为空")
+def perf_field(text: Any, field: Any = None, n: Any = 1) -> Any:
+    """返回第 n 个指标的某一列，只有一个值（PERF_PARSE 的单值形式）。Excel 2016/2019
+    没有动态数组：向下填充 =PERF_FIELD($G$12,"三级指标",ROW(A1)) 即逐行列出各指标。"""
+    try:
+        column = _column_index(field)
+        if column is None:
+            return MSG_NO_FIELD
+        position = _position(n)
+        indicators = _parse(text)
+        if not indicators:
+            return "" if _as_text(text) is None else MSG_NO_INDICATOR
+        if position > len(indicators):
+            return ""
+        return _row(indicators[position - 1])[column]
     except _BadInput as err:
         return str(err)
     except Exception:
