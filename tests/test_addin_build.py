@@ -34,6 +34,9 @@ EXPECTED_MODULES = {
     "xlwings": "standard",
     "Dictionary": "class",
     "xlwings_udfs": "standard",
+    "PerfsheetStrings": "standard",  # generated: the Chinese texts of the VBA side
+    "PerfsheetFunctions": "standard",  # generated: the function wizard's help
+    "PerfsheetChecks": "standard",
     "PerfsheetFolder": "standard",
     "PerfsheetRibbon": "standard",
     "PerfsheetText": "standard",
@@ -106,14 +109,16 @@ def _sources() -> dict[str, str]:
     assert bas.count('Public Const PROJECT_NAME As String = "myaddin"') == 1
     cls = (XLWINGS_DIR / "addin" / "Dictionary.cls").read_bytes().decode("cp1252")
     cls_body = cls.split("\r\nEND\r\n", 1)[1]
+    assert bas.startswith('Attribute VB_Name = "xlwings"\r\n')
     return {
         "xlwings": bas.replace(
             'PROJECT_NAME As String = "myaddin"', 'PROJECT_NAME As String = "perfsheet"'
-        ),
+        ).replace("\r\n", "\r\nOption Private Module\r\n", 1),
         "Dictionary": cls_body,
-        "PerfsheetRibbon": (ROOT / "macros/PerfsheetRibbon.bas").read_bytes().decode("cp1252"),
-        "PerfsheetFolder": (ROOT / "macros/PerfsheetFolder.bas").read_bytes().decode("cp1252"),
-        "PerfsheetText": (ROOT / "macros/PerfsheetText.bas").read_bytes().decode("cp1252"),
+        **{
+            name: (ROOT / f"macros/{name}.bas").read_bytes().decode("cp1252")
+            for name in ("PerfsheetChecks", "PerfsheetRibbon", "PerfsheetFolder", "PerfsheetText")
+        },
     }
 
 
@@ -130,7 +135,13 @@ def test_every_module_reads_back_with_olevba(vba_bin: bytes) -> None:
     for name, code in found.items():
         assert code == modules[name].code  # byte-for-byte what was stored
     sources = _sources()
-    for name in ("xlwings", "PerfsheetRibbon", "PerfsheetFolder", "PerfsheetText"):
+    for name in (
+        "xlwings",
+        "PerfsheetChecks",
+        "PerfsheetRibbon",
+        "PerfsheetFolder",
+        "PerfsheetText",
+    ):
         assert found[name] == sources[name]
     # a class keeps its exported body, with the stored-only attributes added
     dictionary = found["Dictionary"]
@@ -145,16 +156,19 @@ def test_every_module_reads_back_with_olevba(vba_bin: bytes) -> None:
     for doc in ("ThisWorkbook", "Sheet2"):
         assert found[doc].startswith(f'Attribute VB_Name = "{doc}"\r\n')
     udfs = found["xlwings_udfs"]
-    for line in (
-        "Function perf_parse(text, Optional field, Optional header)",
-        "Function perf_count(text, Optional level1)",
-        "Function perf_target(value_text, Optional header)",
-        "Function perf_clean(text)",
-        "Function perf_issues(text)",
-        'perf_parse = XLPy.CallUDF("perfsheet.excel.functions", "perf_parse", '
+    for line in (  # declared under their Excel names; Python looks up the Python name
+        "Function PERF_PARSE(text, Optional field, Optional header)",
+        "Function PERF_COUNT(text, Optional level1)",
+        "Function PERF_TARGET(value_text, Optional header)",
+        "Function PERF_CLEAN(text)",
+        "Function PERF_ISSUES(text)",
+        'PERF_PARSE = XLPy.CallUDF("perfsheet.excel.functions", "perf_parse", '
         "Array(text, field, header), ActiveWorkbook, Application.Caller)",
+        "    PERF_PARSE = Err.Description",
     ):
         assert line in udfs
+    assert not re.search(r"\bperf_\w+\b(?!\")", udfs)  # lower case only inside quotes
+    assert "Workbook_Open" in found["ThisWorkbook"]
 
 
 def _dir_records(data: bytes) -> list[tuple[int, bytes]]:
@@ -183,6 +197,7 @@ def test_project_streams(vba_bin: bytes, built: Path, tmp_path: Path) -> None:
     assert 'Name="perfsheet"' in lines
     assert "Class=Dictionary" in lines
     assert {"Module=xlwings", "Module=xlwings_udfs", "Module=PerfsheetRibbon"} <= set(lines)
+    assert "Module=PerfsheetStrings" in lines and "Module=PerfsheetFunctions" in lines
     fields = dict(line.split("=", 1) for line in lines if line[:4] in ("CMG=", "DPB=", 'GC="'))
     assert decrypt(fields["CMG"].strip('"'), pid) == bytes(4)  # not protected
     assert decrypt(fields["DPB"].strip('"'), pid) == b"\x00"  # no password

@@ -80,13 +80,18 @@ def _macro_sources() -> dict[str, str]:
 
 def test_macros_are_cp1252_crlf_exports() -> None:
     sources = _macro_sources()
-    assert set(sources) == {"PerfsheetRibbon", "PerfsheetFolder", "PerfsheetText"}
+    assert set(sources) == {
+        "PerfsheetRibbon",
+        "PerfsheetChecks",
+        "PerfsheetFolder",
+        "PerfsheetText",
+    }
     for stem, text in sources.items():
         raw = (MACROS / f"{stem}.bas").read_bytes()
         assert b"\n" not in raw.replace(b"\r\n", b""), f"{stem}: bare LF"
         assert raw.endswith(b"\r\n")
         assert text.startswith(f'Attribute VB_Name = "{stem}"\r\n')
-        assert all(ord(c) < 128 for c in text), "Chinese text must be written with ChrW()"
+        assert all(ord(c) < 128 for c in text), "Chinese text: ChrW() or PerfsheetStrings"
 
 
 def test_callback_passes_the_tag_to_python() -> None:

@@ -38,8 +38,17 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from perfsheet.errors import OutputError, PerfsheetError, UsageError
+from perfsheet.excel.addin_vba import (
+    THIS_WORKBOOK_CODE,
+    FunctionHelp,
+    functions_module,
+    one_line,
+    strings_module,
+    with_option_private,
+)
 from perfsheet.excel.vba import (
     Module,
     build_vba_project,
@@ -95,12 +104,13 @@ def _read_cp1252(path: Path) -> str:
 
 
 def xlwings_module() -> Module:
-    """xlwings' custom-add-in VBA module, with the project name set to perfsheet."""
+    """xlwings' custom-add-in VBA module, with the project name set to perfsheet and
+    ``Option Private Module`` (its helpers are no worksheet functions of ours)."""
     source = _read_cp1252(xlwings_dir() / "xlwings_custom_addin.bas")
     text, count = _PROJECT_CONST.subn(rf'\1"{PROJECT_NAME}"', source)
     if count != 1:
         raise AddinError("xlwings_custom_addin.bas 中找不到 PROJECT_NAME 常量（xlwings 版本不符）")
-    return module_from_bas(text)
+    return with_option_private(module_from_bas(text))
 
 
 def dictionary_class() -> Module:
@@ -178,25 +188,63 @@ def _classic_udfs() -> Iterator[types.ModuleType]:
             sys.modules.pop(name, None)
 
 
-def udf_module_source(module_name: str = UDF_MODULE, workbook_name: str = ADDIN_NAME) -> str:
-    """The ``xlwings_udfs`` VBA module for ``module_name``, as classic xlwings writes it."""
+def _classic_copy(module_name: str, udfs: types.ModuleType) -> types.ModuleType:
+    """A private copy of ``module_name`` executed with the classic decorators, exactly what
+    importing it on Windows does; the imported module itself is left untouched. Each
+    function's ``__xlfunc__`` also keeps the Excel name given to ``@func(name=...)``, which
+    only xlwings Lite / Server read (default: the Python name in upper case)."""
     import xlwings
 
     spec = importlib.util.find_spec(module_name)
     if spec is None or spec.loader is None:
         raise AddinError(f"找不到函数模块 {module_name}")
+
+    def func(f: Any = None, **kwargs: Any) -> Any:
+        def inner(g: Any) -> Any:
+            g = udfs.xlfunc(**kwargs)(g)
+            g.__xlfunc__["excel_name"] = kwargs.get("name") or g.__name__.upper()
+            return g
+
+        return inner if f is None else inner(f)
+
+    saved = {name: getattr(xlwings, name) for name in ("func", "arg", "ret", "script")}
+    xlwings.func, xlwings.arg, xlwings.ret = func, udfs.xlarg, udfs.xlret
+    xlwings.script = udfs.xlsub
+    try:
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        for name, value in saved.items():
+            setattr(xlwings, name, value)
+    return module
+
+
+def _xlfuncs(module: types.ModuleType) -> list[dict[str, Any]]:
+    """The classic UDF records of ``module``, in the generator's order (``dir``)."""
+    found = (getattr(module, attr) for attr in dir(module))
+    return [f.__xlfunc__ for f in found if hasattr(f, "__xlfunc__")]
+
+
+def _excel_names(vba: str, xlfuncs: list[dict[str, Any]]) -> str:
+    """The wrappers declared under their Excel names (``Function PERF_PARSE(``); the
+    Python name stays in ``XLPy.CallUDF``'s arguments, which look the function up."""
+    for xlfunc in xlfuncs:
+        python, excel = xlfunc["name"], xlfunc.get("excel_name") or xlfunc["name"]
+        declared = rf"^(\s*(?:End )?(?:Function|Sub) ){re.escape(python)}\b"
+        vba, count = re.subn(declared, rf"\g<1>{excel}", vba, count=1, flags=re.MULTILINE)
+        if count != 1:
+            raise AddinError(f"xlwings 生成的包装代码中找不到函数 {python}")
+        vba = re.sub(
+            rf"^(\s*){re.escape(python)}( = )", rf"\g<1>{excel}\2", vba, flags=re.MULTILINE
+        )
+    return vba
+
+
+def udf_module_source(module_name: str = UDF_MODULE, workbook_name: str = ADDIN_NAME) -> str:
+    """The ``xlwings_udfs`` VBA module for ``module_name``, as classic xlwings writes it,
+    with the functions declared under their Excel names (``PERF_PARSE``)."""
     with _classic_udfs() as udfs:
-        # Execute a private copy of the module with the classic decorators, exactly what
-        # importing it on Windows does; the imported module itself is left untouched.
-        saved = {name: getattr(xlwings, name) for name in ("func", "arg", "ret", "script")}
-        xlwings.func, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret
-        xlwings.script = udfs.xlsub
-        try:
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-        finally:
-            for name, value in saved.items():
-                setattr(xlwings, name, value)
+        module = _classic_copy(module_name, udfs)
         buffer = io.StringIO()
         udfs.generate_vba_wrapper(module_name, module, buffer, _FakeWorkbook(workbook_name))
     header = (
@@ -205,7 +253,22 @@ def udf_module_source(module_name: str = UDF_MODULE, workbook_name: str = ADDIN_
         "'own wrapper generator (xlwings.udfs.generate_vba_wrapper). Do not edit.\n"
         '#Const App = "Microsoft Excel" \'Adjust when using outside of Excel\n'
     )
-    return (header + buffer.getvalue()).replace("\r\n", "\n").replace("\n", "\r\n")
+    text = _excel_names(buffer.getvalue(), _xlfuncs(module))
+    return (header + text).replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def udf_help(module_name: str = UDF_MODULE) -> list[FunctionHelp]:
+    """What the function wizard shows for each function: its docstring and argument docs."""
+    with _classic_udfs() as udfs:
+        module = _classic_copy(module_name, udfs)
+    return [
+        FunctionHelp(
+            xlfunc["excel_name"],
+            one_line(xlfunc["ret"]["doc"]),
+            tuple(one_line(arg["doc"]) for arg in xlfunc["args"] if not arg["vba"]),
+        )
+        for xlfunc in _xlfuncs(module)
+    ]
 
 
 # --------------------------------------------------------------------------- template
@@ -301,9 +364,10 @@ def _adapt_parts(template: _Template, custom_ui: bytes, vba: bytes) -> dict[str,
 def vba_modules(template: _Template | None = None) -> list[Module]:
     """Every module of the add-in's VBA project, in project order."""
     template = template or _load_template()
-    modules = [document_module(template.workbook_code_name, WORKBOOK_BASE)]
+    modules = [document_module(template.workbook_code_name, WORKBOOK_BASE, THIS_WORKBOOK_CODE)]
     modules += [document_module(name, WORKSHEET_BASE) for name in template.sheet_code_names]
     modules += [xlwings_module(), dictionary_class(), module_from_bas(udf_module_source())]
+    modules += [strings_module(), functions_module(udf_help())]
     modules += own_modules()
     return modules
 
