@@ -13,7 +13,8 @@ Entry points:
 
 Modules: ``discovery`` (inputs, skip rules), ``naming`` (safe output names), ``engine`` (process
 pool with per-file timeout and crash isolation; Dask), ``worker``, ``cache`` (per-output row
-caches), ``rows`` (what one input contributes to the merge), ``consolidate`` (the streamed
+caches), ``rows`` (what one input contributes to the merge), ``duplicates`` (the same table met
+twice in a run: reported, counted once), ``consolidate`` (the streamed
 consolidated workbook, written by :mod:`perfsheet.io.xlsx_stream`), ``report``,
 ``progress``, ``command``.
 """
