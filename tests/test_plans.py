@@ -35,6 +35,7 @@ from perfsheet.core.plans import (
     standard_sheet_names,
     target_helper_runs,
 )
+from perfsheet.core.timestamps import format_timestamp
 from summary_helpers import EXAMPLE, sample_grid, sample_result, sample_table
 
 WHEN = dt.datetime(2025, 3, 1, 9, 30, 0)
@@ -259,7 +260,8 @@ def test_note_rows_document_every_column_and_the_file() -> None:
     assert all(len(r) == 3 for r in notes)
     facts = {r[1]: r[2] for r in notes if r[0] == "文件"}
     assert facts["来源文件"] == "测试局.xlsx"
-    assert facts["生成时间"] == "2025-03-01 09:30:00"
+    assert facts["生成时间"] == format_timestamp(WHEN)  # local time with its UTC offset
+    assert facts["生成时间"][:20] == "2025-03-01 09:30:00 "
     assert facts["perfsheet 版本"] == "9.9.9"
     assert facts["金额单位"] == "万元"
     assert "4 个项目" in facts["统计"] and "错误 1 条" in facts["统计"]

@@ -23,6 +23,7 @@ from perfsheet.core.plans import (
     STANDARD_SHEETS,
     SummaryPlan,
 )
+from perfsheet.core.timestamps import format_timestamp
 from perfsheet.io.atomic import atomic_output
 from perfsheet.io.summary_writer import layout_from_spec, write_standard_only
 from perfsheet.io.template import builtin_template, read_template
@@ -114,7 +115,7 @@ def test_standard_sheets_values_formats_and_settings(tmp_path: Path) -> None:
 
     n = wb[SHEET_NOTES]
     facts = {r[1].value: r[2].value for r in n.iter_rows(min_row=2) if r[0].value == "文件"}
-    assert facts["来源文件"] == "测试局.xlsx" and facts["生成时间"] == "2025-03-01 09:30:00"
+    assert facts["来源文件"] == "测试局.xlsx" and facts["生成时间"] == format_timestamp(WHEN)
 
     with zipfile.ZipFile(out) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
@@ -131,7 +132,7 @@ def test_user_template_is_honoured(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     d = wb[SHEET_DETAIL]
     assert d["A1"].value == "测试局 绩效指标汇总"  # placeholders filled
-    assert d["A2"].value == "来源：测试局.xlsx，生成于 2025-03-01 09:30"
+    assert d["A2"].value == f"来源：测试局.xlsx，生成于 {format_timestamp(WHEN)}"  # one format
     assert "A1:D1" in {str(m) for m in d.merged_cells.ranges}
     assert d["A1"].font.name == "黑体"
     assert [c.value for c in d[3]] == [

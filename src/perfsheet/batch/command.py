@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as _dt
 import hashlib
 import json
 import os
@@ -444,8 +443,9 @@ def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
         SHEETS_FACT,
         VERSION_FACT,
     )
+    from perfsheet.core.timestamps import format_timestamp
 
-    now = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
+    now = format_timestamp()
     skipped_other = summary.skipped - summary.up_to_date
     facts = [
         ("生成工具", f"perfsheet {__version__}（perfsheet convert）"),

@@ -45,6 +45,7 @@ from perfsheet.core.models import (
     Target,
     WorkbookResult,
 )
+from perfsheet.core.timestamps import format_timestamp
 
 # --------------------------------------------------------------------------------------------
 # Sheet names and column catalogues
@@ -852,7 +853,7 @@ class SummaryPlan:
         if self._sheets_seen:
             facts.append(("来源工作表", "、".join(self._sheets_seen)))
         facts += [
-            ("生成时间", self.generated_at.strftime("%Y-%m-%d %H:%M:%S")),
+            ("生成时间", format_timestamp(self.generated_at)),
             (VERSION_FACT, self.version),
             ("金额单位", self.amount_unit or "（原表未注明）"),
             ("模板", self.template or "内置标准汇总模板"),

@@ -62,6 +62,7 @@ from perfsheet.core.plans import (
     TotalCell,
     quote_sheet,
 )
+from perfsheet.core.timestamps import format_timestamp
 from perfsheet.io.template import SheetSpec, TemplateSpec, fill_placeholders
 from perfsheet.io.xlsx_splice import RowSpool, RowSpools, xf_index
 from perfsheet.io.xlsx_stream import cell_xml, col_letter, text_cell
@@ -643,7 +644,7 @@ def placeholders_for(plan: SummaryPlan, results: Sequence[WorkbookResult]) -> di
     dept = next((t.department for r in results for t in r.tables if t.department), "")
     return {
         "来源文件": "、".join(plan.sources),
-        "生成时间": plan.generated_at.strftime("%Y-%m-%d %H:%M"),
+        "生成时间": format_timestamp(plan.generated_at),
         "部门名称": dept or "",
         "版本": plan.version,
         "金额单位": plan.amount_unit or "",
