@@ -15,7 +15,7 @@ from perfsheet.batch.cache import (
     CacheWriter,
     read_meta,
 )
-from perfsheet.batch.consolidate import DEPT_SHEET, write_consolidated
+from perfsheet.batch.consolidate import DEPT_SHEET, display_header, write_consolidated
 from perfsheet.batch.models import Counts
 
 DETAIL = CacheHeader(
@@ -77,7 +77,8 @@ def test_rows_totals_and_text(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [DEPT_SHEET, "绩效指标明细", "项目汇总", "校验结果", "说明"]
     detail = list(wb["绩效指标明细"].iter_rows(values_only=True))
-    assert list(detail[0]) == DETAIL.header
+    assert list(detail[0]) == [display_header(h) for h in DETAIL.header]
+    assert detail[0][3] == "总计\n（万元）"  # broken before the unit
     assert len(detail) == 1 + 6
     assert detail[1][:3] == ("甲局", "a.xlsx", "项目0")
     assert detail[-1][:2] == ("乙局", "b.xlsx")
@@ -115,7 +116,8 @@ def test_sheet_overflow_continues_on_another_sheet(tmp_path: Path) -> None:
     counts = [sum(1 for _ in wb[n].iter_rows(min_row=2)) for n in parts]
     assert counts == [5, 5, 2]
     for n in parts:
-        assert list(next(wb[n].iter_rows(max_row=1, values_only=True))) == DETAIL.header
+        head = list(next(wb[n].iter_rows(max_row=1, values_only=True)))
+        assert head == [display_header(h) for h in DETAIL.header]
     wb.close()
 
 
@@ -184,7 +186,8 @@ def test_sheets_are_set_up_for_printing_like_the_template(tmp_path: Path) -> Non
         ws = wb[name]
         t = spec.sheets[name if name != DEPT_SHEET else "项目汇总"]
         assert ws.page_setup.orientation == "landscape", name
-        assert int(ws.page_setup.paperSize) == 9
+        # 绩效指标明细 (20 columns) prints on A3, the others on the template's A4
+        assert int(ws.page_setup.paperSize) == (8 if name == "绩效指标明细" else 9), name
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)
         assert ws.print_title_rows == "$1:$1"
@@ -221,3 +224,61 @@ def test_sheets_are_set_up_for_printing_like_the_template(tmp_path: Path) -> Non
     font = spec.default_font["font_name"]
     assert wb["绩效指标明细"]["A1"].font.name == wb["绩效指标明细"]["C2"].font.name == font
     assert wb["绩效指标明细"]["D2"].number_format == "#,##0.00"
+
+
+def test_widths_fit_the_longest_value_up_to_a_cap_and_rows_fit_wrapped_text(
+    tmp_path: Path,
+) -> None:
+    """部门汇总's 来源文件 is as wide as the longest file name; a text column wider than its
+    cap wraps, and its row is as high as the lines it takes; headers break before （."""
+    from perfsheet.batch.consolidate import SHEET_WIDTH_CAP, WIDTH_CAP, display_header, fit_widths
+    from perfsheet.io.xlsx_stream import text_width
+
+    long_name = "示例县卫生健康委员会_项目支出绩效目标表_系统导出.xlsx"
+    meta = read_meta(_cache(tmp_path / "a.rows.jsonl", "甲局", 1))
+    assert meta is not None
+    path = tmp_path / "w.rows.jsonl"
+    problem = "问题说明" * 15  # 120 units: wraps in a capped column
+    cap = SHEET_WIDTH_CAP["绩效指标明细"]
+    with CacheWriter(path, meta) as w:
+        w.header(DEPT_SHEET, DEPT)
+        w.row(DEPT_SHEET, ["甲局", long_name, 3])
+        w.header("绩效指标明细", DETAIL)
+        w.row("绩效指标明细", ["甲局", "a.xlsx", problem, 1234567.5])
+        w.row("绩效指标明细", ["甲局", "a.xlsx", "第一行\n第二行\n第三行", 1.0])
+        w.commit()
+    out = tmp_path / "merged.xlsx"
+    write_consolidated(out, [path], [("文件", "生成时间", "2026-12-04 19:30:00 +08:00")])
+
+    wb = openpyxl.load_workbook(out)
+    dept = wb[DEPT_SHEET]
+    width = dept.column_dimensions["B"].width
+    assert text_width(long_name) < width < text_width(long_name) + 3  # fits, not more
+    assert dept.column_dimensions["C"].width < 12  # 项目数: as wide as its header
+    detail = wb["绩效指标明细"]
+    assert detail.column_dimensions["C"].width == pytest.approx(cap + 0.71, abs=0.01)
+    assert detail["C2"].alignment.wrap_text
+    lines = -(-text_width(problem) // (2 * ((cap - 1) // 2)))
+    assert detail.row_dimensions[2].height == pytest.approx(15 * lines)
+    assert detail.row_dimensions[3].height == pytest.approx(15 * 3)  # three lines
+    # the amount column fits the total row's (bold) figure
+    assert detail.column_dimensions["D"].width >= len("1,234,568.50")
+    assert detail["D1"].value == "总计\n（万元）"
+    wb.close()
+
+    assert display_header("财政专户拨款（万元）") == "财政专户拨款\n（万元）"
+    assert display_header("（万元）") == "（万元）"  # nothing before the bracket: no break
+    assert display_header("项目数") == "项目数"
+    # the header's longest line is the floor; a value is capped
+    assert fit_widths(["财政专户拨款（万元）", "说明"], {0: 3.0, 1: 500.0}) == [14.0, WIDTH_CAP]
+
+
+def test_aggregates_are_read_from_the_end_of_a_cache(tmp_path: Path) -> None:
+    from perfsheet.batch.cache import read_aggregates
+
+    path = _cache(tmp_path / "a.rows.jsonl", "甲局", 3000)  # several 64 KiB blocks of rows
+    aggs = read_aggregates(path)
+    assert aggs["项目汇总"].rows == 3000
+    assert aggs["项目汇总"].sums[3] == pytest.approx(sum(10.0 * (i + 1) for i in range(3000)))
+    assert aggs["绩效指标明细"].widths[2] == 2 * 2 + 4  # 项目2999
+    assert set(aggs) == {DEPT_SHEET, "绩效指标明细", "项目汇总", "校验结果", "说明"}

@@ -107,3 +107,59 @@ def test_any_text_round_trips(text: str) -> None:
 
 def test_long_text_is_capped_at_excel_limit() -> None:
     assert len(escape_text("x" * (EXCEL_MAX_TEXT + 10))) == EXCEL_MAX_TEXT
+
+
+def test_display_widths() -> None:
+    """Column units: 2 per CJK character, 1 per ASCII one; the longest line; numbers as their
+    number format shows them."""
+    from perfsheet.io.xlsx_stream import (
+        STYLE_RATIO,
+        STYLE_WRAP,
+        text_width,
+        value_width,
+    )
+
+    assert text_width("示例县教育局_逐行.xlsx") == 2 * 8 + 6
+    assert text_width("第一行\n第二行更长") == 10
+    assert text_width("\ud800") == 2  # a lone surrogate does not raise
+    assert value_width(273101.18, STYLE_AMOUNT) == len("273,101.18")
+    assert value_width(0.5, STYLE_RATIO) == len("50.0%")
+    assert value_width(12, STYLE_WRAP) == 2
+    assert value_width(True) == 5
+
+
+def test_wrap_info_and_lines() -> None:
+    from perfsheet.io.xlsx_stream import (
+        MIN_WRAP_WIDTH,
+        parse_wrap_info,
+        wrap_info,
+        wrapped_lines,
+    )
+
+    short = "甲" * int(MIN_WRAP_WIDTH // 2)  # never wraps: no column is narrower
+    long = "乙" * 30
+    info = wrap_info([short, 3.5, long, "第一行\n第二行", None])
+    assert parse_wrap_info(info) == {2: [60.0], 3: [6.0, 6.0]}
+    assert wrap_info([short, 1, None]) == ""
+    assert wrapped_lines([60.0], 61.0) == 1  # fits: the column was fitted to it
+    assert wrapped_lines([60.0], 21.0) == 3  # 10 characters a line
+    assert wrapped_lines([6.0, 6.0], 21.0) == 2  # one line per line feed
+    assert wrapped_lines([0.0], 21.0) == 1
+
+
+def test_rows_with_a_height_and_wrapping_text_style() -> None:
+    from perfsheet.io.xlsx_stream import KIND_STYLE, STYLE_WRAP
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "h.xlsx"
+        book = StreamWorkbook()
+        sh = book.add_sheet("s", ["文本"], [10])
+        sh.write_values(["很长的文本" * 5], [STYLE_WRAP], height=45)
+        sh.write_values(["短"], [STYLE_WRAP])
+        book.close(out)
+        wb = openpyxl.load_workbook(out)
+        ws = wb["s"]
+        assert ws.row_dimensions[2].height == 45 and ws.row_dimensions[3].height is None
+        assert ws["A2"].alignment.wrap_text and ws["A2"].alignment.vertical == "top"
+        wb.close()
+    assert KIND_STYLE["text"] == STYLE_WRAP

@@ -9,17 +9,22 @@ contributes its rows without being parsed again.
 
 Rows are stored already rendered as SpreadsheetML cells (:mod:`perfsheet.io.xlsx_stream`): the
 rendering — most of the cost of writing the consolidated workbook — thus happens in the workers,
-in parallel; the parent only numbers rows and copies bytes. Totals columns are summed here too.
+in parallel; the parent only numbers rows and copies bytes. Totals columns are summed here too,
+and the widest value of each column is measured (the parent fits the column widths to it).
 
 File layout, one record per line — JSON documents, except the rows (most of the file), which
-are ``R``, the sheet name and the rendered cells separated by tabs (decoding JSON strings full
+are ``R``, the sheet name, the texts that may wrap (:func:`~perfsheet.io.xlsx_stream.wrap_info`,
+for the row's height) and the rendered cells separated by tabs (decoding JSON strings full
 of escaped quotes was half of the parent's serial work; a line feed inside cell text is
 written as the equivalent character reference ``&#10;``)::
 
-    {"format": "perfsheet-batch-rows", "version": 3, "fingerprint": …, "input_size": …, …}
+    {"format": "perfsheet-batch-rows", "version": 6, "fingerprint": …, "input_size": …, …}
     {"sheet": "绩效指标明细", "head": {"header": […], "kinds": […], "totals": …}}  # once
-    R<TAB>绩效指标明细<TAB><c r="A\x01" …>…</c>…                     # one per row, in order
-    {"sheet": "项目汇总", "agg": {"rows": 12, "sums": {"4": 1.5}, …}}  # sheets with totals
+    R<TAB>绩效指标明细<TAB>12=31/8<TAB><c r="A\x01" …>…</c>…        # one per row, in order
+    {"sheet": "项目汇总", "agg": {"rows": 12, "sums": {"4": 1.5}, "widths": …}}  # every sheet
+
+The aggregates come last, so the parent reads them first (:func:`read_aggregates`, from the
+end of the file) and fits the column widths before it copies any row.
 
 The rows and aggregates of a workbook with several tables are written table by table: a line
 ``{"table": 1}`` says that the records after it belong to the input's second table (until the
@@ -45,10 +50,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from perfsheet.batch.models import Counts
 from perfsheet.batch.naming import temp_path_for
-from perfsheet.io.xlsx_stream import KIND_STYLE, render_cells
+from perfsheet.io.xlsx_stream import KIND_STYLE, measure_row, render_cells
 
 CACHE_FORMAT = "perfsheet-batch-rows"
-CACHE_VERSION = 5  # 5: rows and aggregates by table, the tables listed in the meta
+CACHE_VERSION = 6  # 5: rows and aggregates by table, the tables listed in the meta
+# 6: rows note the texts that may wrap; every sheet has aggregates, with the widest value per
+# column
 
 
 class TableInfo(BaseModel):
@@ -95,16 +102,22 @@ class CacheHeader(BaseModel):
 
 
 class Aggregate(BaseModel):
-    """Partial sums of the total-row columns of one sheet (added up by the parent)."""
+    """Partial sums of the total-row columns of one sheet (added up by the parent), and the
+    display width of the widest value per column (:func:`~perfsheet.io.xlsx_stream.value_width`;
+    the parent keeps the maximum)."""
 
     rows: int = 0
     sums: dict[int, float] = Field(default_factory=dict)  # sum / average columns, weights
     counts: dict[int, int] = Field(default_factory=dict)  # numbers seen (for averages)
     weighted: dict[int, float] = Field(default_factory=dict)  # ratio columns: Σ value × weight
     weights: dict[int, float] = Field(default_factory=dict)  # ratio columns: Σ weight
+    widths: dict[int, float] = Field(default_factory=dict)  # widest value per column
 
     def add(self, other: Aggregate) -> None:
         self.rows += other.rows
+        for k, w in other.widths.items():
+            if w > self.widths.get(k, 0.0):
+                self.widths[k] = w
         for target, source in (
             (self.sums, other.sums),
             (self.counts, other.counts),
@@ -172,9 +185,14 @@ class CacheWriter:
         st = self._sheets[sheet]
         assert self._fh is not None
         cells = render_cells(values, st.styles)
-        self._fh.write(f"R\t{sheet}\t{cells.replace(chr(10), '&#10;')}\n")
+        seen, wrap = measure_row(values, st.styles)
+        self._fh.write(f"R\t{sheet}\t{wrap}\t{cells.replace(chr(10), '&#10;')}\n")
         agg = st.agg
         agg.rows += 1
+        widths = agg.widths
+        for col, w in seen.items():
+            if w > widths.get(col, 0.0):
+                widths[col] = w
         for col, func, weight in st.head.totals:
             v = values[col] if col < len(values) else None
             if not _is_number(v):
@@ -191,9 +209,8 @@ class CacheWriter:
     def commit(self) -> None:
         assert self._fh is not None
         for sheet, st in self._sheets.items():
-            if st.head.totals:
-                for table, agg in st.aggs.items():
-                    self._line({"sheet": sheet, "table": table, "agg": agg.model_dump(mode="json")})
+            for table, agg in st.aggs.items():
+                self._line({"sheet": sheet, "table": table, "agg": agg.model_dump(mode="json")})
         self._fh.close()
         self._fh = None
         os.replace(self.tmp, self.path)
@@ -228,7 +245,7 @@ def read_meta(path: Path) -> CacheMeta | None:
     return meta
 
 
-Record = tuple[str, CacheHeader | None, str | None, Aggregate | None]
+Record = tuple[str, CacheHeader | None, str | None, Aggregate | None, str]
 
 
 def copy_without(src: Path, dst: Path, tables: Collection[int]) -> None:
@@ -251,14 +268,15 @@ def copy_without(src: Path, dst: Path, tables: Collection[int]) -> None:
 
 
 def iter_records(path: Path) -> Iterator[Record]:
-    """``(sheet, head, rendered row, aggregate)`` for every line after the first, streamed
-    (exactly one of the last three is set)."""
+    """``(sheet, head, rendered row, aggregate, wrap info)`` for every line after the first,
+    streamed (exactly one of head, row and aggregate is set; a row comes with its
+    :func:`~perfsheet.io.xlsx_stream.wrap_info`, empty otherwise)."""
     with open(path, encoding="utf-8") as fh:
         fh.readline()
         for line in fh:
             if line.startswith("R\t"):
-                _, sheet, cells = line.rstrip("\n").split("\t", 2)
-                yield sheet, None, cells, None
+                _, sheet, wrap, cells = line.rstrip("\n").split("\t", 3)
+                yield sheet, None, cells, None, wrap
                 continue
             if not line.strip():
                 continue
@@ -267,8 +285,36 @@ def iter_records(path: Path) -> Iterator[Record]:
             if sheet is None and "table" in doc:  # rows of another table follow
                 continue
             if "head" in doc:
-                yield sheet, CacheHeader.model_validate(doc["head"]), None, None
+                yield sheet, CacheHeader.model_validate(doc["head"]), None, None, ""
             elif "agg" in doc:
-                yield sheet, None, None, Aggregate.model_validate(doc["agg"])
+                yield sheet, None, None, Aggregate.model_validate(doc["agg"]), ""
             else:
                 raise ValueError(f"行缓存 {path} 含无法识别的行")
+
+
+def read_aggregates(path: Path) -> dict[str, Aggregate]:
+    """The aggregates of a sidecar by sheet (those of its tables added up), read from the end
+    of the file, where :meth:`CacheWriter.commit` puts them, without reading its rows."""
+    with open(path, "rb") as fh:
+        pos = fh.seek(0, os.SEEK_END)
+        data = b""
+        block = 1 << 16
+        while True:
+            start = max(0, pos - block)
+            fh.seek(start)
+            data = fh.read(pos - start) + data
+            pos = start
+            lines = data.split(b"\n")
+            if start > 0:
+                lines = lines[1:]  # may begin mid-line
+            out: dict[str, Aggregate] = {}
+            for line in reversed(lines):
+                if not line.strip():
+                    continue
+                doc = json.loads(line) if line.startswith(b'{"sheet"') else {}
+                if "agg" not in doc:
+                    return out  # the last line before the aggregates
+                out.setdefault(doc["sheet"], Aggregate()).add(Aggregate.model_validate(doc["agg"]))
+            if start == 0:
+                return out
+            block *= 2

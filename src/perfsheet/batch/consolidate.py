@@ -9,36 +9,104 @@ continues on ``<name>（2）``. Sheets with totals end with a total row: ``SUBTO
 filtering sums what is visible) with their values, computed from the caches' partial sums.
 Each sheet is set up for printing as the summary template's sheet of the same name (A4
 landscape, one page wide, header row repeated, page header and footer, tab colour;
-``部门汇总`` as ``项目汇总``), header cells and the default font are the template's, and
-校验结果's rows are coloured by 级别.
+``部门汇总`` as ``项目汇总``; ``绩效指标明细`` on A3, see :func:`sheet_looks`), header cells and
+the default font are the template's, and 校验结果's rows are coloured by 级别.
+
+Column widths fit the longest value of the column (measured by the workers, :class:`Aggregate`
+``widths``) and the header, up to a cap (:data:`WIDTH_CAP`, :data:`WIDTH_CAPS`): a longer text
+wraps (body cells wrap) rather than being cut off, and its row is as high as the lines it
+takes (the workers note which texts may wrap, :func:`~perfsheet.io.xlsx_stream.wrap_info`).
+Headers break before a unit in brackets (``财政专户拨款（万元）`` shows as ``财政专户拨款``
+over ``（万元）``, :func:`display_header`), and a column is at least as wide as the longest
+line of its header. Widths and totals are known before the first row is copied: the
+aggregates are read first, from the end of each cache.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perfsheet.batch.cache import Aggregate, CacheHeader, iter_records
+from perfsheet.batch.cache import Aggregate, CacheHeader, iter_records, read_aggregates
 from perfsheet.batch.naming import temp_path_for
 from perfsheet.io.xlsx_stream import (
     EXCEL_MAX_ROWS,
     STYLE_DEFAULT,
+    STYLE_WRAP,
     TOTAL_STYLE,
+    WIDTH_PADDING,
     SheetLook,
     StreamSheet,
     StreamWorkbook,
     col_letter,
+    measure_row,
+    parse_wrap_info,
     render_cell,
     render_formula,
     styles_xml,
+    text_width,
+    value_width,
+    wrap_info,
+    wrapped_lines,
 )
 
 DEPT_SHEET = "部门汇总"
 NOTES_SHEET = "说明"
 LEVEL_HEADER = "级别"
+
+PAPER_A3 = 8  # Excel's paperSize codes: 8 = A3, 9 = A4
+PAPER_A4 = 9
+
+#: The widest a column gets, in display units (:func:`~perfsheet.io.xlsx_stream.text_width`:
+#: a CJK character is 2), padding included: a longer value wraps onto more lines. 12 CJK
+#: characters; 10 in 绩效指标明细, so that its 20 columns print one page wide on A3 at a
+#: readable scale.
+WIDTH_CAP = 25.0
+SHEET_WIDTH_CAP = {"绩效指标明细": 21.0}
+#: Columns that may be wider (per sheet, by header): the file name and department of
+#: 部门汇总 are shown whole on one line; findings and notes are sentences.
+WIDTH_CAPS: dict[str, dict[str, float]] = {
+    DEPT_SHEET: {"部门名称": 60.0, "来源文件": 100.0, "工作表": 40.0},
+    "绩效指标明细": {"问题": 31.0},
+    "校验结果": {"说明": 61.0},
+    NOTES_SHEET: {"名称": 40.0, "内容": 90.0},
+}
+MIN_WIDTH = 4.0
+HEADER_PADDING = 2.0  # the header cell also holds the autofilter button
+BOLD_FACTOR = 1.1  # bold digits of a total row are a little wider
+
+
+def display_header(text: str) -> str:
+    """A header as its cell shows it: broken before a bracketed unit or note
+    (``财政专户拨款（万元）`` -> ``财政专户拨款\n（万元）``), so that the bracket is never split
+    from its content and a closing ``）`` never stands alone on a line."""
+    at = text.find("（")
+    if at <= 0 or "\n" in text:
+        return text
+    return f"{text[:at]}\n{text[at:]}"
+
+
+def fit_widths(
+    header: Sequence[str],
+    widest: Mapping[int, float],
+    caps: Mapping[str, float] | None = None,
+    cap: float = WIDTH_CAP,
+) -> list[float]:
+    """Column widths: the widest value plus padding, at most the cap of the column (``cap``
+    unless ``caps`` names its header), and at least the longest line of the header as
+    displayed (:func:`display_header`) — headers break only where they are meant to."""
+    caps = caps or {}
+    out: list[float] = []
+    for c, h in enumerate(header):
+        head = max(text_width(line) for line in display_header(h).split("\n")) + HEADER_PADDING
+        body = widest.get(c)
+        fit = 0.0 if body is None else min(body + WIDTH_PADDING, caps.get(h, cap))
+        out.append(round(max(head, fit, MIN_WIDTH), 1))
+    return out
 
 
 def template_styles(spec: Any = None) -> str:
@@ -58,7 +126,7 @@ def sheet_looks(spec: Any = None) -> dict[str, SheetLook]:
     """Print setup and tab colour per sheet, from the summary template (``spec``; the built-in
     one when None): its sheets by name, and 部门汇总 like 项目汇总 with a page header that names
     the sheet (``&A``)."""
-    from perfsheet.core.plans import SHEET_PROJECTS
+    from perfsheet.core.plans import SHEET_DETAIL, SHEET_PROJECTS
     from perfsheet.io.template import SheetSpec, load_template
 
     spec = spec if spec is not None else load_template(None)
@@ -71,6 +139,15 @@ def sheet_looks(spec: Any = None) -> dict[str, SheetLook]:
         looks[DEPT_SHEET] = dataclasses.replace(
             looks[SHEET_PROJECTS], tab_color=None, print_header="&L&A&R&D"
         )
+    # 绩效指标明细 prints on A3 landscape, one page wide. It has 20 columns, and a row is read
+    # across all of them (project, indicator, its values, the problem found): on A4 one page
+    # wide the text shrank to unreadable, and splitting the columns into a second print area
+    # would print each indicator on two sheets of paper, the second without its project and
+    # indicator name. Wide budget tables are commonly printed on A3. A template that asks for
+    # a paper other than A4 keeps it.
+    detail = looks.get(SHEET_DETAIL)
+    if detail is not None and detail.paper in (None, PAPER_A4):
+        looks[SHEET_DETAIL] = dataclasses.replace(detail, paper=PAPER_A3)
     return looks
 
 
@@ -79,8 +156,9 @@ class _Sheet:
     base: str
     head: CacheHeader
     parts: list[StreamSheet] = field(default_factory=list)
-    agg: Aggregate = field(default_factory=Aggregate)
+    agg: Aggregate = field(default_factory=Aggregate)  # of every input (read beforehand)
     rows: int = 0  # data rows over all parts
+    widths: list[float] = field(default_factory=list)  # of every part
 
 
 @dataclass(slots=True)
@@ -90,19 +168,75 @@ class ConsolidatedStats:
     sheets: list[str] = field(default_factory=list)  # worksheet names, in order
 
 
+def _total_values(head: CacheHeader, agg: Aggregate, n: int) -> list[tuple[int, str, Any]]:
+    """``(column, func, value)`` of the total row of a sheet with ``n`` data rows."""
+    out: list[tuple[int, str, Any]] = []
+    for col, func, weight in head.totals:
+        value: Any
+        if func == "label":
+            value = head.total_label.replace("{n}", str(n))
+        elif func == "sum":
+            value = agg.sums.get(col, 0.0)
+        elif func == "average":
+            k = agg.counts.get(col, 0)
+            value = agg.sums.get(col, 0.0) / k if k else None
+        elif func == "count":
+            value = n
+        elif func == "ratio" and weight is not None:
+            total_w = agg.weights.get(col, 0.0)
+            value = agg.weighted.get(col, 0.0) / total_w if total_w else None
+        else:
+            continue
+        out.append((col, func, value))
+    return out
+
+
+def _total_style(head: CacheHeader, col: int) -> int:
+    styles = head.styles()
+    style = TOTAL_STYLE.get(styles[col] if col < len(styles) else STYLE_DEFAULT)
+    return style if style is not None else TOTAL_STYLE[STYLE_DEFAULT]
+
+
+def _line_height(styles: str) -> float:
+    """Points per line of wrapped text in the default font (the first font of ``styles``):
+    15 for 11 pt, as Excel's default row."""
+    m = re.search(r'<sz val="([0-9.]+)"/>', styles)
+    return round(float(m.group(1) if m else 11) * 15 / 11, 2)
+
+
 class _Builder:
     def __init__(
-        self, tmpdir: Path | None, max_rows: int, looks: Mapping[str, SheetLook], styles: str
+        self,
+        tmpdir: Path | None,
+        max_rows: int,
+        looks: Mapping[str, SheetLook],
+        styles: str,
+        aggs: Mapping[str, Aggregate],
     ) -> None:
         self.book = StreamWorkbook(tmpdir=tmpdir, title="绩效汇总（合并）", styles=styles)
         self.max_data_rows = max_rows - 2  # header and total row
         self.sheets: dict[str, _Sheet] = {}
         self.looks = looks
+        self.aggs = aggs
+        self.line_height = _line_height(styles)
 
-    def sheet(self, base: str, head: CacheHeader) -> _Sheet:
+    def sheet(
+        self, base: str, head: CacheHeader, widest: Mapping[int, float] | None = None
+    ) -> _Sheet:
+        """The sheet ``base``, created on first use with its column widths fitted to the values
+        of every input (their aggregates, read beforehand), the total row, and ``widest``."""
         sh = self.sheets.get(base)
         if sh is None:
-            sh = _Sheet(base=base, head=head)
+            sh = _Sheet(base=base, head=head, agg=self.aggs.get(base) or Aggregate())
+            seen = dict(sh.agg.widths)
+            for col, w in (widest or {}).items():
+                seen[col] = max(w, seen.get(col, 0.0))
+            if head.totals and sh.agg.rows:
+                for col, _func, value in _total_values(head, sh.agg, sh.agg.rows):
+                    w = value_width(value, _total_style(head, col)) * BOLD_FACTOR
+                    seen[col] = max(w, seen.get(col, 0.0))
+            cap = SHEET_WIDTH_CAP.get(base, WIDTH_CAP)
+            sh.widths = fit_widths(head.header, seen, WIDTH_CAPS.get(base), cap)
             self.sheets[base] = sh
             self._new_part(sh)
         return sh
@@ -113,15 +247,33 @@ class _Builder:
         look = self.looks.get(sh.base, SheetLook())
         if LEVEL_HEADER in sh.head.header:
             look = dataclasses.replace(look, level_col=sh.head.header.index(LEVEL_HEADER))
-        part = self.book.add_sheet(name, sh.head.header, sh.head.widths, look)
+        header = [display_header(h) for h in sh.head.header]
+        part = self.book.add_sheet(name, header, sh.widths, look)
         sh.parts.append(part)
         return part
 
-    def append(self, sh: _Sheet, fragment: str) -> None:
+    def height(self, sh: _Sheet, wrap: str) -> float | None:
+        """The height of a row whose texts wrap as ``wrap`` says (:func:`wrap_info`); None for
+        one line. Set explicitly: not every reader grows a row to fit its wrapped text
+        (LibreOffice 7.4 converting headless to PDF stopped at two lines)."""
+        if not wrap:
+            return None
+        widths = sh.widths
+        lines = max(
+            (
+                wrapped_lines(ws, widths[c])
+                for c, ws in parse_wrap_info(wrap).items()
+                if c < len(widths)
+            ),
+            default=1,
+        )
+        return lines * self.line_height if lines > 1 else None
+
+    def append(self, sh: _Sheet, fragment: str, wrap: str = "") -> None:
         part = sh.parts[-1]
         if part.next_row - 1 > self.max_data_rows:
             part = self._new_part(sh)
-        part.write_fragment(fragment)
+        part.write_fragment(fragment, self.height(sh, wrap))
         sh.rows += 1
 
     def footer(self, sh: _Sheet) -> None:
@@ -132,32 +284,25 @@ class _Builder:
         r = part.next_row
         first, last = 2, r - 1
         with_formulas = len(sh.parts) == 1  # one sheet: formulas over its rows
-        styles = head.styles()
+        weights = {col: weight for col, _func, weight in head.totals}
         cells: list[tuple[int, str]] = []
-        for col, func, weight in head.totals:
-            style = TOTAL_STYLE.get(styles[col] if col < len(styles) else STYLE_DEFAULT)
-            style = style if style is not None else TOTAL_STYLE[STYLE_DEFAULT]
+        for col, func, value in _total_values(head, agg, sh.rows):
+            style = _total_style(head, col)
             rng = f"{col_letter(col)}{first}:{col_letter(col)}{last}"
-            value: Any
             if func == "label":
-                label = head.total_label.replace("{n}", str(sh.rows))
-                cells.append((col, render_cell(col, label, style, row=str(r))))
+                cells.append((col, render_cell(col, value, style, row=str(r))))
                 continue
             if func == "sum":
-                value, formula = agg.sums.get(col, 0.0), f"SUBTOTAL(109,{rng})"
+                formula = f"SUBTOTAL(109,{rng})"
             elif func == "average":
-                n = agg.counts.get(col, 0)
-                value = agg.sums.get(col, 0.0) / n if n else None
                 formula = f"SUBTOTAL(101,{rng})"
             elif func == "count":
-                value, formula = sh.rows, f"SUBTOTAL(103,{rng})"
-            elif func == "ratio" and weight is not None:
-                total_w = agg.weights.get(col, 0.0)
-                value = agg.weighted.get(col, 0.0) / total_w if total_w else None
+                formula = f"SUBTOTAL(103,{rng})"
+            else:  # ratio
+                weight = weights[col]
+                assert weight is not None
                 w = f"{col_letter(weight)}{first}:{col_letter(weight)}{last}"
                 formula = f'IFERROR(SUMPRODUCT({w},{rng})/SUM({w}),"")'
-            else:
-                continue
             if with_formulas:
                 cells.append((col, render_formula(col, r, formula, value, style)))
             elif value is not None:
@@ -183,34 +328,49 @@ def write_consolidated(
     are not copied). ``looks``: print setup per sheet (:func:`sheet_looks`), ``styles``: the
     styles part (:func:`template_styles`); the built-in template's when None. Returns the data
     rows written per sheet — the sum of the per-file rows.
+
+    Two passes over the caches: their aggregates first (read from the end of each file), so
+    that the column widths and the totals are known before the first row is copied; then
+    their rows.
     """
     tmp = temp_path_for(path)
     stats = ConsolidatedStats()
+    caches = list(caches)
+    aggs: dict[str, Aggregate] = {}
+    for cache in caches:
+        for sheet, agg in read_aggregates(cache).items():
+            aggs.setdefault(sheet, Aggregate()).add(agg)
     b = _Builder(
         tmpdir,
         max_rows,
         sheet_looks() if looks is None else looks,
         template_styles() if styles is None else styles,
+        aggs,
     )
     try:
         for cache in caches:
             stats.files += 1
-            for sheet, head, fragment, agg in iter_records(cache):
+            for sheet, head, fragment, _agg, wrap in iter_records(cache):
                 if sheet == NOTES_SHEET:
                     continue
                 if fragment is not None:
                     sh = b.sheets.get(sheet)
                     if sh is None:
                         raise ValueError(f"行缓存 {cache} 中工作表 {sheet} 的行没有表头")
-                    b.append(sh, fragment)
+                    b.append(sh, fragment, wrap)
                 elif head is not None:
                     b.sheet(sheet, head)
-                elif agg is not None and sheet in b.sheets:
-                    b.sheets[sheet].agg.add(agg)
-        notes_head = CacheHeader(header=list(notes_header), widths=[10, 26, 90])
-        notes_sheet = b.sheet(NOTES_SHEET, notes_head)
-        for note in notes:
-            notes_sheet.parts[-1].write_values(list(note))
+        notes_rows = [list(note) for note in notes]
+        notes_styles = [STYLE_WRAP] * len(notes_header)
+        widest: dict[int, float] = {}
+        for note in notes_rows:
+            for col, w in measure_row(note, notes_styles)[0].items():
+                widest[col] = max(w, widest.get(col, 0.0))
+        notes_head = CacheHeader(header=list(notes_header), kinds=["text"] * len(notes_header))
+        notes_sheet = b.sheet(NOTES_SHEET, notes_head, widest)
+        for note in notes_rows:
+            height = b.height(notes_sheet, wrap_info(note))
+            notes_sheet.parts[-1].write_values(note, notes_styles, height)
             notes_sheet.rows += 1
         for sh in b.sheets.values():
             b.footer(sh)

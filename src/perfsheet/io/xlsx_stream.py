@@ -47,8 +47,17 @@ STYLE_TOTAL = 5
 STYLE_TOTAL_AMOUNT = 6
 STYLE_TOTAL_RATIO = 7
 STYLE_TOTAL_SCORE = 8
+STYLE_WRAP = 9  # top-aligned, wrapping: text and plain numbers
 
-KIND_STYLE = {"amount": STYLE_AMOUNT, "ratio": STYLE_RATIO, "score": STYLE_SCORE}
+KIND_STYLE = {
+    "amount": STYLE_AMOUNT,
+    "ratio": STYLE_RATIO,
+    "score": STYLE_SCORE,
+    "text": STYLE_WRAP,
+    "link": STYLE_WRAP,
+    "int": STYLE_WRAP,
+    "number": STYLE_WRAP,
+}
 TOTAL_STYLE = {
     STYLE_DEFAULT: STYLE_TOTAL,
     STYLE_AMOUNT: STYLE_TOTAL_AMOUNT,
@@ -178,20 +187,26 @@ def styles_xml(header: dict[str, Any] | None = None, font: dict[str, Any] | None
         if head.get("bg_color")
         else '<fill><patternFill patternType="none"/></fill>'
     )
-    top = '<border><left/><right/><top style="thin"><color auto="1"/></top><bottom/><diagonal/>'
-    top += "</border>"
-    borders = ["<border><left/><right/><top/><bottom/><diagonal/></border>", _border(head), top]
+    rule = '<border><left/><right/><top style="thin"><color auto="1"/></top><bottom/><diagonal/>'
+    rule += "</border>"
+    borders = ["<border><left/><right/><top/><bottom/><diagonal/></border>", _border(head), rule]
     # numFmt 4 is the built-in "#,##0.00"; 164/165 are ours.
+    # Body cells are top-aligned; text wraps (STYLE_WRAP): a column is as wide as its longest
+    # value only up to a cap (see the consolidated workbook), so a longer text takes more
+    # lines instead of being cut off. (An explicit style, not cellXfs 0: LibreOffice does not
+    # apply the alignment of xf 0 to cells without a style attribute.)
+    top, wrap = '<alignment vertical="top"/>', '<alignment vertical="top" wrapText="1"/>'
     xfs = [
         _xf(0),  # STYLE_DEFAULT
         _xf(0, font=2, fill=2, border=1, extra=_alignment(head)),  # STYLE_HEADER
-        _xf(4),  # AMOUNT
-        _xf(164),  # RATIO 0.0%
-        _xf(165),  # SCORE 0.0
+        _xf(4, extra=top),  # AMOUNT
+        _xf(164, extra=top),  # RATIO 0.0%
+        _xf(165, extra=top),  # SCORE 0.0
         _xf(0, font=1, border=2),  # TOTAL
         _xf(4, font=1, border=2),  # TOTAL_AMOUNT
         _xf(164, font=1, border=2),  # TOTAL_RATIO
         _xf(165, font=1, border=2),  # TOTAL_SCORE
+        _xf(0, extra=wrap),  # WRAP
     ]
     dxfs = "".join(
         f'<dxf><font><color rgb="FF{fc}"/></font><fill><patternFill>'
@@ -286,6 +301,110 @@ def cell_xml(ref: str, v: Any, s: str = "") -> str:
     if isinstance(v, _dt.datetime | _dt.date):
         return text_cell(ref, v.isoformat(), s)
     return text_cell(ref, str(v), s) if str(v) else ""
+
+
+# ----------------------------------------------------------------------------------- widths
+
+#: Padding added to a measured width: the cell's inner margins. (Measuring a CJK character
+#: as 2 units already errs on the wide side: it is about 1.8 digits wide in 等线 and Calibri.)
+WIDTH_PADDING = 1.0
+
+
+def text_width(text: str) -> float:
+    """Display width of ``text`` in Excel column units (the width of a digit): 2 per CJK or
+    other wide character, 1 per ASCII character; the longest line of a text with line feeds.
+
+    Computed from the UTF-8 length (C speed: it runs on every cell of a batch): ASCII is one
+    byte, CJK three, so ``(characters + bytes) / 2`` is exact for text made of the two and
+    errs on the wide side (by half a unit) for accented Latin letters, Cyrillic and emoji."""
+    if "\n" in text:
+        return max(text_width(line) for line in text.split("\n"))
+    return (len(text) + len(text.encode("utf-8", "surrogatepass"))) / 2
+
+
+#: No column of the consolidated workbook is capped below this width (display units), so a
+#: one-line text at most this wide never wraps: the row caches note only wider texts and
+#: texts with line feeds (:func:`wrap_info`).
+MIN_WRAP_WIDTH = 20.0
+
+
+def wrap_info(values: Sequence[Any]) -> str:
+    """The texts of a row that may take more than one line, for :func:`wrapped_lines`:
+    ``"col=w/w,col=w"`` — 0-based column, then the width of each of its lines (one per line
+    feed); empty when every cell fits on one line in any column."""
+    return measure_row(values)[1]
+
+
+def parse_wrap_info(info: str) -> dict[int, list[float]]:
+    """:func:`wrap_info` read back: column -> widths of its lines."""
+    out: dict[int, list[float]] = {}
+    for item in info.split(","):
+        if item:
+            col, _, lines = item.partition("=")
+            out[int(col)] = [float(w) for w in lines.split("/")]
+    return out
+
+
+def wrapped_lines(line_widths: Sequence[float], column_width: float) -> int:
+    """How many lines text with these line widths takes in a column ``column_width`` wide
+    when it wraps. The cell keeps :data:`WIDTH_PADDING` free; a line that fits stays one
+    line, a longer one fills lines of whole CJK characters (2 units each)."""
+    room = max(2.0, column_width - WIDTH_PADDING)
+    full = 2 * (room // 2)
+    return sum(1 if w <= room else math.ceil(w / full) for w in line_widths)
+
+
+_NUMBER_TEXT = {
+    STYLE_AMOUNT: "{:,.2f}",
+    STYLE_RATIO: "{:.1%}",
+    STYLE_SCORE: "{:.1f}",
+    STYLE_TOTAL_AMOUNT: "{:,.2f}",
+    STYLE_TOTAL_RATIO: "{:.1%}",
+    STYLE_TOTAL_SCORE: "{:.1f}",
+}
+
+
+def value_width(v: Any, style: int = STYLE_DEFAULT) -> float:
+    """Display width of a cell value as shown with the number format of ``style``."""
+    if isinstance(v, str):
+        return text_width(v)
+    if v is None:
+        return 0.0
+    if isinstance(v, bool):
+        return 5.0  # TRUE / FALSE
+    if isinstance(v, int | float):
+        if not math.isfinite(v):
+            return 5.0
+        fmt = _NUMBER_TEXT.get(style)
+        if fmt is not None:
+            return float(len(fmt.format(v)))
+        return float(min(len(_number(v)), 11))  # General shows at most 11 characters
+    return text_width(str(v))
+
+
+def measure_row(values: Sequence[Any], styles: Sequence[int] = ()) -> tuple[dict[int, float], str]:
+    """The display width of each non-empty cell of a row (0-based column -> width,
+    :func:`value_width`), and its :func:`wrap_info`. One pass: it runs on every row of a
+    batch, in the workers."""
+    n_styles = len(styles)
+    widths: dict[int, float] = {}
+    wrap: list[str] = []
+    for c, v in enumerate(values):
+        if type(v) is str:
+            if not v:
+                continue
+            if "\n" in v:
+                lines = [text_width(line) for line in v.split("\n")]
+                w = max(lines)
+                wrap.append(f"{c}=" + "/".join(f"{x:g}" for x in lines))
+            else:
+                w = (len(v) + len(v.encode("utf-8", "surrogatepass"))) / 2
+                if w > MIN_WRAP_WIDTH:
+                    wrap.append(f"{c}={w:g}")
+            widths[c] = w
+        elif v is not None:
+            widths[c] = value_width(v, styles[c] if c < n_styles else STYLE_DEFAULT)
+    return widths, ",".join(wrap)
 
 
 def render_cell(col: int, v: Any, style: int = STYLE_DEFAULT, row: str = ROW_MARK) -> str:
@@ -390,13 +509,17 @@ class StreamSheet:
     next_row: int = 1  # 1-based row number of the next row written
     look: SheetLook = field(default_factory=SheetLook)
 
-    def write_fragment(self, fragment: str) -> None:
+    def write_fragment(self, fragment: str, height: float | None = None) -> None:
+        """One row; ``height`` in points (None: the default height)."""
         n = self.next_row
-        self.fh.write(f'<row r="{n}">{fragment.replace(ROW_MARK, str(n))}</row>')
+        ht = f' ht="{height:g}" customHeight="1"' if height else ""
+        self.fh.write(f'<row r="{n}"{ht}>{fragment.replace(ROW_MARK, str(n))}</row>')
         self.next_row = n + 1
 
-    def write_values(self, values: Sequence[Any], styles: Sequence[int] = ()) -> None:
-        self.write_fragment(render_cells(values, styles))
+    def write_values(
+        self, values: Sequence[Any], styles: Sequence[int] = (), height: float | None = None
+    ) -> None:
+        self.write_fragment(render_cells(values, styles), height)
 
     def write_raw_row(self, cells: str) -> None:
         """A row whose cells already carry their final references."""
