@@ -84,6 +84,15 @@ def test_encrypted() -> None:
     _one_line_error(FIXTURES / "encrypted.pdf", "PDF 已加密", "密码")
 
 
+def test_owner_password_only_is_read() -> None:
+    """Encrypted with an owner password that only restricts printing and copying: the user
+    password is empty, the table is read."""
+    assert b"/Encrypt" in (FIXTURES / "permissions.pdf").read_bytes()
+    result = runner.invoke(app, ["parse", str(FIXTURES / "permissions.pdf"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "网络运维经费" in result.stdout
+
+
 @pytest.mark.parametrize("keep", [0.5, 0.97])
 def test_truncated(tmp_path: Path, keep: float) -> None:
     data = EXAMPLE_PDF.read_bytes()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import html
 import importlib.util
+import json
 import shutil
 import subprocess
 import tempfile
@@ -152,8 +153,9 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def to_pdf(docs: dict[str, str], outdir: Path, *, encrypt_password: str | None = None) -> None:
-    """Write each HTML document and convert them all in one Writer run (``name.pdf``)."""
+def to_pdf(docs: dict[str, str], outdir: Path, *, options: dict[str, Any] | None = None) -> None:
+    """Write each HTML document and convert them all in one Writer run (``name.pdf``);
+    ``options``: PDF export settings of Writer (``EncryptFile``, ``DocumentOpenPassword``…)."""
     exe = soffice()
     if exe is None:
         raise RuntimeError("soffice (LibreOffice Writer) is not installed")
@@ -166,11 +168,11 @@ def to_pdf(docs: dict[str, str], outdir: Path, *, encrypt_password: str | None =
             p.write_text(text, encoding="utf-8")
             paths.append(str(p))
         target = "pdf:writer_pdf_Export"
-        if encrypt_password is not None:
-            target += (
-                ':{"EncryptFile":{"type":"boolean","value":"true"},'
-                f'"DocumentOpenPassword":{{"type":"string","value":"{encrypt_password}"}}}}'
-            )
+        if options:
+            kinds = {bool: "boolean", int: "long", str: "string"}
+            settings = {k: {"type": kinds[type(v)], "value": str(v).lower() if isinstance(
+                v, bool) else str(v)} for k, v in options.items()}  # fmt: skip
+            target += ":" + json.dumps(settings)
         proc = subprocess.run(
             [
                 exe,
@@ -472,14 +474,28 @@ def _scan(outdir: Path, tmp: Path) -> None:
 
 
 def _encrypted(outdir: Path) -> None:
-    blocks = grid_blocks(wrapped_rows()[:5], WRAP_WIDTHS)
-    to_pdf({"encrypted": document(blocks)}, outdir, encrypt_password="perfsheet")
+    """An open password (refused), and only an owner password restricting printing and copying
+    (read: the user password is empty)."""
+    blocks = grid_blocks(wrapped_rows(), WRAP_WIDTHS)
+    to_pdf(
+        {"encrypted": document(blocks[:1] + blocks[-1:])},
+        outdir,
+        options={"EncryptFile": True, "DocumentOpenPassword": "perfsheet"},
+    )
+    to_pdf(
+        {"permissions": document(blocks)},
+        outdir,
+        options={
+            "RestrictPermissions": True,
+            "PermissionPassword": "owner",
+            "Printing": 0,
+            "EnableCopyingOfContent": False,
+        },
+    )
 
 
 def build(outdir: Path = HERE) -> dict[str, Any]:
     """Write every PDF into ``outdir``; returns the manifest (also written as manifest.json)."""
-    import json
-
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="perfsheet-fixtures-") as t:
         tmp = Path(t)
@@ -503,6 +519,7 @@ COMMITTED = (
     "wrapped.pdf",
     "scan.pdf",
     "encrypted.pdf",
+    "permissions.pdf",
 )
 
 
