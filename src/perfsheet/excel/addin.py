@@ -631,7 +631,7 @@ def install_addin(
     entries.update(ours)
     data = encode_conf(entries, encoding, conf)
     with tempfile.TemporaryDirectory(prefix="perfsheet-install-") as staging:
-        staged = build_addin(Path(staging) / ADDIN_NAME).read_bytes()
+        staged = build_addin(Path(staging) / "staged.xlam").read_bytes()
         undo: list[_Undo] = []
         try:
             undo.append(_put_file(conf, data))

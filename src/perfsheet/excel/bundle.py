@@ -135,11 +135,14 @@ def _wheels_for(folder: Path, python_version: str) -> dict[str, list[_Wheel]]:
 
 def wheel_requirements(path: Path) -> list[Requirement]:
     """The ``Requires-Dist`` entries of a wheel's METADATA."""
-    with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
-        if len(names) != 1:
-            raise BundleError(f"{path.name} 不是有效的 wheel（没有 METADATA）")
-        metadata = BytesParser().parsebytes(archive.read(names[0]), headersonly=True)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+            if len(names) != 1:
+                raise BundleError(f"{path.name} 不是有效的 wheel（没有 METADATA）")
+            metadata = BytesParser().parsebytes(archive.read(names[0]), headersonly=True)
+    except (OSError, zipfile.BadZipFile) as err:
+        raise BundleError(f"无法读取 {path}：{err}；请删除该文件后重新生成安装包") from err
     requirements = []
     for value in metadata.get_all("Requires-Dist") or []:
         try:
