@@ -29,7 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 addin_app = typer.Typer(
-    help="构建与安装 Excel 加载项（perfsheet.xlam）。",
+    help="构建与安装 Excel 加载项（perfsheet.xlam），生成内网用的离线安装包。",
     cls=ChineseGroup,
     rich_markup_mode=None,
     no_args_is_help=True,
