@@ -114,7 +114,7 @@ def _check_file(path: Path, shown: str) -> None:
             f"文件过大（{L.human_bytes(size)}），超过上限 {L.human_bytes(L.MAX_FILE_BYTES)}",
         )
     with path.open("rb") as fh:
-        fh.seek(max(0, size - 2048))
+        fh.seek(max(0, size - 32768))  # some writers append a few KB after %%EOF
         tail = fh.read()
         if b"%%EOF" not in tail:
             raise InputError(shown, _TRUNCATED)
