@@ -147,7 +147,7 @@ def test_pdfplumber_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "pdfplumber", None)  # import pdfplumber -> ImportError
     p = tmp_path / "表.pdf"
     shutil.copyfile(EXAMPLE_PDF, p)
-    _one_line_error(p, 'pip install "perfsheet[pdf]"')
+    _one_line_error(p, 'python -m pip install "pdfplumber>=0.11,<0.12"', "[pdf]")
 
 
 def test_inputs_untouched(tmp_path: Path) -> None:

@@ -41,7 +41,8 @@ declared and actual objects and pages, and the decompressed size of every stream
 before pdfminer interprets any page (a stream is decompressed incrementally and abandoned at
 the limit). Encrypted PDFs (an open password), truncated or broken files, scans without a text
 layer, and PDFs without a table each get one Chinese line (:class:`~perfsheet.errors.InputError`,
-exit code 2). pdfplumber is an optional dependency (``pip install "perfsheet[pdf]"``).
+exit code 2). pdfplumber is an optional dependency (the extra ``pdf``); without it a PDF gets one
+line telling how to install it.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ from perfsheet.io import safety
 
 PDF_MAGIC = b"%PDF-"
 
-_NEEDS_PDFPLUMBER = '读取 PDF 需要 pdfplumber，请先安装：pip install "perfsheet[pdf]"'
+_NEEDS_PDFPLUMBER = (
+    '读取 PDF 需要 pdfplumber，请先安装：python -m pip install "pdfplumber>=0.11,<0.12"'
+    "（即 perfsheet 的 [pdf] 附加依赖）"
+)
 _ENCRYPTED = "PDF 已加密（设有打开密码），请先用 PDF 阅读器取消密码后再试"
 _BROKEN = "PDF 文件已损坏，无法读取"
 _TRUNCATED = "PDF 文件不完整（文件末尾缺少 %%EOF，可能在下载或复制时被截断）"
