@@ -294,7 +294,8 @@ def test_udf_generation_leaves_no_stubs_behind() -> None:
     assert xlwings.func.__module__ == "xlwings"  # the no-op decorator is back (Linux)
 
 
-def test_install_and_uninstall(tmp_path: Path) -> None:
+def test_install_and_uninstall(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # macOS scripts go under ~/Library
     target = tmp_path / "XLSTART"
     conf = tmp_path / "home" / ".perfsheet" / "perfsheet.conf"
     conf.parent.mkdir(parents=True)
@@ -317,9 +318,13 @@ def test_install_and_uninstall(tmp_path: Path) -> None:
     # without other settings the file (and its folder) go away entirely
     addin.install_addin(addin_dir=target, conf_path=conf, platform="darwin")
     assert addin.read_conf(conf)["Interpreter_Mac"] == sys.executable
+    scripts = tmp_path / "home" / "Library/Application Scripts/com.microsoft.Excel"
+    picker = scripts / "perfsheet.applescript"  # the 批量转换 folder picker (AppleScriptTask)
+    assert picker.read_bytes() == (ROOT / "addin" / "perfsheet.applescript").read_bytes()
     conf.write_bytes(conf.read_bytes().replace(b'"PYTHONPATH","D:\\work"\r\n', b""))
     addin.install_addin(uninstall=True, addin_dir=target, conf_path=conf, platform="darwin")
     assert not conf.exists() and not conf.parent.exists()
+    assert not picker.exists()
 
 
 def test_default_locations() -> None:

@@ -639,6 +639,7 @@ def install_addin(
                 raise AddinError(f"写入 {conf} 后读回的设置与写入的不一致；请检查磁盘后重试")
             if platform == "darwin":
                 undo.append(_install_runpython_applescript())
+                undo.append(_install_picker_applescript())
             undo.append(_put_file(addin, staged))  # last: only now does Excel see anything
         except (OSError, PerfsheetError) as err:
             failed = _rollback(undo)
@@ -652,6 +653,9 @@ def _uninstall(addin: Path, conf: Path, encoding: str) -> InstallResult:
     try:
         if addin.is_file():
             addin.unlink()
+        picker = Path.home() / MAC_SCRIPTS / "perfsheet.applescript"
+        if picker.is_file():  # installed on macOS only; xlwings' own script is xlwings'
+            picker.unlink()
         entries = read_conf(conf, encoding)
         for key in (CONF_KEYS_WIN, CONF_KEYS_MAC, CONF_UDF_MODULES):
             entries.pop(key, None)
@@ -743,10 +747,20 @@ def _install_error(path: str | os.PathLike[str], err: OSError) -> OutputError:
     return OutputError.from_os(path, err)
 
 
+#: Where sandboxed Excel for Mac runs AppleScripts from (AppleScriptTask).
+MAC_SCRIPTS = Path("Library/Application Scripts/com.microsoft.Excel")
+
+
+def _install_picker_applescript() -> _Undo:
+    """macOS: our folder picker for 批量转换 (AppleScriptTask; MacScript is gone)."""
+    source = asset_dir("addin") / "perfsheet.applescript"
+    return _put_file(Path.home() / MAC_SCRIPTS / source.name, source.read_bytes())
+
+
 def _install_runpython_applescript() -> _Undo:
     """macOS: what ``xlwings runpython install`` does, so RunPython works from the ribbon."""
     import xlwings
 
     source = xlwings_dir() / f"xlwings-{xlwings.__version__}.applescript"
-    target = Path.home() / "Library/Application Scripts/com.microsoft.Excel" / source.name
+    target = Path.home() / MAC_SCRIPTS / source.name
     return _put_file(target, source.read_bytes())
