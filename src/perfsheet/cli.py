@@ -36,7 +36,9 @@ addin_app = typer.Typer(
 )
 app.add_typer(addin_app, name="addin")
 
-FileArg = Annotated[Path, typer.Argument(help="工作簿文件（.xlsx / .xlsm / .xls）", metavar="文件")]
+FileArg = Annotated[
+    Path, typer.Argument(help="工作簿或 PDF 文件（.xlsx / .xlsm / .xls / .pdf）", metavar="文件")
+]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="只处理该工作表", metavar="工作表名")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出到标准输出")]
 RulesOpt = Annotated[

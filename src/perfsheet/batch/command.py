@@ -162,7 +162,7 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     found = discover(opts.paths, opts.outdir, recursive=opts.recursive)
     if not found.candidates:
         skipped = f"（跳过 {len(found.skipped)} 个文件，原因见各文件）" if found.skipped else ""
-        raise UsageError(f"输入中没有可转换的工作簿（.xlsx / .xlsm / .xls）{skipped}")
+        raise UsageError(f"输入中没有可转换的工作簿或 PDF（.xlsx / .xlsm / .xls / .pdf）{skipped}")
     # Connect before creating anything: an unreachable cluster means nothing can be done.
     client = connect_dask(opts.scheduler, timeout=opts.connect_timeout) if opts.scheduler else None
     try:
