@@ -7,7 +7,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -18,3 +21,16 @@ settings.register_profile(
 )
 if os.environ.get("HYPOTHESIS_PROFILE"):
     settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+
+@pytest.fixture
+def live_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """The remote engine (xlwings Lite's), and a home directory without a perfsheet.rules.toml:
+    test modules of the live actions use it with ``pytestmark = usefixtures("live_engine")``."""
+    from live_payload import register_remote_engine
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    return register_remote_engine(monkeypatch)

@@ -11,7 +11,6 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from live_payload import (
     SEED_SHEET,
     alerts,
     payload,
-    register_remote_engine,
     run,
     seed_payload,
     seed_values,
@@ -30,15 +28,7 @@ from perfsheet import deadline, limits
 from perfsheet.errors import InputError
 from perfsheet.io.safety import time_limit
 
-
-@pytest.fixture(autouse=True)
-def _engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The remote engine (xlwings Lite's), and a home directory without a rules file."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("USERPROFILE", str(home))
-    register_remote_engine(monkeypatch)
+pytestmark = pytest.mark.usefixtures("live_engine")
 
 
 @pytest.fixture()

@@ -33,7 +33,6 @@ from live_payload import (
     file_rows,
     of,
     payload,
-    register_remote_engine,
     run,
     same_cells,
     seed_payload,
@@ -66,14 +65,7 @@ N_HELPERS = len(HELPER_HEADERS)
 B12 = (12, 2)  # 总计 of the first project (东部城市支持西部地区人才培训费)
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """The remote engine, and a home directory without a perfsheet.rules.toml."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("USERPROFILE", str(home))
-    return register_remote_engine(monkeypatch)
+pytestmark = pytest.mark.usefixtures("live_engine")
 
 
 def file_plan(values: list[list[Any]] | None = None) -> tuple[Any, AnnotationPlan]:

@@ -26,7 +26,6 @@ from live_payload import (
     of,
     office_values,
     payload,
-    register_remote_engine,
     run,
     same_cells,
     sheet_json,
@@ -55,14 +54,7 @@ TARGETS = list(TARGET_HELPER_HEADERS)
 N = len(TARGETS)
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """The remote engine, and a home directory without a perfsheet.rules.toml."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("USERPROFILE", str(home))
-    return register_remote_engine(monkeypatch)
+pytestmark = pytest.mark.usefixtures("live_engine")
 
 
 def build(case: str, tmp_path: Path) -> tuple[Path, list[lw.ExpTable]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from live_payload import register_remote_engine, seed_payload
+from live_payload import seed_payload
 from perfsheet import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,14 +23,7 @@ LITE = ROOT / "addin" / "lite"
 NOT_ON_THE_LITE_PATH = ("typer", "rich", "click", "openpyxl", "python_calamine", "xlsxwriter")
 
 
-@pytest.fixture(autouse=True)
-def _engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The remote engine (xlwings Lite's), and a home directory without a rules file."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("USERPROFILE", str(home))
-    register_remote_engine(monkeypatch)
+pytestmark = pytest.mark.usefixtures("live_engine")
 
 
 def test_requirements_pin_this_version_of_perfsheet() -> None:

@@ -4,23 +4,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from live_payload import alerts, book_of, register_remote_engine, seed_payload
+from live_payload import alerts, book_of, seed_payload
 from perfsheet.excel import actions, ribbon
 
-
-@pytest.fixture(autouse=True)
-def _engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The remote engine (xlwings Lite's), and a home directory without a rules file."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("USERPROFILE", str(home))
-    register_remote_engine(monkeypatch)
+pytestmark = pytest.mark.usefixtures("live_engine")
 
 
 def _defect(*_args: Any, **_kwargs: Any) -> None:
