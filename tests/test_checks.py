@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from perfsheet.core.checks import indicator_findings, warning_rule
-from perfsheet.core.models import Indicator, Project, Table, Target, Unit
 from perfsheet.core.layouts import build_tables
+from perfsheet.core.models import Indicator, Project, Table, Target, Unit
 from perfsheet.io.readers import read_workbook
 from workbooks import P, U, table_rows, write_xlsx
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from perfsheet.core.models import Project, Table
 from perfsheet.core.layouts import build_tables
+from perfsheet.core.models import Project, Table
 from perfsheet.core.table import join_text
 from perfsheet.io.readers import read_workbook
 from workbooks import STD_HEADER, TRAINING, write_xlsx

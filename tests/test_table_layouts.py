@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from perfsheet.core.models import Table
 from perfsheet.core.layouts import build_tables
+from perfsheet.core.models import Table
 from perfsheet.errors import InputError
 from perfsheet.io.readers import read_workbook
 from workbooks import LIBRARY, REPAIR, TRAINING, P, U, table_rows, to_xls, write_xlsx

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from perfsheet.core.models import Table
 from perfsheet.core.layouts import build_tables
+from perfsheet.core.models import Table
 from perfsheet.io.readers import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
