@@ -12,7 +12,7 @@ Outputs:
   holds seed line *n* (title block, blank lines, header, 合计, unit rows), amounts as text with
   thousands separators, the four page-break fragment rows (13, 29, 34, 40) exactly as in the
   seed, ``<p>`` tags kept.
-- ``source/广州市协作办公室_项目支出绩效目标表_整理版.xlsx`` — the same table tidied by hand: numeric
+- ``source/广州市协作办公室_项目支出绩效目标表_整理版.xlsx`` — the same table tidied: numeric
   amounts (format ``#,##0.00``), no blank lines, fragments joined into their projects (by the
   seed anatomy in the domain notes §6, not by perfsheet), no HTML tags.
 

@@ -332,10 +332,8 @@ def _add_grid_row(
     prev = p.items[-1] if p.items else None
     # categories carry down from the last row that wrote one, placeholder rows included
     level1 = cells.get("level1") or p.categories[0]
-    if level1_own:
-        level2 = cells.get("level2")
-    else:
-        level2 = cells.get("level2") or p.categories[1]
+    # a written 一级 starts its own 二级; otherwise the 二级 carries down too
+    level2 = cells.get("level2") if level1_own else cells.get("level2") or p.categories[1]
     p.categories = (level1, level2)
     own = {k: v for k, v in cells.items() if k in CELL_ROLES}
     if not own:
