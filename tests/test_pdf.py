@@ -220,6 +220,138 @@ def test_row_list_cut_inside_an_indicator_name(pdfs: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# tables without rules (text aligned in columns)
+
+
+def _no_rules(pdf: Path) -> None:
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            assert not page.lines and not page.rects and not page.find_tables()
+
+
+@pytest.mark.parametrize("name", ["example_unruled.pdf", "example_unruled_once.pdf"])
+def test_unruled_example_gives_the_workbook_result(pdfs: Path, name: str) -> None:
+    """The example typeset without rules (``border="0"``), its header on every page or printed
+    once: the header's columns are located and the result is the workbook's, every field."""
+    pdf = _pdf(pdfs, name)
+    _no_rules(pdf)
+    got = analyze(read_workbook(pdf))
+    want = analyze(read_workbook(EXAMPLE))
+    projects = _projects(got)
+    assert len(projects) == 23
+    assert sum(len(p[6]) for p in projects) == 156
+    _same_model(got, want)
+    (table,) = got.tables
+    assert table.title == "项目支出绩效目标表（含转移支付项目）"
+    assert (table.department, table.amount_unit) == ("广州市协作办公室", "万元")
+    assert table.grand_total is not None and table.grand_total.amounts.total == 273101.18
+    rules = [f.rule for f in table.findings]
+    assert rules.count("fragment-merged") >= 5 and "fragment-orphan" not in rules
+
+
+def test_unruled_grid_one_table_without_repeated_header_and_furniture(pdfs: Path) -> None:
+    import pdfplumber
+
+    pdf = _pdf(pdfs, "example_unruled.pdf")
+    with pdfplumber.open(pdf) as doc:
+        n_pages = len(doc.pages)
+        shown = [re.sub(r"\s", "", p.extract_text() or "") for p in doc.pages]
+    assert n_pages >= 5
+    assert all("绩效指标" in t for t in shown)  # the header on every page
+    assert sum(f"第{i}页" in t for i, t in enumerate(shown, start=1)) >= n_pages // 2
+    (grid,) = read_workbook(pdf).sheets
+    assert grid.name == f"第1-{n_pages}页"
+    header = ["项目名称（资金使用单位）", "总计", "财政拨款", "财政专户拨款", "其他资金",
+              "绩效目标", "绩效指标"]  # fmt: skip
+    assert [r for r in grid.rows if r == header] == [header]  # the header's columns, once
+    texts = [v for row in grid.rows for v in row if isinstance(v, str)]
+    assert not [t for t in texts if re.fullmatch(r"第\s*\d+\s*页", t)]
+    assert texts.count("2025年广州市协作办公室部门预算") <= 1
+    assert {page for page, _ in grid.pages.values()} == set(range(1, n_pages + 1))
+    assert grid.rows[grid.rows.index(header) + 1][:5] == [
+        "合计", "273,101.18", "270,769.27", None, "2,331.91"
+    ]  # fmt: skip
+
+
+def test_unruled_portrait_same_projects_amounts_and_indicators(pdfs: Path) -> None:
+    """Portrait: narrower columns, other line ends. Projects, amounts, indicator counts, every
+    indicator field and the money findings match; two texts differ only by a space: their line
+    ended after ``,``/``;`` where the workbook has ``, ``/``; ``, and a space at a line end is
+    not drawn, so the cell's own habit decides (as for ruled cells). Without the cell's
+    width from its rules, the habit of these cells is read as tight."""
+    pdf = _pdf(pdfs, "example_unruled_portrait.pdf")
+    _no_rules(pdf)
+    got = analyze(read_workbook(pdf))
+    want = analyze(read_workbook(EXAMPLE))
+    g, w = _projects(got), _projects(want)
+    assert len(g) == 23 and sum(len(p[6]) for p in g) == 156
+    assert [x[:5] for x in g] == [x[:5] for x in w]
+    assert [len(x[6]) for x in g] == [len(x[6]) for x in w]
+    assert _money(got) == _money(want)
+
+    def squeeze(value: Any) -> str:
+        return re.sub(r"\s", "", str(value))
+
+    differ = 0
+    for a, b in zip(g, w, strict=True):
+        assert squeeze(a[5]) == squeeze(b[5]), a[3]
+        for x, y in zip(a[6], b[6], strict=True):
+            assert squeeze(x) == squeeze(y), a[3]
+            assert {k: v for k, v in x.items() if k not in ("raw", "annual_value",
+                    "period_value", "name", "period_target", "annual_target")} == {
+                k: v for k, v in y.items() if k not in ("raw", "annual_value", "period_value",
+                "name", "period_target", "annual_target")}  # fmt: skip
+            differ += x != y
+        differ += a[5] != b[5]
+    assert differ <= 3
+
+
+def _placed(items: list[tuple[float, float, str]], size: float = 10.0) -> list[dict[str, Any]]:
+    """Characters of texts placed at (x, top): CJK 1 em wide, others half an em."""
+    out = []
+    for x, top, text in items:
+        for ch in text:
+            w = size if ord(ch) >= 0x2E80 else size / 2
+            out.append({"text": ch, "x0": x, "x1": x + w, "top": top, "bottom": top + size,
+                        "size": size})  # fmt: skip
+            x += w
+    return out
+
+
+def test_unruled_columns_rows_and_wrapped_cells() -> None:
+    """Header phrases give the columns (a header cell wrapped to two lines is one phrase); a
+    right-aligned number close to the next column's text stays in its column; a row is the
+    lines close above each other; a cell's wrapped lines are joined."""
+    chars = _placed([
+        (10, 10, "部门预算项目支出绩效目标表"),
+        (10, 40, "项目名称"), (10, 51, "（单位）"), (100, 45, "总计"), (170, 45, "绩效指标"),
+        (10, 75, "培训经费"), (95, 75, "12.00"), (124, 75, "产出指标；数量指标；培训"),
+        (124, 86, "人数；≥390人"),
+        (10, 110, "会议经费"), (100, 110, "8.00"), (124, 110, "产出指标；质量指标；合规"),
+    ])  # fmt: skip
+    found = P._unruled(chars, None, (0.0, 300.0))
+    assert found is not None
+    table, outside = found
+    P._unruled_texts([P._Page(1, [table], [], len(chars), 0)])
+    assert "".join(c["text"] for c in outside) == "部门预算项目支出绩效目标表"
+    rows = [table.row_texts(j) for j in range(table.n_rows)]
+    assert rows == [
+        {0: "项目名称（单位）", 1: "总计", 2: "绩效指标"},
+        {0: "培训经费", 1: "12.00", 2: "产出指标；数量指标；培训人数；≥390人"},
+        {0: "会议经费", 1: "8.00", 2: "产出指标；质量指标；合规"},
+    ]
+    # the next page has no header: rows lining up with these columns continue the table
+    more = _placed([(10, 10, "第2页的标题文字跨过几列"), (124, 40, "满意度指标；满意度")])
+    nxt = P._unruled(more, table.xs, (0.0, 300.0))
+    assert nxt is not None and nxt[0].xs == table.xs
+    assert "".join(c["text"] for c in nxt[1]) == "第2页的标题文字跨过几列"
+    # no header and nothing to continue: not a table
+    assert P._unruled(more, None, (0.0, 300.0)) is None
+
+
+# --------------------------------------------------------------------------------------------
 # wrapped lines
 
 

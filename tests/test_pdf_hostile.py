@@ -113,6 +113,19 @@ def test_no_table(tmp_path: Path) -> None:
     _one_line_error(p, "没有找到带表格线的表格")
 
 
+def test_unruled_table_without_a_known_header_is_refused() -> None:
+    """Text aligned in columns (Writer, ``border="0"``) whose header names nothing perfsheet
+    knows (日期, 会议内容, 地点, 参会人数): no columns can be located, one clear line."""
+    import pdfplumber
+
+    path = FIXTURES / "unruled_unknown.pdf"
+    with pdfplumber.open(path) as doc:
+        (page,) = doc.pages
+        assert "会议内容" in (page.extract_text() or "")
+        assert not page.lines and not page.rects and not page.find_tables()
+    _one_line_error(path, "没有找到带表格线的表格", "表头", "项目名称")
+
+
 def test_too_many_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(safety, "MAX_PDF_PAGES", 3)
     _one_line_error(EXAMPLE_PDF, "页，超过上限 3 页")

@@ -20,8 +20,10 @@ Sources (nothing downloaded):
   a page break (the filler rows above it are counted until the break falls inside the name);
 - a cell whose text wraps at the cell edge inside words and numbers, beside one with real line
   breaks (``<br>``);
+- the example without rules (``border="0"``: text aligned in columns), the header repeated on
+  every page or printed once, and a table without rules whose header names nothing known;
 - a scan (the example's first page as an image only), an encrypted PDF (Writer's own
-  encryption), and a table without rules.
+  encryption).
 """
 
 from __future__ import annotations
@@ -101,7 +103,11 @@ def document(
     font_pt: float = 9,
     running_title: str | None = None,
     page_numbers: bool = True,
+    rules: bool = True,
 ) -> str:
+    """The blocks as one HTML document; ``rules=False``: tables without ruling lines
+    (``border="0"``, wider padding so the columns stay visibly apart, text aligned in columns
+    as in a table typeset without rules)."""
     out = [
         '<!DOCTYPE html><html><head><meta charset="utf-8"><style>',
         f"@page {{ size: {size}; margin: 1.6cm 1.5cm }}",
@@ -123,7 +129,10 @@ def document(
             continue
         if b.page_break:
             out.append('<p style="page-break-before: always; font-size: 1pt"></p>')
-        out.append('<table border="1" cellspacing="0" cellpadding="3" width="100%">')
+        if rules:
+            out.append('<table border="1" cellspacing="0" cellpadding="3" width="100%">')
+        else:
+            out.append('<table border="0" cellspacing="2" cellpadding="4" width="100%">')
         if b.widths:
             total = sum(b.widths)
             out.append(
@@ -201,15 +210,18 @@ def to_pdf(docs: dict[str, str], outdir: Path, *, options: dict[str, Any] | None
 # sources
 
 
-def example_blocks(widths: Sequence[float] = (90, 45, 45, 45, 45, 140, 300)) -> list[Block]:
-    """The Guangzhou table as published: title block, header (repeated), one row a project."""
+def example_blocks(
+    widths: Sequence[float] = (90, 45, 45, 45, 45, 140, 300), head: int = 1
+) -> list[Block]:
+    """The Guangzhou table as published: title block, header (repeated on every page unless
+    ``head=0``), one row a project."""
     be = _module(EXAMPLES / "build_examples.py", "build_examples")
     lines = be.read_seed()
     rows = be.tidy_rows(lines)
     title = next(c[0] for c in lines if len(c) == 1 and c[0].startswith("项目支出"))
     department = next(c[0] for c in lines if len(c) == 1 and c[0].startswith("部门名称"))
     unit = next(c[0] for c in lines if len(c) == 1 and c[0].startswith("单位"))
-    table = Block(widths=widths, head=1)
+    table = Block(widths=widths, head=head)
     for cells in rows:
         table.rows.append(
             [Cell(t, align="right" if 1 <= i <= 4 else None) for i, t in enumerate(cells)]
@@ -401,6 +413,16 @@ def wrapped_rows() -> list[list[Any]]:
 WRAP_WIDTHS = (40, 30, 30, 30, 30, 60, 45)
 
 
+#: A table without rules whose header names nothing perfsheet knows: refused.
+UNKNOWN_ROWS: list[list[Any]] = [
+    ["示例市会议安排"],
+    ["日期", "会议内容", "地点", "参会人数"],
+    ["3月1日", "年度工作部署会议", "第一会议室", "30"],
+    ["3月8日", "预算执行情况通报", "第二会议室", "25"],
+    ["3月15日", "绩效自评工作培训", "报告厅", "120"],
+]
+
+
 # --------------------------------------------------------------------------------------------
 # building
 
@@ -423,6 +445,15 @@ def _docs_plain() -> dict[str, str]:
             size=PORTRAIT,
         ),
         "wrapped": document(grid_blocks(wrapped_rows(), WRAP_WIDTHS), size=PORTRAIT),
+        # without rules: the header repeated on every page, or printed once
+        "example_unruled": document(example_blocks(), running_title=running, rules=False),
+        "example_unruled_portrait": document(
+            example_blocks(), size=PORTRAIT, running_title=running, rules=False
+        ),
+        "example_unruled_once": document(
+            example_blocks(head=0), running_title=running, rules=False
+        ),
+        "unruled_unknown": document(grid_blocks(UNKNOWN_ROWS, (20, 50, 20, 20)), rules=False),
     }
 
 
@@ -517,6 +548,8 @@ COMMITTED = (
     "forms.pdf",
     "name_split.pdf",
     "wrapped.pdf",
+    "example_unruled.pdf",
+    "unruled_unknown.pdf",
     "scan.pdf",
     "encrypted.pdf",
     "permissions.pdf",

@@ -36,6 +36,21 @@ pdfplumber (MIT, on pdfminer.six) finds the ruled tables of each page (``find_ta
   the break fell between two Latin words; after ``,;:`` as the cell does elsewhere (``; `` or
   ``;``), since a space at the end of a full line is not drawn.
 
+- **Tables without rules** (text aligned in columns): on a page without a ruled table, a
+  header row is looked for: a band of lines whose phrases side by side (a header cell wrapped
+  to two lines is one phrase) name at least three columns of the header catalogue
+  (:func:`perfsheet.core.headers.classify`: 项目名称, 总计, 财政拨款, 绩效指标, 一级指标,
+  指标值…). Between two header phrases the column edge is the middle of the widest gap the
+  characters below leave there (else the midpoint of the two phrases); a run of text goes to
+  the column of its centre (character by character when it crosses an edge). A row is a band
+  of lines closer than half a line to each other (rows are apart by the cells' padding, and
+  a vertically centred cell stays inside its row); a cell's lines are joined by the rules
+  below, the cell width being the column's widest line in the document. The table continues
+  on the next pages with the same columns: under the repeated header (dropped as for ruled
+  tables), or, without one, from the first band whose texts each stay inside a column. The
+  cells then go through the same assembly as ruled cells. A page whose header cannot be
+  located is not read as a table; a PDF with no table at all is refused.
+
 Every file is untrusted (see :mod:`perfsheet.io.safety` for the limits): the file size, the
 declared and actual objects and pages, and the decompressed size of every stream are checked
 before pdfminer interprets any page (a stream is decompressed incrementally and abandoned at
@@ -77,8 +92,8 @@ _SCAN = (
     "请使用带文字的 PDF 或原始 Excel 表"
 )
 _NO_TABLE = (
-    "PDF 中没有找到带表格线的表格（只按列对齐、没有表格线的表格暂不支持，"
-    "请使用原始 Excel 表或带表格线的 PDF）"
+    "PDF 中没有找到带表格线的表格，也没有找到按列对齐的表格的表头行（如 项目名称、总计、"
+    "财政拨款、绩效指标，或 一级指标、三级指标、指标值）；请使用原始 Excel 表或带表格线的 PDF"
 )
 
 
@@ -465,6 +480,7 @@ class _PTable:
     ys: list[float]
     cells: list[_Cell]
     slots: dict[tuple[int, int], _Cell]
+    unruled: bool = False  # read from text aligned in columns (texts set after all pages)
 
     @property
     def top(self) -> float:
@@ -540,13 +556,20 @@ def _text_lines(chars: list[dict[str, Any]]) -> list[_PLine]:
     return [x for x in out if x.pieces]
 
 
-def _read_page(page: Any, number: int) -> _Page:
+def _read_page(page: Any, number: int, carry: Sequence[float] | None = None) -> _Page:
+    """One page; ``carry``: the columns of an unruled table that ended the page before (used
+    when this page has no ruled table and no header of its own)."""
     tables = []
     for t in page.find_tables():
         pt = _ptable(t.cells)
         if pt is not None:
             tables.append(pt)
     chars = page.chars
+    if not tables and chars:
+        found = _unruled(chars, carry, (page.bbox[0], page.bbox[2]))
+        if found is not None:
+            table, outside = found
+            return _Page(number, [table], _text_lines(outside), len(chars), len(page.images))
     outside: list[dict[str, Any]] = []
     for ch in chars:
         # the left part of the glyph: a space drawn at the end of a line may stick out of the
@@ -574,6 +597,196 @@ def _read_page(page: Any, number: int) -> _Page:
                 c.chars = []
     tables.sort(key=lambda t: t.top)
     return _Page(number, tables, _text_lines(outside), len(chars), len(page.images))
+
+
+# --------------------------------------------------------------------------------------------
+# tables without rules: text aligned in columns
+
+
+@dataclass(slots=True)
+class _Band:
+    """Lines of text close above each other: one table row (or a text line) when the table
+    has no rules. Rows are apart by the cells' padding; the lines inside a cell are not."""
+
+    top: float
+    bottom: float
+    chars: list[dict[str, Any]]
+
+
+#: A gap between two lines wider than this (times the font size) separates two rows.
+_ROW_GAP = 0.45
+#: Within a line, a gap wider than this (times the font size) separates two columns' texts.
+_COL_GAP = 0.5
+
+
+def _bands(chars: Iterable[dict[str, Any]]) -> list[_Band]:
+    out: list[_Band] = []
+    for ch in sorted(chars, key=lambda c: c["top"]):
+        size = ch["size"] or (ch["bottom"] - ch["top"]) or 1.0
+        if out and ch["top"] - out[-1].bottom <= _ROW_GAP * size:
+            band = out[-1]
+            band.chars.append(ch)
+            band.bottom = max(band.bottom, ch["bottom"])
+        else:
+            out.append(_Band(ch["top"], ch["bottom"], [ch]))
+    return out
+
+
+def _pieces(chars: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Runs of characters on one line without a wide gap (a run never crosses a column)."""
+    out: list[list[dict[str, Any]]] = []
+    for line in _lines(chars):
+        cur: list[dict[str, Any]] = []
+        for ch in line.chars:
+            if cur and ch["x0"] - cur[-1]["x1"] > _COL_GAP * line.size:
+                out.append(cur)
+                cur = []
+            cur.append(ch)
+        if cur:
+            out.append(cur)
+    return out
+
+
+def _phrases(band: _Band) -> list[tuple[float, float, str]]:
+    """The texts of a band side by side: runs whose extents overlap (a header cell wrapped to
+    two lines) are one phrase. (x0, x1, text), left to right."""
+    runs = sorted(_pieces(band.chars), key=lambda r: r[0]["x0"])
+    groups: list[list[list[dict[str, Any]]]] = []
+    for run in runs:
+        if groups and run[0]["x0"] <= max(r[-1]["x1"] for r in groups[-1]):
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    out = []
+    for g in groups:
+        g.sort(key=lambda r: r[0]["top"])
+        text = "".join(_line_text(_Line(r, 0.0, r[0]["size"] or 1.0)) for r in g)
+        out.append((min(r[0]["x0"] for r in g), max(r[-1]["x1"] for r in g), text))
+    return out
+
+
+def _header(band: _Band) -> list[tuple[float, float, str]] | None:
+    """The band's phrases when they are a table header: at least three name columns of the
+    header catalogue (项目名称, 总计, 绩效指标, 一级指标, 指标值…), most of the band."""
+    phrases = _phrases(band)
+    kinds = [e.kind for p in phrases if (e := classify(p[2])) is not None]
+    named = sum(k != "other" for k in kinds)  # not only 序号, 备注…
+    if len(kinds) >= 3 and len(kinds) >= 0.6 * len(phrases) and named >= 2:
+        return phrases
+    return None
+
+
+def _columns(
+    head: Sequence[tuple[float, float, str]], body: Sequence[_Band], edges: tuple[float, float]
+) -> list[float]:
+    """Column edges: between two header phrases, the middle of the widest gap the body's
+    characters leave there (a column's text may be wider than its header, and a right-aligned
+    number may come close to the next column's text), else the midpoint."""
+    runs = [(c["x0"], c["x1"]) for b in body for c in b.chars if c["text"] not in _SPACE]
+    xs = [min(edges[0], head[0][0] - 1.0)]
+    for (_, a1, _t), (b0, _b1, _u) in itertools.pairwise(head):
+        covered = sorted((max(x0, a1), min(x1, b0)) for x0, x1 in runs if x1 > a1 and x0 < b0)
+        best, pos = -1.0, (a1 + b0) / 2
+        at = a1
+        for x0, x1 in [*covered, (b0, b0)]:
+            if x0 - at > best:
+                best, pos = x0 - at, (at + x0) / 2
+            at = max(at, x1)
+        xs.append(pos)
+    xs.append(max(edges[1], head[-1][1] + 1.0))
+    return xs
+
+
+def _lined_up(band: _Band, xs: Sequence[float]) -> bool:
+    """Whether every run of the band stays inside one column."""
+    for run in _pieces(band.chars):
+        x0, x1 = run[0]["x0"], run[-1]["x1"]
+        k = min(max(bisect.bisect_right(xs, (x0 + x1) / 2) - 1, 0), len(xs) - 2)
+        if x0 < xs[k] - _TOL or x1 > xs[k + 1] + _TOL:
+            return False
+    return True
+
+
+def _unruled(
+    chars: list[dict[str, Any]], carry: Sequence[float] | None, edges: tuple[float, float]
+) -> tuple[_PTable, list[dict[str, Any]]] | None:
+    """The table of a page without rules, and the characters outside it; None when the page
+    has neither a header row nor rows lining up with ``carry`` (the columns of the page
+    before)."""
+    bands = _bands(chars)
+    start = None
+    xs: list[float] | None = None
+    for i, band in enumerate(bands):
+        head = _header(band)
+        if head is not None:
+            start = i
+            body = [b for b in bands[i + 1 :] if not _PAGE_NUMBER.match(_band_text(b))]
+            xs = _columns(head, body, edges)
+            break
+    if start is None and carry is not None:
+        for i, band in enumerate(bands):
+            if not _PAGE_NUMBER.match(_band_text(band)) and _lined_up(band, carry):
+                start, xs = i, list(carry)
+                break
+    if start is None or xs is None:
+        return None
+    rows = [b for b in bands[start:] if not _PAGE_NUMBER.match(_band_text(b))]
+    inside = {id(ch) for b in rows for ch in b.chars}
+    outside = [ch for ch in chars if id(ch) not in inside]
+    ys = [rows[0].top]
+    ys += [(a.bottom + b.top) / 2 for a, b in itertools.pairwise(rows)]
+    ys.append(rows[-1].bottom)
+    cells: list[_Cell] = []
+    slots: dict[tuple[int, int], _Cell] = {}
+    last = len(xs) - 2
+    for r, band in enumerate(rows):
+        col_of: dict[int, int] = {}
+        for run in _pieces(band.chars):
+            mid = (run[0]["x0"] + run[-1]["x1"]) / 2
+            k = min(max(bisect.bisect_right(xs, mid) - 1, 0), last)
+            if run[0]["x0"] < xs[k] - _TOL or run[-1]["x1"] > xs[k + 1] + _TOL:
+                # two columns' texts close together: each character by its own position
+                for ch in run:
+                    m = (ch["x0"] + ch["x1"]) / 2
+                    col_of[id(ch)] = min(max(bisect.bisect_right(xs, m) - 1, 0), last)
+                continue
+            for ch in run:
+                col_of[id(ch)] = k
+        by_col: dict[int, list[dict[str, Any]]] = {}
+        for ch in band.chars:
+            k = col_of.get(id(ch))
+            if k is None:  # a space at a line end
+                mid = (ch["x0"] + ch["x1"]) / 2
+                k = min(max(bisect.bisect_right(xs, mid) - 1, 0), last)
+            by_col.setdefault(k, []).append(ch)
+        for k in sorted(by_col):
+            cell = _Cell(r, r + 1, k, k + 1, (xs[k], ys[r], xs[k + 1], ys[r + 1]), by_col[k])
+            cells.append(cell)
+            slots[(r, k)] = cell
+    table = _PTable((xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, slots, unruled=True)
+    return table, outside
+
+
+def _band_text(band: _Band) -> str:
+    return " ".join(_line_text(line) for line in _lines(band.chars)).strip()
+
+
+def _unruled_texts(pages: Sequence[_Page]) -> None:
+    """The cell texts of the unruled tables. A column's text width is its widest line in the
+    document (over the tables with as many columns): lines that ran to it were wrapped."""
+    widths: dict[tuple[int, int], float] = {}
+    tables = [t for p in pages for t in p.tables if t.unruled]
+    for t in tables:
+        n = len(t.xs)
+        for c in t.cells:
+            for line in _lines(c.chars):
+                key = (n, c.c0)
+                widths[key] = max(widths.get(key, 0.0), line.x1 - line.x0)
+    for t in tables:
+        for c in t.cells:
+            if c.chars:
+                c.text = cell_text(c.chars, widths.get((len(t.xs), c.c0), 0.0)) or None
+                c.chars = []
 
 
 # --------------------------------------------------------------------------------------------
@@ -848,11 +1061,16 @@ def _read_pages(pdfplumber: Any, path: Path, shown: str) -> list[_Page]:
         pages = pdf.pages
         if len(pages) > safety.MAX_PDF_PAGES:
             raise InputError(shown, _too_many_pages(len(pages)))
+        carry: list[float] | None = None
         for number, page in enumerate(pages, start=1):
             try:
-                out.append(_read_page(page, number))
+                read = _read_page(page, number, carry)
             finally:
                 page.close()
+            out.append(read)
+            last = read.tables[-1] if read.tables else None
+            carry = last.xs if last is not None and last.unruled else None
+    _unruled_texts(out)
     return out
 
 
