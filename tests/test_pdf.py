@@ -275,13 +275,23 @@ def test_unruled_grid_one_table_without_repeated_header_and_furniture(pdfs: Path
     ]  # fmt: skip
 
 
-def test_unruled_portrait_same_projects_amounts_and_indicators(pdfs: Path) -> None:
-    """Portrait: narrower columns, other line ends. Projects, amounts, indicator counts, every
-    indicator field and the money findings match; two texts differ only by a space: their line
-    ended after ``,``/``;`` where the workbook has ``, ``/``; ``, and a space at a line end is
-    not drawn, so the cell's own habit decides (as for ruled cells). Without the cell's
-    width from its rules, the habit of these cells is read as tight."""
-    pdf = _pdf(pdfs, "example_unruled_portrait.pdf")
+#: Indicator fields holding text as written (a space may differ), the rest is structured.
+_TEXTS = ("raw", "name", "period_value", "annual_value", "period_target", "annual_target")
+
+
+def _structured(indicator: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in indicator.items() if k not in _TEXTS}
+
+
+@pytest.mark.parametrize("name", ["example_unruled_portrait.pdf", "example_unruled_tight.pdf"])
+def test_unruled_portrait_same_projects_amounts_and_indicators(pdfs: Path, name: str) -> None:
+    """Portrait (narrower columns, other line ends), and landscape with the cells' padding cut
+    to 2 pt (rows, and the footer's page number, 4 pt apart). Projects, amounts, indicator
+    counts, every structured indicator field and the money findings match. A few texts may
+    differ by a space only: their line ended after ``,``/``;`` where the workbook has ``, ``/
+    ``; ``, and a space at a line end is not drawn, so the cell's own habit decides (as for
+    ruled cells); here it is read as tight (or the other way round)."""
+    pdf = _pdf(pdfs, name)
     _no_rules(pdf)
     got = analyze(read_workbook(pdf))
     want = analyze(read_workbook(EXAMPLE))
@@ -299,13 +309,26 @@ def test_unruled_portrait_same_projects_amounts_and_indicators(pdfs: Path) -> No
         assert squeeze(a[5]) == squeeze(b[5]), a[3]
         for x, y in zip(a[6], b[6], strict=True):
             assert squeeze(x) == squeeze(y), a[3]
-            assert {k: v for k, v in x.items() if k not in ("raw", "annual_value",
-                    "period_value", "name", "period_target", "annual_target")} == {
-                k: v for k, v in y.items() if k not in ("raw", "annual_value", "period_value",
-                "name", "period_target", "annual_target")}  # fmt: skip
+            assert _structured(x) == _structured(y), a[3]
             differ += x != y
         differ += a[5] != b[5]
     assert differ <= 3
+
+
+def test_unruled_project_name_split_across_pages(pdfs: Path, tmp_path: Path) -> None:
+    """Without rules, the long name cut by the page break (``广东粤…工作经`` | ``费``) is made
+    whole as in a ruled table: same model as the workbook."""
+    pdf = _pdf(pdfs, "name_split_unruled.pdf")
+    _no_rules(pdf)
+    texts = make_pdfs.name_column_texts(pdf)
+    assert not any(make_pdfs.SPLIT_NAME in t for t in texts)
+    assert any(make_pdfs.SPLIT_NAME[:3] in t for t in texts)
+    manifest = json.loads((pdfs / "manifest.json").read_text(encoding="utf-8"))
+    book = write_xlsx(tmp_path / "整表.xlsx", make_pdfs.name_split_rows(
+        manifest["name_split_unruled_pad"]))  # fmt: skip
+    got = analyze(read_workbook(pdf))
+    _same_model(got, analyze(read_workbook(book)))
+    assert make_pdfs.SPLIT_NAME in [x[3] for x in _projects(got)]
 
 
 def _placed(items: list[tuple[float, float, str]], size: float = 10.0) -> list[dict[str, Any]]:

@@ -21,7 +21,8 @@ Sources (nothing downloaded):
 - a cell whose text wraps at the cell edge inside words and numbers, beside one with real line
   breaks (``<br>``);
 - the example without rules (``border="0"``: text aligned in columns), the header repeated on
-  every page or printed once, and a table without rules whose header names nothing known;
+  every page or printed once; the made-up table with the name cut by a page break without
+  rules; and a table without rules whose header names nothing known;
 - a scan (the example's first page as an image only), an encrypted PDF (Writer's own
   encryption).
 """
@@ -104,10 +105,11 @@ def document(
     running_title: str | None = None,
     page_numbers: bool = True,
     rules: bool = True,
+    spacing: tuple[int, int] = (2, 4),
 ) -> str:
     """The blocks as one HTML document; ``rules=False``: tables without ruling lines
-    (``border="0"``, wider padding so the columns stay visibly apart, text aligned in columns
-    as in a table typeset without rules)."""
+    (``border="0"``, ``spacing``: cellspacing and cellpadding, so the columns stay visibly
+    apart; text aligned in columns as in a table typeset without rules)."""
     out = [
         '<!DOCTYPE html><html><head><meta charset="utf-8"><style>',
         f"@page {{ size: {size}; margin: 1.6cm 1.5cm }}",
@@ -132,7 +134,10 @@ def document(
         if rules:
             out.append('<table border="1" cellspacing="0" cellpadding="3" width="100%">')
         else:
-            out.append('<table border="0" cellspacing="2" cellpadding="4" width="100%">')
+            out.append(
+                f'<table border="0" cellspacing="{spacing[0]}" cellpadding="{spacing[1]}" '
+                'width="100%">'
+            )
         if b.widths:
             total = sum(b.widths)
             out.append(
@@ -453,6 +458,9 @@ def _docs_plain() -> dict[str, str]:
         "example_unruled_once": document(
             example_blocks(head=0), running_title=running, rules=False
         ),
+        "example_unruled_tight": document(  # rows and the page number only 4 pt apart
+            example_blocks(), running_title=running, rules=False, spacing=(0, 2)
+        ),
         "unruled_unknown": document(grid_blocks(UNKNOWN_ROWS, (20, 50, 20, 20)), rules=False),
     }
 
@@ -486,6 +494,38 @@ def _name_split(outdir: Path, tmp: Path) -> int:
                 shutil.copyfile(path, outdir / "name_split.pdf")
                 return n
     raise RuntimeError("no filler count cuts the long name at a page break")
+
+
+def name_column_texts(path: Path) -> list[str]:
+    """The ideographs of each page's left fifth (the name column of ``NARROW`` tables, and
+    the title lines), top to bottom: the long name is cut when no page holds it whole."""
+    import pdfplumber
+
+    texts = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            edge = page.width * 0.2  # the name column (NARROW: 40 of 450), not the text
+            chars = [c for c in page.chars if (c["x0"] + c["x1"]) / 2 < edge]
+            chars.sort(key=lambda c: (round(c["top"]), c["x0"]))
+            texts.append("".join(c["text"] for c in chars if ord(c["text"][0]) >= 0x2E80))
+    return texts
+
+
+def _name_split_unruled(outdir: Path, tmp: Path) -> int:
+    """The same without rules (``name_split_unruled.pdf``): the first padding whose page break
+    cuts the long name (no page holds it whole in the name column); returns the padding."""
+    cands = {f"split_u{n}": document(
+        grid_blocks(name_split_rows(n), NARROW), size=PORTRAIT,
+        running_title="示例市2025年部门预算", rules=False,
+    ) for n in range(0, 60)}  # fmt: skip
+    to_pdf(cands, tmp)
+    for n in range(0, 60):
+        path = tmp / f"split_u{n}.pdf"
+        texts = name_column_texts(path)
+        if not any(SPLIT_NAME in t for t in texts) and any(SPLIT_NAME[:3] in t for t in texts):
+            shutil.copyfile(path, outdir / "name_split_unruled.pdf")
+            return n
+    raise RuntimeError("no filler count cuts the long name at a page break (without rules)")
 
 
 def _scan(outdir: Path, tmp: Path) -> None:
@@ -534,9 +574,10 @@ def build(outdir: Path = HERE) -> dict[str, Any]:
         docs["forms_stacked"] = _stacked_doc(tmp)
         to_pdf(docs, outdir)
         fillers = _name_split(outdir, tmp)
+        fillers_unruled = _name_split_unruled(outdir, tmp)
         _scan(outdir, tmp)
         _encrypted(outdir)
-    manifest = {"name_split_pad": fillers}
+    manifest = {"name_split_pad": fillers, "name_split_unruled_pad": fillers_unruled}
     (outdir / "manifest.json").write_text(json.dumps(manifest) + "\n", encoding="utf-8")
     return manifest
 
@@ -549,6 +590,7 @@ COMMITTED = (
     "name_split.pdf",
     "wrapped.pdf",
     "example_unruled.pdf",
+    "name_split_unruled.pdf",
     "unruled_unknown.pdf",
     "scan.pdf",
     "encrypted.pdf",

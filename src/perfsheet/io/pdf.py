@@ -617,6 +617,8 @@ class _Band:
 _ROW_GAP = 0.45
 #: Within a line, a gap wider than this (times the font size) separates two columns' texts.
 _COL_GAP = 0.5
+#: … between two header texts (ideographs are drawn without gaps, spaces as characters).
+_HEAD_GAP = 0.2
 
 
 def _bands(chars: Iterable[dict[str, Any]]) -> list[_Band]:
@@ -632,13 +634,14 @@ def _bands(chars: Iterable[dict[str, Any]]) -> list[_Band]:
     return out
 
 
-def _pieces(chars: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Runs of characters on one line without a wide gap (a run never crosses a column)."""
+def _pieces(chars: Iterable[dict[str, Any]], gap: float = _COL_GAP) -> list[list[dict[str, Any]]]:
+    """Runs of characters on one line without a gap wider than ``gap`` times the font size
+    (a run rarely crosses a column)."""
     out: list[list[dict[str, Any]]] = []
     for line in _lines(chars):
         cur: list[dict[str, Any]] = []
         for ch in line.chars:
-            if cur and ch["x0"] - cur[-1]["x1"] > _COL_GAP * line.size:
+            if cur and ch["x0"] - cur[-1]["x1"] > gap * line.size:
                 out.append(cur)
                 cur = []
             cur.append(ch)
@@ -650,7 +653,8 @@ def _pieces(chars: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 def _phrases(band: _Band) -> list[tuple[float, float, str]]:
     """The texts of a band side by side: runs whose extents overlap (a header cell wrapped to
     two lines) are one phrase. (x0, x1, text), left to right."""
-    runs = sorted(_pieces(band.chars), key=lambda r: r[0]["x0"])
+    # header texts are short and centred: two may come as close as their cells' padding
+    runs = sorted(_pieces(band.chars, _HEAD_GAP), key=lambda r: r[0]["x0"])
     groups: list[list[list[dict[str, Any]]]] = []
     for run in runs:
         if groups and run[0]["x0"] <= max(r[-1]["x1"] for r in groups[-1]):
@@ -713,7 +717,7 @@ def _unruled(
     """The table of a page without rules, and the characters outside it; None when the page
     has neither a header row nor rows lining up with ``carry`` (the columns of the page
     before)."""
-    bands = _bands(chars)
+    bands = _bands(_without_page_numbers(chars))
     start = None
     xs: list[float] | None = None
     for i, band in enumerate(bands):
@@ -765,6 +769,23 @@ def _unruled(
             slots[(r, k)] = cell
     table = _PTable((xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, slots, unruled=True)
     return table, outside
+
+
+def _without_page_numbers(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``chars`` less the first and the last line of the page when they are page numbers
+    (a footer may come closer to the last row than the rows are apart)."""
+    lines = _lines(chars)
+    drop: set[int] = set()
+    for line in lines[:1] + lines[-1:]:
+        if _PAGE_NUMBER.match(_line_text(line).strip()):
+            drop.update(id(ch) for ch in line.chars)
+    if not drop:
+        return chars
+    lo = min(c["top"] for c in chars if id(c) in drop) - 0.5
+    hi = max(c["bottom"] for c in chars if id(c) in drop) + 0.5
+    # spaces stripped from the line's ends go with it
+    return [c for c in chars if id(c) not in drop and not (
+        c["text"] in _SPACE and lo <= c["top"] and c["bottom"] <= hi)]  # fmt: skip
 
 
 def _band_text(band: _Band) -> str:
