@@ -346,19 +346,23 @@ def _placed(items: list[tuple[float, float, str]], size: float = 10.0) -> list[d
 def test_unruled_columns_rows_and_wrapped_cells() -> None:
     """Header phrases give the columns (a header cell wrapped to two lines is one phrase); a
     right-aligned number close to the next column's text stays in its column; a row is the
-    lines close above each other; a cell's wrapped lines are joined."""
+    lines close above each other; a cell's wrapped lines are joined; a line running across
+    the columns below the table ends it."""
     chars = _placed([
         (10, 10, "部门预算项目支出绩效目标表"),
         (10, 40, "项目名称"), (10, 51, "（单位）"), (100, 45, "总计"), (170, 45, "绩效指标"),
         (10, 75, "培训经费"), (95, 75, "12.00"), (124, 75, "产出指标；数量指标；培训"),
         (124, 86, "人数；≥390人"),
         (10, 110, "会议经费"), (100, 110, "8.00"), (124, 110, "产出指标；质量指标；合规"),
+        (10, 140, "注：本表金额单位为万元，绩效指标按指标库填写。"),
     ])  # fmt: skip
     found = P._unruled(chars, None, (0.0, 300.0))
     assert found is not None
     table, outside = found
     P._unruled_texts([P._Page(1, [table], [], len(chars), 0)])
-    assert "".join(c["text"] for c in outside) == "部门预算项目支出绩效目标表"
+    assert "".join(c["text"] for c in outside) == (
+        "部门预算项目支出绩效目标表注：本表金额单位为万元，绩效指标按指标库填写。"
+    )  # the note below the table runs across the columns: text, not a row
     rows = [table.row_texts(j) for j in range(table.n_rows)]
     assert rows == [
         {0: "项目名称（单位）", 1: "总计", 2: "绩效指标"},

@@ -711,6 +711,15 @@ def _lined_up(band: _Band, xs: Sequence[float]) -> bool:
     return True
 
 
+def _paragraph(band: _Band, xs: Sequence[float]) -> bool:
+    """Whether a run of the band's text crosses two column edges (a line of running text)."""
+    for run in _pieces(band.chars):
+        x0, x1 = run[0]["x0"] + _TOL, run[-1]["x1"] - _TOL
+        if sum(x0 < x < x1 for x in xs[1:-1]) >= 2:
+            return True
+    return False
+
+
 def _unruled(
     chars: list[dict[str, Any]], carry: Sequence[float] | None, edges: tuple[float, float]
 ) -> tuple[_PTable, list[dict[str, Any]]] | None:
@@ -734,7 +743,12 @@ def _unruled(
                 break
     if start is None or xs is None:
         return None
-    rows = [b for b in bands[start:] if not _PAGE_NUMBER.match(_band_text(b))]
+    rows = []
+    for k, b in enumerate(bands[start:]):
+        if k and _paragraph(b, xs):
+            break  # text across the columns below the table (注：…): not a row
+        if not _PAGE_NUMBER.match(_band_text(b)):
+            rows.append(b)
     inside = {id(ch) for b in rows for ch in b.chars}
     outside = [ch for ch in chars if id(ch) not in inside]
     ys = [rows[0].top]
