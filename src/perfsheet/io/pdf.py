@@ -670,8 +670,9 @@ def _phrases(band: _Band) -> list[tuple[float, float, str]]:
 
 
 def _header(band: _Band) -> list[tuple[float, float, str]] | None:
-    """The band's phrases when they are a table header: at least three name columns of the
-    header catalogue (项目名称, 总计, 绩效指标, 一级指标, 指标值…), most of the band."""
+    """The band's phrases when they are a table header: at least three of them, and most of
+    the band, name columns of the header catalogue (项目名称, 总计, 绩效指标, 一级指标, 指标值…;
+    not only 序号, 备注)."""
     phrases = _phrases(band)
     kinds = [e.kind for p in phrases if (e := classify(p[2])) is not None]
     named = sum(k != "other" for k in kinds)  # not only 序号, 备注…
@@ -787,19 +788,19 @@ def _unruled(
 
 def _without_page_numbers(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``chars`` less the first and the last line of the page when they are page numbers
-    (a footer may come closer to the last row than the rows are apart)."""
+    (a footer may come closer to the last row than the rows are apart). A bare number on the
+    first line is kept: there it may be the end of a cell cut by the page break."""
     lines = _lines(chars)
     drop: set[int] = set()
-    for line in lines[:1] + lines[-1:]:
-        if _PAGE_NUMBER.match(_line_text(line).strip()):
-            drop.update(id(ch) for ch in line.chars)
-    if not drop:
-        return chars
-    lo = min(c["top"] for c in chars if id(c) in drop) - 0.5
-    hi = max(c["bottom"] for c in chars if id(c) in drop) + 0.5
-    # spaces stripped from the line's ends go with it
-    return [c for c in chars if id(c) not in drop and not (
-        c["text"] in _SPACE and lo <= c["top"] and c["bottom"] <= hi)]  # fmt: skip
+    for k, line in enumerate(lines[:1] + lines[-1:]):
+        text = _line_text(line).strip()
+        if not _PAGE_NUMBER.match(text) or (k == 0 and len(lines) > 1 and text.isdigit()):
+            continue
+        drop.update(id(ch) for ch in line.chars)
+        lo, hi = line.chars[0]["top"] - 0.5, line.chars[0]["bottom"] + 0.5
+        # the spaces stripped from the line's ends go with it
+        drop.update(id(c) for c in chars if c["text"] in _SPACE and lo <= c["top"] <= hi)
+    return [c for c in chars if id(c) not in drop] if drop else chars
 
 
 def _band_text(band: _Band) -> str:
