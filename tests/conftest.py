@@ -1,7 +1,7 @@
 """Hypothesis profiles. The default (CI) profile is Hypothesis' own (100 examples per test).
 
 ``HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py`` runs the fuzz tests with
-10,000 examples each and a larger corpus of malformed files (README «可靠性»).
+10,000 examples each and a larger corpus of malformed files (docs/reliability.md).
 """
 
 from __future__ import annotations

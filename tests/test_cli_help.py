@@ -281,7 +281,7 @@ def test_check_lists_findings_by_sheet_row_and_column(mixed: Path) -> None:
 
 
 def test_check_json_keeps_its_documented_order(mixed: Path) -> None:
-    """README «JSON 格式»: the table checks by row, then the quality audit."""
+    """docs/json.md: the table checks by row, then the quality audit."""
     res = runner.invoke(app, ["check", str(mixed), "--json"])
     assert res.exit_code == 1
     tables = json.loads(res.stdout)["tables"]

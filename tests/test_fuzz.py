@@ -3,7 +3,7 @@ on a corpus of malformed files.
 
 Default (CI) run: Hypothesis' default of 100 examples per test and a corpus of 120 files.
 ``HYPOTHESIS_PROFILE=fuzz`` (tests/conftest.py): 10,000 examples per test and 3,000 files.
-``PERFSHEET_FUZZ_REPORT=path.json`` writes the counts (README «可靠性»).
+``PERFSHEET_FUZZ_REPORT=path.json`` writes the counts (docs/reliability.md).
 """
 
 from __future__ import annotations

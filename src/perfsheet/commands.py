@@ -2,7 +2,7 @@
 
 Both read the workbook (``perfsheet.io.readers``), run the one pipeline
 (``perfsheet.core.pipeline.analyze``) and print either a Chinese overview (rich) or, with
-``--json``, the :class:`~perfsheet.core.models.WorkbookResult` document (README «JSON 格式»).
+``--json``, the :class:`~perfsheet.core.models.WorkbookResult` document (docs/json.md).
 Unreadable input raises :class:`~perfsheet.errors.InputError`; the CLI turns it into one line
 on stderr and exit code 2.
 """
@@ -128,7 +128,7 @@ def _position(f: Finding) -> tuple[int, int, int]:
 
 def _findings_lines(console: Console, table: Table) -> None:
     """One line per finding, in sheet order (row, then column): level, cell, message, rule id
-    (greppable, no wrapping tables). The JSON document keeps its own order (README «JSON 格式»).
+    (greppable, no wrapping tables). The JSON document keeps its own order (docs/json.md).
     """
     if not table.findings:
         console.print("  没有发现问题。")

@@ -15,7 +15,7 @@ Money columns: ``total`` is 总计; every other money entry is a *source* of it,
 is 总计 = the sum of every source column present, whatever the table calls them. ``fiscal``,
 ``special`` and ``other`` keep their JSON fields (``amounts.fiscal`` …); the other sources
 (政府性基金预算, 国有资本经营预算, 单位资金) and any second column of one kind are reported under
-``amounts.sources`` by header text as written (see README «JSON 格式»).
+``amounts.sources`` by header text as written (see docs/json.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Which layout a sheet holds, and its tables: the one entry from a workbook grid to tables.
 
-For every sheet (see README «表格版式»):
+For every sheet (see docs/layouts.md):
 
 1. **Lists** (a header row naming 项目名称, and money or text columns): each header found on
    the sheet starts a table (:func:`~perfsheet.core.table._find_headers`; two tables stacked on

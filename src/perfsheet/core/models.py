@@ -6,7 +6,7 @@ grid (io readers) -> table model (core.table) -> indicators (core.indicators)
 
 These models are the boundary types: the CLI's JSON, the summary workbook and the
 Excel add-in all read them. Field names are part of the public JSON contract
-(see README «JSON 格式»), so rename nothing without updating it.
+(see docs/json.md), so rename nothing without updating it.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ skipped), and returns one :class:`~perfsheet.core.models.Table` per table found,
 page-break fragments merged into their projects, the indicators parsed and the findings of the
 money and indicator checks (:mod:`perfsheet.core.checks`).
 
-Decisions (see also README «JSON 格式»):
+Decisions (see also docs/json.md):
 
 - **Header** = the first row (scanning from the top) whose cells name, by synonym and in any
   order, the project-name column, at least one amount column and the 绩效目标 or 绩效指标 column.
