@@ -1,5 +1,5 @@
 """No traceback on the way out (issue 15 §1): every command that writes — ``summary``,
-``convert``, ``addin build``, ``addin install`` — turns an OS error into one Chinese line on
+``convert``, ``addin build``, ``addin install``, ``addin bundle`` — turns an OS error into one Chinese line on
 stderr that names the path and says what to do, exits 2, and leaves no temporary file behind.
 
 The cases are real: a read-only bind mount (we run as root, so permission bits would not stop
@@ -446,3 +446,30 @@ def test_os_error_in_follows_causes_and_arguments() -> None:
     assert os_error_in(ValueError(inner)) is inner
     assert os_error_in(ValueError("no")) is None
     assert issubclass(OutputError, PerfsheetError) and OutputError("x").exit_code == 2
+
+
+# --------------------------------------------------------------------------------------------
+# addin bundle: its output folder is checked before anything is downloaded
+
+
+def _bundle(tmp_path: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    empty = tmp_path / "空的wheel仓库"
+    empty.mkdir(exist_ok=True)
+    return _run(tmp_path, "addin", "bundle", "-o", folder, "--find-links", empty)
+
+
+def test_bundle_into_a_read_only_folder(tmp_path: Path, readonly: tuple[Path, Path]) -> None:
+    point, backing = readonly
+    before = _tree(backing)
+    for folder in (point, point / "离线安装包"):
+        line = _assert_one_line(_bundle(tmp_path, folder), folder, point)
+        assert "只读" in line, line
+    assert _tree(backing) == before
+
+
+def test_bundle_whose_parent_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "文件.txt"
+    blocker.write_text("不是文件夹", encoding="utf-8")
+    line = _assert_one_line(_bundle(tmp_path, blocker / "离线安装包"), blocker)
+    assert str(blocker) in line
+    assert blocker.read_text(encoding="utf-8") == "不是文件夹"

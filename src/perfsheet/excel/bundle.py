@@ -556,6 +556,12 @@ def _check_output(out: Path) -> None:
         raise UsageError(
             f"输出文件夹 {out} 已存在且不是 perfsheet 离线安装包：请换一个文件夹，或先清空它"
         )
+    if out.is_dir():  # it is replaced at the end: find out now, not after the downloads
+        try:
+            with tempfile.TemporaryFile(dir=out):
+                pass
+        except OSError as err:
+            raise OutputError.from_os(out, err) from err
 
 
 def make_bundle(
