@@ -1,6 +1,7 @@
 """No traceback on the way out (issue 15 §1): every command that writes — ``summary``,
 ``convert``, ``addin build``, ``addin install``, ``addin bundle`` — turns an OS error into one
-Chinese line on stderr that names the path and says what to do, exits 2, and leaves no temporary file behind.
+Chinese line on stderr that names the path and says what to do, exits 2, and leaves no
+temporary file behind.
 
 The cases are real: a read-only bind mount (we run as root, so permission bits would not stop
 us), a folder that cannot be created, a file where a folder should be, a full disk (a 64 KiB
