@@ -89,7 +89,7 @@ def _column(cells: dict, sheet: str, header: str) -> list[Any]:
 def _rules(cells: dict) -> set[str]:
     """The rule ids of the 校验结果 rows (the sheet shows their Chinese names)."""
     ids = {name: rule for rule, name in RULE_NAMES.items()}
-    return {ids.get(name, name) for name in _column(cells, SHEET_FINDINGS, "规则")}
+    return {ids[name] for name in _column(cells, SHEET_FINDINGS, "规则")}
 
 
 def _fragments_and_units(path: Path) -> Path:

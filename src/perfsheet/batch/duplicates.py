@@ -48,10 +48,12 @@ from perfsheet.batch.cache import (
 )
 from perfsheet.batch.models import Counts, Duplicate, FileEntry, Summary
 from perfsheet.batch.naming import temp_path_for
+from perfsheet.core import rules
 from perfsheet.core.models import Table, WorkbookResult
+from perfsheet.core.rules import RULES
 
 RULE = "duplicate-table"
-RULE_NAME = "重复表格"
+RULE_NAME = RULES[RULE].name_zh
 
 
 def _name(text: str | None) -> str:
@@ -167,7 +169,6 @@ class Duplicates:
         """A row cache with one 校验结果 row (警告) per duplicate, in the consolidated layout."""
         from perfsheet.batch.rows import consolidated_plan, head
         from perfsheet.core import plans as P
-        from perfsheet.core.models import Finding
         from perfsheet.io.template import load_template
 
         plan = consolidated_plan(spec if spec is not None else load_template(None))
@@ -190,7 +191,7 @@ class Duplicates:
                 table = Table.model_construct(
                     sheet=d.sheet, department=d.department, header_rows=[], columns={}
                 )
-                finding = Finding(rule=RULE, severity="warning", sheet=d.sheet, message=d.message)
+                finding = rules.finding(RULE, sheet=d.sheet, message=d.message)
                 row = list(P.TableRows(plan, table, f.source, index=False).finding_row(finding))
                 if rule_col is not None:
                     row[rule_col] = RULE_NAME

@@ -78,6 +78,8 @@ from perfsheet.core.models import (
     Unit,
     share_fields_set,
 )
+from perfsheet.core.rules import RULES
+from perfsheet.core.rules import finding as rule_finding
 from perfsheet.errors import PerfsheetError
 
 __all__ = [
@@ -121,24 +123,8 @@ QUALITY_RULES: Final[tuple[str, ...]] = (
     LEGACY,
 )
 
-#: Where each rule comes from (``Finding.basis``).
-BASIS: Final[dict[str, str]] = {
-    VAGUE: (
-        "绩效目标填报要求：指标值应细化、量化，可衡量（财预〔2021〕101号取值指引；K6 可衡量性）"
-    ),
-    COVERAGE: (
-        "绩效目标填报要求：应设置产出、效益、满意度指标（财预〔2021〕101号另设成本指标；K5 完整性）"
-    ),
-    MISFILED: (
-        "指标体系：三级指标应归入含义相符的一级、二级指标（财预〔2021〕101号指标体系；K8 归类）"
-    ),
-    DUPLICATE: "同一项目的三级指标不应重复设置（K11 重复指标）",
-    UNIT: "计量单位应与指标含义一致：比率用%，计数用计数单位（K9 单位合理性）",
-    PERIOD: "年度指标值是实施周期指标值的分解，二者应口径一致（K10 实施周期与年度衔接）",
-    LEGACY: (
-        "财预〔2021〕101号：成本指标单列为一级指标，效益指标下不再设可持续影响指标（K7 体系一致）"
-    ),
-}
+#: Where each rule comes from (``Finding.basis``), from the catalogue.
+BASIS: Final[dict[str, str]] = {rule: RULES[rule].basis for rule in QUALITY_RULES}
 
 RULES_FILE_NAME: Final = "perfsheet.rules.toml"
 DEFAULT_RULES_RESOURCE: Final = "default_rules.toml"
@@ -374,7 +360,7 @@ def _build(merged: dict[str, dict[str, Any]], source: str | None) -> AuditRules:
     for rule in QUALITY_RULES:
         opts = merged.get(rule, {})
         settings[rule] = RuleSetting(
-            enabled=opts.get("enabled", True), severity=opts.get("severity", "warning")
+            enabled=opts.get("enabled", True), severity=opts.get("severity", RULES[rule].severity)
         )
     vague = merged.get(VAGUE, {})
     words = _dedupe([*vague.get("words", []), *vague.get("extra_words", [])])
@@ -847,11 +833,10 @@ class _Emitter:
         expected: str | None = None,
         actual: str | None = None,
     ) -> None:
-        f = Finding(
-            rule=rule,
+        f = rule_finding(
+            rule,
             severity=self.rules.severity(rule),
             message=message,
-            basis=BASIS[rule],
             indicator=seq,
             expected=expected,
             actual=actual,

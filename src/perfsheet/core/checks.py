@@ -47,6 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from perfsheet.core import rules
 from perfsheet.core.amounts import Amount, describe_special, format_amount, tolerance
 from perfsheet.core.grid import cell_ref, col_letter
 from perfsheet.core.models import Finding, Indicator, Project, Table
@@ -85,9 +86,8 @@ def amount_findings(
         cell = cell_ref(row, roles[role])
         if a.status == "invalid":
             out.append(
-                Finding(
-                    rule="amount-format",
-                    severity="error",
+                rules.finding(
+                    "amount-format",
                     sheet=sheet,
                     cell=cell,
                     row=row,
@@ -98,9 +98,8 @@ def amount_findings(
             )
         elif a.status == "dash":
             out.append(
-                Finding(
-                    rule="amount-dash",
-                    severity="info",
+                rules.finding(
+                    "amount-dash",
                     sheet=sheet,
                     cell=cell,
                     row=row,
@@ -186,9 +185,8 @@ def row_total(
     who = f"「{name}」" if name else ""
     basis = "+".join(_label(r) for r in parts_roles)
     cell = cell_ref(row, roles["total"])
-    return Finding(
-        rule="row-total",
-        severity="error",
+    return rules.finding(
+        "row-total",
         sheet=sheet,
         cell=cell,
         row=row,
@@ -237,9 +235,8 @@ def money_findings(sheet: str, roles: dict[str, int], rows: MoneyRows) -> list[F
                 continue
             expected, actual, diff, d = res
             out.append(
-                Finding(
-                    rule="unit-subtotal",
-                    severity="error",
+                rules.finding(
+                    "unit-subtotal",
                     sheet=sheet,
                     cell=cell_ref(u.row, roles[role]),
                     row=u.row,
@@ -276,9 +273,8 @@ def money_findings(sheet: str, roles: dict[str, int], rows: MoneyRows) -> list[F
             if has_units and any(u.row is None or not _has_any(u.amounts) for u in rows.units):
                 basis = "各单位（无小计行的按其项目）之和"
             out.append(
-                Finding(
-                    rule="grand-total",
-                    severity="error",
+                rules.finding(
+                    "grand-total",
                     sheet=sheet,
                     cell=cell_ref(rows.grand, roles[role]),
                     row=rows.grand,
@@ -303,9 +299,8 @@ def _misread(sheet: str, roles: dict[str, int], fails: list[Finding], checked: i
     cols = "、".join(f"{_label(k)}={col_letter(c)}列" for k, c in roles.items())
     rows = "、".join(str(f.row) for f in fails[:10]) + ("…" if len(fails) > 10 else "")
     first = fails[0]
-    return Finding(
-        rule="money-columns-misread",
-        severity="error",
+    return rules.finding(
+        "money-columns-misread",
         sheet=sheet,
         cell=first.cell,
         row=first.row,
@@ -326,9 +321,8 @@ def fragment_merged(
     unit: str | None,
 ) -> Finding:  # fmt: skip
     pos = "开头" if where == "head" else "末尾"
-    return Finding(
-        rule="fragment-merged",
-        severity="info",
+    return rules.finding(
+        "fragment-merged",
         sheet=sheet,
         cell=cell,
         row=row,
@@ -339,9 +333,8 @@ def fragment_merged(
 
 
 def fragment_orphan(sheet: str, row: int, cell: str | None, snippet: str, text: str) -> Finding:
-    return Finding(
-        rule="fragment-orphan",
-        severity="error",
+    return rules.finding(
+        "fragment-orphan",
         sheet=sheet,
         cell=cell,
         row=row,
@@ -355,9 +348,8 @@ def special_cell(sheet: str, row: int, col: int, label: str, code: str) -> Findi
     """``cell-error``: a text cell of the table that calamine read as empty although it holds an
     error value or a formula without a stored result (``SheetGrid.special``)."""
     cell = cell_ref(row, col)
-    return Finding(
-        rule="cell-error",
-        severity="warning",
+    return rules.finding(
+        "cell-error",
         sheet=sheet,
         cell=cell,
         row=row,
@@ -373,9 +365,8 @@ def unnamed_project(sheet: str, row: int, name_col: str, rows: list[int] | None 
         what = f"第{rows[0]}–{rows[-1]}行的 {len(rows)} 行指标没有项目名称（项目名称列为空）"
     else:
         what = f"第{row}行有金额但没有项目名称"
-    return Finding(
-        rule="project-unnamed",
-        severity="warning",
+    return rules.finding(
+        "project-unnamed",
         sheet=sheet,
         cell=f"{name_col}{row}",
         row=row,
@@ -384,9 +375,8 @@ def unnamed_project(sheet: str, row: int, name_col: str, rows: list[int] | None 
 
 
 def subtotal_skipped(sheet: str, row: int, name: str) -> Finding:
-    return Finding(
-        rule="row-skipped",
-        severity="info",
+    return rules.finding(
+        "row-skipped",
         sheet=sheet,
         row=row,
         message=f"第{row}行「{name}」是页小计/小计行，未参与合计校验",
@@ -394,9 +384,8 @@ def subtotal_skipped(sheet: str, row: int, name: str) -> Finding:
 
 
 def duplicate_grand_total(sheet: str, row: int, first_row: int, name: str) -> Finding:
-    return Finding(
-        rule="grand-total-duplicate",
-        severity="warning",
+    return rules.finding(
+        "grand-total-duplicate",
         sheet=sheet,
         row=row,
         message=f"第{row}行是又一个「{name}」行（第{first_row}行已是合计），未参与校验",
@@ -505,9 +494,8 @@ def project_indicator_findings(
 
     def add(rule: str, message: str, *, seq: int | None = None, row: int | None = None) -> None:
         out.append(
-            Finding(
-                rule=rule,
-                severity="warning",
+            rules.finding(
+                rule,
                 sheet=sheet,
                 cell=f"{col}{row}" if col and row is not None else cell,
                 row=row if row is not None else p.row,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from perfsheet.core import checks, headers
+from perfsheet.core import checks, headers, rules
 from perfsheet.core.amounts import Amount, parse_amount
 from perfsheet.core.grid import CellValue, cell_ref, col_letter
 from perfsheet.core.models import Finding
@@ -277,8 +277,8 @@ def _read_form(
         where = (
             f"（第{grid[0]}行起的指标表为空）" if grid else "（未找到一级指标/三级指标/指标值表头）"
         )
-        findings.append(Finding(
-            rule="form-no-indicators", severity="warning", sheet=sheet,
+        findings.append(rules.finding(
+            "form-no-indicators", sheet=sheet,
             cell=cell_ref(r0, name_at[0]), row=r0, project=name or None, unit=unit,
             message=f"第{r0}行项目「{name}」的绩效目标表没有绩效指标{where}",
         ))  # fmt: skip

@@ -45,6 +45,7 @@ from perfsheet.core.models import (
     Target,
     WorkbookResult,
 )
+from perfsheet.core.rules import RULES
 from perfsheet.core.timestamps import format_timestamp
 
 # --------------------------------------------------------------------------------------------
@@ -242,35 +243,8 @@ HELPER_DOCS: dict[str, str] = {
 
 SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 
-RULE_NAMES: dict[str, str] = {
-    "row-total": "行合计",
-    "unit-subtotal": "单位小计",
-    "grand-total": "总合计",
-    "amount-format": "金额格式",
-    "amount-dash": "金额为横线",
-    "project-unnamed": "项目缺少名称",
-    "grand-total-duplicate": "重复的合计行",
-    "row-skipped": "跳过的小计行",
-    "fragment-merged": "分页碎片已合并",
-    "fragment-orphan": "无法归属的分页碎片",
-    "indicator-numbering": "指标编号",
-    "indicator-category": "指标类别",
-    "indicator-missing-value": "缺少指标值",
-    "indicator-placeholder": "指标值待补充",
-    "indicator-unparsed": "无法解析的指标",
-    "indicator-vague": "指标值不可衡量",
-    "indicator-coverage": "指标覆盖不全",
-    "indicator-misfiled": "指标归类疑误",
-    "indicator-duplicate": "指标重复",
-    "indicator-unit": "计量单位疑误",
-    "indicator-period": "周期值与年度值不一致",
-    "indicator-legacy": "旧口径类别",
-    "indicator-columns": "指标各列不一致",
-    "form-no-indicators": "表单缺少绩效指标",
-    "money-columns-misread": "金额列疑似识别错误",
-    "column-assumed-source": "未识别的金额列按资金来源计",
-    "column-unknown": "未识别的数值列",
-}
+#: Rule id -> Chinese name, from the catalogue (:mod:`perfsheet.core.rules`).
+RULE_NAMES: dict[str, str] = {r.id: r.name_zh for r in RULES.values()}
 MONEY_RULES: frozenset[str] = frozenset(
     {"row-total", "unit-subtotal", "grand-total", "amount-format", "money-columns-misread"}
 )
@@ -889,8 +863,9 @@ class SummaryPlan:
         )
         if self.quality is not None and self.quality_doc:
             yield pick(("说明", "指标质量", self.quality_doc, None))
-        for rule, name in RULE_NAMES.items():
-            yield pick(("校验规则", name, rule, None))
+        for r in RULES.values():
+            if r.scope != "batch":  # duplicate tables: only in a consolidated workbook
+                yield pick(("校验规则", r.name_zh, r.id, None))
 
 
 class TableRows:
@@ -1047,7 +1022,7 @@ class TableRows:
         return plan._pick[SHEET_FINDINGS](
             (
                 SEVERITY_NAMES.get(f.severity, f.severity),
-                RULE_NAMES.get(f.rule, f.rule),
+                RULE_NAMES[f.rule],
                 plan._finding_location(self.table, f, self.name_col),
                 f.project or f.unit,
                 f.message,

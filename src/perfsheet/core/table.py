@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from perfsheet import limits
-from perfsheet.core import checks, headers
+from perfsheet.core import checks, headers, rules
 from perfsheet.core.amounts import Amount, parse_amount, special_amount
 from perfsheet.core.grid import CellValue, SheetGrid, cell_ref, col_letter, relabel_findings
 from perfsheet.core.indicators import parse_indicators
@@ -817,15 +817,15 @@ def _column_findings(sheet: str, header: _Header) -> list[Finding]:
     row = header.rows[0]
     for label in header.assumed:
         cell = cell_ref(row, header.money[label])
-        out.append(Finding(
-            rule="column-assumed-source", severity="info", sheet=sheet, cell=cell, row=row,
+        out.append(rules.finding(
+            "column-assumed-source", sheet=sheet, cell=cell, row=row,
             message=f"表头「{label}」（{cell}）不在识别的表头中，但位于金额列之间且为数值，"
                     "已按总计的一项资金来源参与合计校验",
         ))  # fmt: skip
     for label in header.unknown:
         cell = cell_ref(row, header.extras[label])
-        out.append(Finding(
-            rule="column-unknown", severity="warning", sheet=sheet, cell=cell, row=row,
+        out.append(rules.finding(
+            "column-unknown", sheet=sheet, cell=cell, row=row,
             message=f"表头「{label}」（{cell}）未能识别：该列为数值，但不在金额列旁，"
                     "未参与合计校验；如是资金来源，请改用标准表头（见 README「识别的表头」）",
         ))  # fmt: skip
