@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from perfsheet.errors import OutputError, TableNotFoundError, UsageError
 
 OUTPUT_SUFFIX = "_绩效汇总.xlsx"
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
 class SummaryReport(BaseModel):

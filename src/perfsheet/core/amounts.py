@@ -77,11 +77,6 @@ class Amount:
 BLANK = Amount(value=None, decimals=0, status="blank")
 
 
-def _decimals_of(d: Decimal) -> int:
-    exponent = d.as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
 _TOO_LARGE = f"数值过大（绝对值超过 {limits.MAX_AMOUNT_ABS:,}），不是有效金额"
 
 

@@ -1604,10 +1604,3 @@ def _grid_annotation_plan(table: Table, grid: SheetGrid | None) -> AnnotationPla
         occupied=occupied,
         blocked=blocked,
     )
-
-
-def annotation_plans(
-    result: WorkbookResult, grids: Mapping[str, SheetGrid] | None = None
-) -> list[AnnotationPlan]:
-    """One plan per table; tables on the same sheet get helper columns at their own edge."""
-    return [annotation_plan(t, (grids or {}).get(t.sheet)) for t in result.tables]

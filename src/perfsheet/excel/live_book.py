@@ -161,13 +161,6 @@ def cell_out(value: Any) -> Any:
     return cell_out(str(value))
 
 
-def stored_text(written: Any) -> Any:
-    """What Excel stores for a value written through :func:`cell_out` (tests, messages)."""
-    if isinstance(written, str) and written.startswith("'"):
-        return written[1:]
-    return written
-
-
 def write_block(sheet: Any, row: int, col: int, rows: Sequence[Sequence[Any]]) -> None:
     """Write a rectangular block of plan values at (row, col) in one action."""
     if not rows:

@@ -45,7 +45,6 @@ from perfsheet.io.safety import Inspection, SpecialCells, inspect_workbook
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".pdf")
 # An encrypted .xlsx is a compound file holding these streams (names are UTF-16LE).
 _ENCRYPTED_STREAMS = tuple(n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo"))
 _ENCRYPTED = "工作簿已加密（设有打开密码），请先在 Excel 中取消密码后再试"
@@ -236,8 +235,3 @@ def _read_sheets(
             )
         sheets.append(grid)
     return sheets
-
-
-def is_workbook_name(path: str | os.PathLike[str]) -> bool:
-    """True when the file name has a workbook (or PDF) extension (for folder scans)."""
-    return str(path).lower().endswith(_WORKBOOK_SUFFIXES)
