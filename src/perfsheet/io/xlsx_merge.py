@@ -10,8 +10,20 @@ are merged here, copying the big compressed sheet parts byte for byte (no recomp
 Only packages written in this process are merged: ``base`` comes from ``openpyxl`` (the user's
 sheets; the input file itself is never opened here) and ``extra`` from the standard-sheet
 writer (inline strings only, so no shared-string table to merge). Styles are merged
-with the ``extra`` styles first so that its (large) sheets keep their style indices; the
-``base`` sheets are rewritten (``s=``/``style=``/``dxfId=`` shifted). XlsxWriter's default font
+with the ``extra`` styles first so that its (large) sheets keep their style indices and are
+copied raw; every ``base`` part that refers to a style by index is rewritten instead
+(:meth:`StyleMerge.shift_part`), so that each reference resolves to the style it resolved to
+before:
+
+* worksheets: ``s=`` (cells, rows), ``style=`` (columns), ``dxfId=`` (conditional formats);
+* tables: the ``*DxfId=`` attributes of ``<table>`` and ``<tableColumn>``;
+* pivot tables: ``dxfId=`` (``<format>``) and ``numFmtId=`` (fields); pivot cache
+  definitions: ``numFmtId=``, since the base's custom number formats get new ids;
+* styles.xml itself: the custom table styles' ``<tableStyleElement dxfId=>``.
+
+(Appending our styles after the user's would leave their parts alone, but it needs the
+standard sheets written after the source copy with shifted indices, or rewritten here: the
+standard sheets are the big parts, so they are the ones copied raw.) XlsxWriter's default font
 is set to the base's default font so that unstyled cells look the same as before.
 """
 
@@ -257,6 +269,8 @@ class StyleMerge:
             base_numfmts.append(re.sub(r'numFmtId="\d+"', f'numFmtId="{next_id}"', nf))
             next_id += 1
 
+        self.numfmt_map = numfmt_map
+
         def nf(v: int) -> int:
             return numfmt_map.get(v, v)
 
@@ -301,6 +315,9 @@ class StyleMerge:
             parts.append(f'<{sec} count="{len(items)}">' + "".join(items) + f"</{sec}>")
         for extra_sec in ("tableStyles", "colors"):
             tag, _inner = _section(base_xml, extra_sec)
+            if tag is not None and extra_sec == "tableStyles":
+                # the user's custom table styles point into the (moved) base dxfs
+                tag = _shift_attrs(tag, {"dxfId": lambda v: v + self.dxf_offset})
             if tag is None:
                 tag, _inner = _section(extra_xml, extra_sec)
             if tag is not None:
@@ -322,6 +339,57 @@ class StyleMerge:
 
         # only inside start tags of c/row/col/cfRule: cell text can never contain "<"
         return re.sub(rb"<(?:c|row|col|cfRule)\s[^>]*>", fix_tag, xml)
+
+    def _shift_tags(self, xml: bytes, tags: bytes, *, dxf: bool, numfmt: bool) -> bytes:
+        """Shift ``dxfId``/``*DxfId`` (``dxf``) and ``numFmtId`` (``numfmt``) attributes inside
+        the start tags named by the regex alternation ``tags`` (prefixes allowed)."""
+        do, nf = self.dxf_offset, self.numfmt_map
+
+        def fix_attr(m: re.Match[bytes]) -> bytes:
+            name, value = m.group(1), int(m.group(2))
+            if name == b"numFmtId":
+                if not numfmt:
+                    return m.group(0)
+                new = nf.get(value, value)
+            elif dxf:
+                new = value + do
+            else:
+                return m.group(0)
+            return b" " + name + b'="' + str(new).encode() + b'"'
+
+        def fix_tag(m: re.Match[bytes]) -> bytes:
+            return _REF_ATTR.sub(fix_attr, m.group(0))
+
+        return re.sub(rb"<(?:\w+:)?(?:" + tags + rb")\s[^>]*>", fix_tag, xml)
+
+    def shift_part(self, name: str, content_type: str | None, xml: bytes) -> bytes:
+        """A base part other than a worksheet (one :func:`style_refs_kind` names) with its
+        style references moved to the merged indices."""
+        kind = style_refs_kind(name, content_type)
+        if kind == "table":
+            return self._shift_tags(xml, rb"table|tableColumn", dxf=True, numfmt=False)
+        if kind == "pivotTable":
+            return self._shift_tags(xml, rb"format|pivotField|dataField", dxf=True, numfmt=True)
+        if kind == "pivotCacheDefinition":
+            return self._shift_tags(xml, rb"cacheField", dxf=False, numfmt=True)
+        return xml
+
+
+def style_refs_kind(name: str, content_type: str | None) -> str | None:
+    """Which kind of non-worksheet part ``name`` is, when it refers to styles by index
+    (``table``, ``pivotTable``, ``pivotCacheDefinition``); None for every other part."""
+    ct = content_type or ""
+    for kind, folder in (
+        ("table", "xl/tables/"),
+        ("pivotTable", "xl/pivotTables/"),
+        ("pivotCacheDefinition", "xl/pivotCache/pivotCacheDefinition"),
+    ):
+        if ct.endswith(f".{kind}+xml") or (not ct and name.startswith(folder)):
+            return kind
+    return None
+
+
+_REF_ATTR = re.compile(rb'\s(dxfId|\w+DxfId|numFmtId)="(\d+)"')
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,7 +549,11 @@ def merge_packages(
             elif name in base_sheets:
                 out.add_bytes(name, styles.shift_sheet(base.read(name)))
             else:
-                out.add_raw(name, base, info)
+                ctype = _override_type(ct_x, name)
+                if style_refs_kind(name, ctype) is None:
+                    out.add_raw(name, base, info)
+                else:
+                    out.add_bytes(name, styles.shift_part(name, ctype, base.read(name)))
         for part, new in rename.items():
             out.add_raw(new, extra, extra.getinfo(part))
             rels = _rels_name(part)
