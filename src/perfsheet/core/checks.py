@@ -4,7 +4,8 @@ Every finding has a stable ``rule`` id, a severity, the sheet, the cell address 
 about, and a one-line Chinese message giving the expected value, the actual value and the
 difference where there are numbers.
 
-Rule ids (stable, part of the JSON contract):
+Rule ids (stable, part of the JSON contract; each id's severity and Chinese name come from the
+catalogue :mod:`perfsheet.core.rules`, which this table is tested against):
 
 ========================  ========  ==========================================================
 rule                      severity  meaning
