@@ -913,7 +913,10 @@ def time_limit(shown: str, seconds: float | None = None) -> Iterator[None]:
     )
     guard = _alarm_signal(limit) if use_signal else _alarm_watchdog(limit)
     try:
-        with guard:
+        # the deadline too: an alarm that lands in a callback Python runs for itself (a gc
+        # callback, a __del__) is printed and swallowed there, and the alarm fires only once;
+        # the check between projects still stops the analysis
+        with guard, deadline(limit):
             yield
     except (_TimeUp, DeadlinePassed):
         raise InputError(
