@@ -99,3 +99,17 @@ def test_actions_run_to_the_end_without_signals_or_threads(no_signals_no_threads
         result, queued, _ = run(action, seed_payload())
         assert result is not None and result.projects == 23, action
         assert "处理时间" not in alerts(queued)[0]
+
+
+def test_a_swallowed_alarm_is_backed_up_by_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An alarm raised inside a callback Python runs for itself (a gc callback) is printed and
+    swallowed there, and SIGALRM fires only once: the deadline still stops the analysis."""
+    from contextlib import nullcontext
+
+    from perfsheet.io import safety
+
+    monkeypatch.setattr(safety, "_alarm_signal", lambda limit: nullcontext())  # swallowed
+    monkeypatch.setattr(safety, "_alarm_watchdog", lambda limit: nullcontext())
+    with pytest.raises(InputError, match="处理时间超过上限"), time_limit("表.xlsx", seconds=0.01):
+        time.sleep(0.02)
+        deadline.check()  # what the analysis does before each project
