@@ -613,6 +613,7 @@ def test_batch_convert_the_chosen_folder_and_report(tmp_path: Path) -> None:
     folder = tmp_path / "各部门 2025"
     folder.mkdir()
     shutil.copy(SEED_XLSX, folder / "协作办.xlsx")
+    shutil.copy(SEED_XLSX, folder / "协作办（重报）.xlsx")  # the same table again
     (folder / "坏文件.xlsx").write_bytes(b"not a workbook")
     (folder / "说明.txt").write_text("不是工作簿", encoding="utf-8")
     before = _digest(folder)
@@ -629,9 +630,10 @@ def test_batch_convert_the_chosen_folder_and_report(tmp_path: Path) -> None:
     assert (out / "协作办_绩效汇总.xlsx").is_file()
     assert (out / "绩效汇总_合并.xlsx").is_file()
     assert _digest(folder) == before  # inputs untouched, nothing else written beside them
-    assert (result.projects, result.indicators) == (23, 156)
+    assert (result.projects, result.indicators) == (23, 156)  # the copy is counted once
     (message,) = alerts(book.json()["actions"])
-    assert "成功 1 个，失败 1 个，跳过 1 个" in message
+    assert "成功 2 个，失败 1 个，跳过 1 个" in message
+    assert "重复的表格 1 个：只计一次" in message
     assert "坏文件.xlsx" in message and str(out) in message
     # the book itself is not written
     assert [a["func"] for a in book.json()["actions"]] == ["alert"]

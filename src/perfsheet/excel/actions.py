@@ -779,6 +779,9 @@ def batch_convert(book: Any, folder: str | Path) -> ActionResult:
         f"合计 {s.projects} 个项目、{s.indicators} 条指标；"
         f"错误 {s.errors} 条，警告 {s.warnings} 条。",
     ]
+    if s.duplicates:
+        counted = "仍计入合计" if s.keep_duplicates else "只计一次"
+        lines.append(f"重复的表格 {s.duplicates} 个：{counted}（见合并汇总的「校验结果」）。")
     failures = [f for f in report.files if f.status == "failed"]
     for f in failures[:5]:
         lines.append(f"失败：{Path(f.input).name}（{f.error}）")
