@@ -17,8 +17,6 @@ project per form; forms one per sheet are one table per sheet. The money check o
 
 from __future__ import annotations
 
-import re
-
 from perfsheet.core import checks, headers, rules
 from perfsheet.core.amounts import Amount, parse_amount
 from perfsheet.core.grid import CellValue, cell_ref, col_letter
@@ -44,17 +42,13 @@ from perfsheet.core.table import (
     build_table,
 )
 
-_NAME_LABELS = frozenset({"项目名称", "项目支出名称", "项目名称(资金使用单位)", "预算项目名称"})
-_DEPT_LABELS = frozenset({"主管部门", "主管部门及代码", "主管部门(及代码)", "预算部门", "部门名称",
-                          "主管部门名称", "部门(单位)名称"})  # fmt: skip
-_UNIT_LABELS = frozenset({"实施单位", "项目实施单位", "预算单位", "项目单位", "资金使用单位",
-                          "实施单位名称", "填报单位"})  # fmt: skip
-_GOAL_LABELS = frozenset({"年度绩效目标", "年度目标", "绩效目标", "本年度绩效目标", "年度总体目标",
-                          "本年度目标", "年度绩效目标(90分)"})  # fmt: skip
-_LONG_LABELS = frozenset({"中长期目标", "实施周期目标", "长期目标", "总体目标", "实施期绩效目标",
-                          "中期目标", "长期绩效目标", "实施期目标", "整体目标"})  # fmt: skip
-_MID_MONEY = re.compile(r"^(?:中期|实施期|实施周期|项目期)(?:资金)?(?:总额|预算|资金)")
-_YEAR_MONEY = re.compile(r"^(?:年度|本年|当年)(?:资金)?(?:总额|预算|资金)")
+_NAME_LABELS = headers.FORM_LABELS["name"]
+_DEPT_LABELS = headers.FORM_LABELS["department"]
+_UNIT_LABELS = headers.FORM_LABELS["unit"]
+_GOAL_LABELS = headers.FORM_LABELS["goal"]
+_LONG_LABELS = headers.FORM_LABELS["long_goal"]
+_MID_MONEY = headers.FORM_MID_MONEY
+_YEAR_MONEY = headers.FORM_YEAR_MONEY
 
 
 def _key(v: CellValue) -> str:

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 
 __all__ = [
     "CATALOGUE",
+    "FORM_LABELS",
+    "FORM_MID_MONEY",
+    "FORM_YEAR_MONEY",
     "GRID_ROLES",
     "MONEY_ROLES",
     "NOT_MONEY",
@@ -212,6 +215,28 @@ CATALOGUE: tuple[HeaderEntry, ...] = (
 #: them, in order, in adjacent columns is perfsheet's own output and never part of a table.
 TARGET_HELPERS: tuple[str, ...] = ("比较符", "目标值", "计量单位", "定量/定性", "问题")
 
+#: Label cells of a form (one project per block, core/form.py), by what their value is: the
+#: label sits left of its value (or above it, for the goals). Matched on :func:`header_key`
+#: without colons. Money labels of a form are the money entries of :data:`CATALOGUE`.
+FORM_LABELS: dict[str, frozenset[str]] = {
+    "name": frozenset({"项目名称", "项目支出名称", "项目名称(资金使用单位)", "预算项目名称"}),
+    "department": frozenset({"主管部门", "主管部门及代码", "主管部门(及代码)", "预算部门",
+                             "部门名称", "主管部门名称", "部门(单位)名称"}),
+    "unit": frozenset({"实施单位", "项目实施单位", "预算单位", "项目单位", "资金使用单位",
+                       "实施单位名称", "填报单位"}),
+    "goal": frozenset({"年度绩效目标", "年度目标", "绩效目标", "本年度绩效目标", "年度总体目标",
+                       "本年度目标", "年度绩效目标(90分)"}),
+    "long_goal": frozenset({"中长期目标", "实施周期目标", "长期目标", "总体目标", "实施期绩效目标",
+                            "中期目标", "长期绩效目标", "实施期目标", "整体目标"}),
+}  # fmt: skip
+FORM_LABEL_NAMES = {"name": "项目名称", "department": "主管部门（表格的部门）",
+                    "unit": "实施单位（项目的单位）", "goal": "年度绩效目标",
+                    "long_goal": "中长期目标"}  # fmt: skip
+#: A form's money block with two value columns: the mid-term and the annual column headers.
+FORM_MID_MONEY = re.compile(r"^(?:中期|实施期|实施周期|项目期)(?:资金)?(?:总额|预算|资金)")
+FORM_YEAR_MONEY = re.compile(r"^(?:年度|本年|当年)(?:资金)?(?:总额|预算|资金)")
+
+
 #: Roles whose columns are never read as money, even when they hold numbers.
 NOT_MONEY = frozenset({"seq", "code", "weight", "unit", "note"})
 
@@ -264,11 +289,11 @@ def catalogue_markdown() -> str:
         texts.extend(f"以`{p}`开头" for p in entry.prefix)
     for label, texts in by_label.items():
         lines.append(f"| {label} | {'、'.join(dict.fromkeys(texts))} |")
+    for role, names in FORM_LABELS.items():
+        # a form's label cells (the label left of its value, or above it for the goals)
+        written = "、".join(f"`{t}`" for t in sorted(names))
+        lines.append(f"| 表单栏目：{FORM_LABEL_NAMES[role]} | {written} |")
     return "\n".join(lines)
-
-
-if __name__ == "__main__":  # pragma: no cover - prints the README table
-    print(catalogue_markdown())
 
 
 def label_of(role: str) -> str:
@@ -277,3 +302,7 @@ def label_of(role: str) -> str:
         if entry.role == role:
             return entry.label
     return role
+
+
+if __name__ == "__main__":  # pragma: no cover - prints the README table
+    print(catalogue_markdown())
