@@ -119,3 +119,17 @@ def test_misread_money_columns_give_one_finding(tmp_path: Path) -> None:
     errors = [f for f in t.findings if f.severity == "error"]
     assert [f.rule for f in errors] == ["money-columns-misread"]
     assert "6/6 行" in errors[0].message and "总计=B列" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("其中：一般公共预算", "fiscal"),
+        ("其中:单位自筹", "unit_funds"),
+        ("其中 政府性基金", "fund"),
+    ],
+)
+def test_of_which_headers_name_their_source(text: str, role: str) -> None:
+    """A sub-column written 其中：X is the source X (a department's wording, not in the list)."""
+    entry = headers.classify(text)
+    assert entry is not None and entry.role == role

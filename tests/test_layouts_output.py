@@ -228,3 +228,25 @@ def test_a_cover_sheet_with_a_project_name_line_is_not_a_form(tmp_path: Path) ->
     path = write_xlsx(tmp_path / "封面.xlsx", rows)
     with pytest.raises(TableNotFoundError):
         build_tables(read_workbook(path))
+
+
+def test_a_forms_sources_are_named_like_a_lists(tmp_path: Path) -> None:
+    """A form's money block with 其中：一般公共预算 and 单位自筹 (another department's wording):
+    the first is 财政拨款, the second a source listed in ``Table.sources``; 资金总额 adds up."""
+    rows = [
+        ["2025年度项目支出绩效目标申报表"],
+        ["项目支出名称", "老旧小区消防设施改造"],
+        ["主管部门", "安平县应急管理局", "实施单位", "安平县消防救援大队"],
+        ["项目资金（万元）", "资金总额", 85],
+        [None, "其中：一般公共预算", 70],
+        [None, "单位自筹", 15],
+        ["年度目标", "完成12个老旧小区\n消防设施改造"],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+        [None, "产出指标", "数量指标", "改造小区数", "12个"],
+    ]
+    path = write_xlsx(tmp_path / "申报表.xlsx", rows, ["A4:A6", "A8:A9"])
+    (t,) = analyze(read_workbook(path)).tables
+    assert t.layout == "form" and t.sources == {"单位自筹": "单位资金"}
+    (p,) = [p for u in t.units for p in u.projects]
+    assert (p.amounts.total, p.amounts.fiscal, p.amounts.sources) == (85, 70, {"单位自筹": 15})
+    assert not [f for f in t.findings if f.severity == "error"]

@@ -145,10 +145,11 @@ def read_forms(sh: _Sheet) -> list[DeferredTable]:
                 titles.append(t)
     block.title = next((t for t in titles if "表" in t), titles[0] if titles else None)
     columns: dict[str, str] = {}
+    kinds: dict[str, str] = {}  # source columns beyond fiscal/special/other -> what they are
     ranges: list[str] = []
     for i, (r0, c0) in enumerate(anchors):
         end = anchors[i + 1][0] - 1 if i + 1 < len(anchors) else sh.n_rows
-        if _read_form(sh, r0, c0, end, read, block, columns):
+        if _read_form(sh, r0, c0, end, read, block, columns, kinds):
             ranges.append(f"A{r0}:{col_letter(max(sh.n_cols, 1))}{end}")
     if not ranges:
         return []  # 项目名称 labels without a money block or indicator grid: not a form
@@ -157,13 +158,15 @@ def read_forms(sh: _Sheet) -> list[DeferredTable]:
     read.columns = columns
     read.parts = {"forms": ",".join(ranges)}
     read.money_checked = True
-    header = _Header([anchors[0][0]], {"name": anchors[0][1]}, {}, {}, {}, None)
+    header = _Header([anchors[0][0]], {"name": anchors[0][1]}, {}, {}, {}, None,
+                     source_kinds=kinds)  # fmt: skip
     return [build_table(sh, header, read)]
 
 
 def _read_form(
     sh: _Sheet, r0: int, c0: int, end: int, read: GridRead, block: _TitleBlock,
     columns: dict[str, str],
+    kinds: dict[str, str],
 ) -> bool:  # fmt: skip
     """Read one form into ``read``; False (nothing read) when the block has neither a money
     block nor an indicator grid: a cover sheet's 项目名称 line is not a form."""
@@ -242,6 +245,8 @@ def _read_form(
                 if key in amounts:
                     key = f"{_display(v)}({cell_ref(r, col)})"
                 amounts[key] = parse_amount(vv)
+                if key not in AMOUNT_ROLES:
+                    kinds[key] = entry.label
                 money_cells[key] = (r, vcol)
     if grid is None and not amounts:
         return False

@@ -263,6 +263,8 @@ def classify(text: object) -> HeaderEntry | None:
     for entry in CATALOGUE:
         if _matches(entry, key):
             return entry
+    if key.startswith("其中") and len(key) > 3:  # 其中：一般公共预算 is 一般公共预算 (of which)
+        return classify(key[3:] if key[2] == ":" else key[2:])
     return None
 
 
@@ -280,7 +282,10 @@ def helper_columns(texts: dict[int, object]) -> set[int]:
 
 def catalogue_markdown() -> str:
     """The README table of recognised headers (generated from :data:`CATALOGUE`)."""
-    lines = ["| 含义 | 识别的表头文字（忽略空格、全半角括号和“（万元）”等金额单位） |", "|---|---|"]
+    lines = [
+        "| 含义 | 识别的表头文字（忽略空格、全半角括号、开头的“其中：”和“（万元）”等金额单位） |",
+        "|---|---|",
+    ]
     by_label: dict[str, list[str]] = {}
     for entry in CATALOGUE:
         texts = by_label.setdefault(entry.label, [])
