@@ -33,6 +33,7 @@ from typing import Any
 
 from perfsheet.batch.cache import Aggregate, CacheHeader, iter_records, read_aggregates
 from perfsheet.batch.naming import temp_path_for
+from perfsheet.core.total_row import total_formula
 from perfsheet.io.xlsx_stream import (
     EXCEL_MAX_ROWS,
     STYLE_DEFAULT,
@@ -42,7 +43,6 @@ from perfsheet.io.xlsx_stream import (
     SheetLook,
     StreamSheet,
     StreamWorkbook,
-    col_letter,
     measure_row,
     parse_wrap_info,
     render_cell,
@@ -288,22 +288,8 @@ class _Builder:
         cells: list[tuple[int, str]] = []
         for col, func, value in _total_values(head, agg, sh.rows):
             style = _total_style(head, col)
-            rng = f"{col_letter(col)}{first}:{col_letter(col)}{last}"
-            if func == "label":
-                cells.append((col, render_cell(col, value, style, row=str(r))))
-                continue
-            if func == "sum":
-                formula = f"SUBTOTAL(109,{rng})"
-            elif func == "average":
-                formula = f"SUBTOTAL(101,{rng})"
-            elif func == "count":
-                formula = f"SUBTOTAL(103,{rng})"
-            else:  # ratio
-                weight = weights[col]
-                assert weight is not None
-                w = f"{col_letter(weight)}{first}:{col_letter(weight)}{last}"
-                formula = f'IFERROR(SUMPRODUCT({w},{rng})/SUM({w}),"")'
-            if with_formulas:
+            formula = total_formula(func, col, first, last, weights[col]) if with_formulas else None
+            if formula is not None:
                 cells.append((col, render_formula(col, r, formula, value, style)))
             elif value is not None:
                 cells.append((col, render_cell(col, value, style, row=str(r))))

@@ -18,6 +18,7 @@ from perfsheet.batch.cache import CacheHeader, CacheWriter
 from perfsheet.batch.consolidate import DEPT_SHEET
 from perfsheet.core.counts import count_table
 from perfsheet.core.models import Table, WorkbookResult
+from perfsheet.core.total_row import total_label
 
 CONSOLIDATED_UNIT = "万元"
 SOURCE_KEY = "来源文件"
@@ -118,7 +119,7 @@ def head(plan: Any, sheet: str, *, dept_first: bool = False) -> CacheHeader:
         kinds.insert(0, "text")
         widths.insert(0, 18)
         totals = [(c + 1, f, None if w is None else w + 1) for c, f, w in totals]
-    label = "合计（{n} 个项目）" if totals else "合计（{n} 行）"
+    label = total_label("{n}", "个项目" if totals else "行")  # {n}: filled in by the merge
     return CacheHeader(header=header, kinds=kinds, widths=widths, totals=totals, total_label=label)
 
 
@@ -173,7 +174,7 @@ def write_rows(
             kinds=DEPT_KINDS,
             widths=DEPT_WIDTHS,
             totals=DEPT_TOTALS,
-            total_label="合计（{n} 个表格）",
+            total_label=total_label("{n}", "个表格"),
         ),
     )
     for t, table in enumerate(result.tables):

@@ -47,6 +47,7 @@ from perfsheet.core.models import (
 )
 from perfsheet.core.rules import RULES
 from perfsheet.core.timestamps import format_timestamp
+from perfsheet.core.total_row import TotalCell, total_label
 
 # --------------------------------------------------------------------------------------------
 # Sheet names and column catalogues
@@ -344,26 +345,6 @@ class Link:
 
     def __str__(self) -> str:
         return self.text
-
-
-TotalFunc = Literal["label", "sum", "average", "ratio", "count"]
-
-
-@dataclass(frozen=True, slots=True)
-class TotalCell:
-    """One cell of the 项目汇总 total row.
-
-    ``func``: ``label`` (text), ``sum`` (``SUBTOTAL(109, column)``), ``average``
-    (``SUBTOTAL(101, column)``), ``count`` (``SUBTOTAL(103, column)``), ``ratio`` (the
-    ``weight``-weighted mean of the column: ``SUMPRODUCT(weight, column) / SUM(weight)``).
-    ``value`` is the result computed here, for writers that store cached values and for
-    engines that do not recalculate.
-    """
-
-    key: str
-    func: TotalFunc
-    value: float | int | str | None
-    weight: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -788,7 +769,7 @@ class SummaryPlan:
             None,
         )
         if label_key:
-            out.append(TotalCell(label_key, "label", f"合计（{t.projects} 个项目）"))
+            out.append(TotalCell(label_key, "label", total_label(t.projects)))
         for i, k in enumerate(AMOUNT_KEYS):
             out.append(TotalCell(k, "sum", round(t.amounts[i], 6) if t.amount_seen[i] else 0.0))
         out.append(TotalCell("指标数", "sum", t.indicators))

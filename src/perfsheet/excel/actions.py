@@ -48,7 +48,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from perfsheet.core.counts import count_result
-from perfsheet.core.grid import SheetGrid, WorkbookGrid, cell_ref, col_letter, col_number
+from perfsheet.core.grid import SheetGrid, WorkbookGrid, cell_ref, col_number
 from perfsheet.core.models import WorkbookResult
 from perfsheet.core.plans import (
     AMOUNT_FORMAT,
@@ -72,6 +72,7 @@ from perfsheet.core.plans import (
     pick_amount_unit,
     standard_sheet_names,
 )
+from perfsheet.core.total_row import place_totals
 from perfsheet.errors import InputError
 from perfsheet.excel.live_book import (
     Formula,
@@ -503,33 +504,13 @@ def _out(value: Any) -> Any:
 def _total_row(
     footer: list[TotalCell], positions: dict[str, int], first: int, last: int
 ) -> dict[int, Any]:
-    """The 项目汇总 total row: SUBTOTAL formulas over data rows first..last (0-based column
-    -> value), as the file writer writes it; the plan's value where there are no rows."""
-    out: dict[int, Any] = {}
-    for cell in footer:
-        ci = positions.get(cell.key)
-        if ci is None:
-            continue
-        if cell.func == "label" or last < first:
-            out[ci] = cell.value
-            continue
-        letter = col_letter(ci + 1)
-        rng = f"{letter}{first}:{letter}{last}"
-        if cell.func == "sum":
-            out[ci] = Formula(f"=SUBTOTAL(109,{rng})")
-        elif cell.func == "average":
-            out[ci] = Formula(f'=IFERROR(SUBTOTAL(101,{rng}),"")')
-        elif cell.func == "count":
-            out[ci] = Formula(f"=SUBTOTAL(103,{rng})")
-        elif cell.func == "ratio":
-            wi = positions.get(cell.weight or "")
-            if wi is None:
-                out[ci] = cell.value
-                continue
-            wl = col_letter(wi + 1)
-            weights = f"{wl}{first}:{wl}{last}"
-            out[ci] = Formula(f'=IFERROR(SUMPRODUCT({weights},{rng})/SUM({weights}),"")')
-    return out
+    """The 项目汇总 total row over data rows first..last (0-based column -> value): the
+    core's formulas (:func:`~perfsheet.core.total_row.place_totals`), as the file writers
+    write them; the plan's value where a cell has no formula (a label, no rows)."""
+    return {
+        cell.col: Formula(cell.formula) if cell.formula is not None else cell.value
+        for cell in place_totals(footer, positions, first, last)
+    }
 
 
 _CRITERIA = re.compile(r'^=\$([A-Z]{1,3})\$?\d+\s*=\s*"([^"]*)"$')

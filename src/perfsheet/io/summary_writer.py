@@ -63,6 +63,7 @@ from perfsheet.core.plans import (
     quote_sheet,
 )
 from perfsheet.core.timestamps import format_timestamp
+from perfsheet.core.total_row import place_totals
 from perfsheet.io.template import SheetSpec, TemplateSpec, fill_placeholders
 from perfsheet.io.xlsx_splice import RowSpool, RowSpools, xf_index
 from perfsheet.io.xlsx_stream import cell_xml, col_letter, text_cell
@@ -400,50 +401,25 @@ class StandardSheets:
 
     # -- the end ------------------------------------------------------------------------------
 
-    def _col_range(self, sheet: _Sheet, col: _Col) -> str:
-        letter = col_letter(col.index)
-        return f"{letter}{sheet.first_row + 1}:{letter}{sheet.next_row}"
-
     def _write_total(self, sheet: _Sheet, footer: Sequence[TotalCell]) -> int | None:
         """The total row of 项目汇总; returns its 0-based row (None without a label or sum)."""
         if not footer:
             return None
         ws = sheet.ws
         r = sheet.next_row
-        has_rows = sheet.next_row > sheet.first_row
         for col in sheet.cols:
             ws.write_blank(r, col.index, None, col.total_fmt)
-        for cell in footer:
-            col = sheet.by_key.get(cell.key)
-            if col is None:
-                continue
-            fmt = col.total_fmt
-            value = cell.value
-            if cell.func == "label":
-                ws.write_string(r, col.index, str(value), fmt)
-                continue
-            if not has_rows:
-                if value is not None:
-                    ws.write_number(r, col.index, value, fmt)
-                continue
-            rng = self._col_range(sheet, col)
-            cached = value if value is not None else ""
-            if cell.func == "sum":
-                ws.write_formula(r, col.index, f"=SUBTOTAL(109,{rng})", fmt, cached)
-            elif cell.func == "average":
-                ws.write_formula(r, col.index, f'=IFERROR(SUBTOTAL(101,{rng}),"")', fmt, cached)
-            elif cell.func == "count":
-                ws.write_formula(r, col.index, f"=SUBTOTAL(103,{rng})", fmt, cached)
-            elif cell.func == "ratio":
-                weight = sheet.by_key.get(cell.weight or "")
-                if weight is None:
-                    if value is not None:
-                        ws.write_number(r, col.index, value, fmt)
-                    continue
-                wr = self._col_range(sheet, weight)
-                ws.write_formula(
-                    r, col.index, f'=IFERROR(SUMPRODUCT({wr},{rng})/SUM({wr}),"")', fmt, cached
-                )
+        columns = {key: col.index for key, col in sheet.by_key.items()}
+        fmts = {col.index: col.total_fmt for col in sheet.cols}
+        for cell in place_totals(footer, columns, sheet.first_row + 1, sheet.next_row):
+            fmt = fmts[cell.col]
+            if cell.formula is not None:
+                cached = cell.value if cell.value is not None else ""
+                ws.write_formula(r, cell.col, cell.formula, fmt, cached)
+            elif cell.func == "label":
+                ws.write_string(r, cell.col, str(cell.value), fmt)
+            elif cell.value is not None:
+                ws.write_number(r, cell.col, cell.value, fmt)
         sheet.next_row = r + 1
         return r
 
