@@ -39,6 +39,7 @@ from typing import Any
 from perfsheet.batch.models import FileJob, FileResult, ReasonCode
 from perfsheet.batch.worker import convert_file
 from perfsheet.errors import UsageError
+from perfsheet.io.private_api import pool_processes
 
 PerFileFunction = Callable[[FileJob], FileResult]
 OnDone = Callable[[int, FileResult], None]
@@ -146,10 +147,8 @@ class _LocalRunner:
         )
 
     def _processes(self) -> list[Any]:
-        procs = getattr(self.pool, "_processes", None)
-        if isinstance(procs, dict):
-            return list(procs.values())
-        return list(mp.active_children())
+        procs = pool_processes(self.pool)
+        return procs if procs is not None else list(mp.active_children())
 
     def _kill(self, pid: int | None) -> bool:
         for proc in self._processes():

@@ -64,8 +64,9 @@ from perfsheet.core.plans import (
 )
 from perfsheet.core.timestamps import format_timestamp
 from perfsheet.core.total_row import place_totals
+from perfsheet.io.private_api import close_row_data, xf_index
 from perfsheet.io.template import SheetSpec, TemplateSpec, fill_placeholders
-from perfsheet.io.xlsx_splice import RowSpool, RowSpools, xf_index
+from perfsheet.io.xlsx_splice import RowSpool, RowSpools
 from perfsheet.io.xlsx_stream import cell_xml, col_letter, text_cell
 
 _DEFAULT_FORMATS: dict[ColumnKind, str] = {
@@ -572,9 +573,7 @@ def _workbook(
             wb.close()
         finally:
             for ws in wb.worksheets():  # open row-data files of an unfinished workbook
-                fh = getattr(ws, "row_data_fh", None)
-                if fh is not None and not fh.closed:
-                    fh.close()
+                close_row_data(ws)
             spools.close()
         spools.splice(package, path)
     finally:

@@ -35,6 +35,7 @@ from perfsheet.core.plans import (
     header_key,
 )
 from perfsheet.errors import InputError, UsageError
+from perfsheet.io.private_api import first_font, loaded_theme
 
 BUILTIN_SPEC = "standard_template.json"
 
@@ -559,11 +560,10 @@ def read_template(path: Path) -> TemplateSpec:
             f"模板 {path.name} 缺少工作表：{'、'.join(f'「{s}」' for s in missing)}"
             f"（标准汇总模板须包含 {'、'.join(REQUIRED_SHEETS)}）"
         )
-    colors = _Colors(getattr(wb, "loaded_theme", None))
+    colors = _Colors(loaded_theme(wb))
     default_font: Style = {"font_name": "Calibri", "font_size": 11.0}
-    fonts = getattr(wb, "_fonts", None)
-    if fonts:
-        f0 = fonts[0]
+    f0 = first_font(wb)
+    if f0 is not None:
         default_font = {"font_name": f0.name or "Calibri", "font_size": float(f0.sz or 11)}
     sheets: dict[str, SheetSpec] = {}
     for name in STANDARD_SHEETS:

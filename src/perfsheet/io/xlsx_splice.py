@@ -17,9 +17,10 @@ How, per worksheet with a :class:`RowSpool`:
   position, before ``<printOptions>``/``<pageMargins>``, when XlsxWriter wrote none);
 * ``<dimension>`` is widened to cover the spooled rows.
 
-Cell styles are XlsxWriter formats: :func:`xf_index` asks XlsxWriter for a format's cell-format
-index, which also registers the format so that XlsxWriter writes it into ``styles.xml`` (the
-same call XlsxWriter makes when it writes a cell; a test reads the styles back with openpyxl).
+Cell styles are XlsxWriter formats: :func:`perfsheet.io.private_api.xf_index` asks XlsxWriter
+for a format's cell-format index, which also registers the format so that XlsxWriter writes it
+into ``styles.xml`` (the same call XlsxWriter makes when it writes a cell; a test reads the
+styles back with openpyxl).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import shutil
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from perfsheet.core.grid import col_number
 from perfsheet.errors import PerfsheetError
@@ -47,13 +48,6 @@ _AFTER_HYPERLINKS = re.compile(
 
 class TooManyRowsError(PerfsheetError):
     """A standard sheet would need more rows than a worksheet holds."""
-
-
-def xf_index(fmt: Any) -> int:
-    """The cell-format index (``s=``) of an XlsxWriter format; 0 for None."""
-    if fmt is None:
-        return 0
-    return int(fmt._get_xf_index())
 
 
 @dataclass(slots=True)
