@@ -68,19 +68,25 @@ def test_place_totals_left_to_right_without_missing_columns() -> None:
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The seed example through ``perfsheet summary --no-source`` and ``perfsheet convert``."""
+    return both_files(tmp_path_factory.mktemp("totals"))
+
+
+def both_files(root: Path, template: Path | None = None) -> dict[str, Path]:
     from perfsheet.summary import summarize
 
-    root = tmp_path_factory.mktemp("totals")
     inbox = root / "in"
     inbox.mkdir()
     src = inbox / SEED_XLSX.name
     src.write_bytes(SEED_XLSX.read_bytes())
     summary = root / "summary.xlsx"
-    summarize(src, summary, with_source=False)
+    summarize(src, summary, with_source=False, template=template)
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    args = [str(inbox), "-o", str(root / "out")]
+    if template is not None:
+        args += ["--template", str(template)]
     proc = subprocess.run(
-        [sys.executable, "-m", "perfsheet", "convert", str(inbox), "-o", str(root / "out")],
+        [sys.executable, "-m", "perfsheet", "convert", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -157,3 +163,63 @@ def test_libreoffice_recalculates_the_files_totals(files: dict[str, Path], tmp_p
         quality = [v for v in data["指标质量"] if v is not None]
         assert quality, name
         assert total["指标质量"] == pytest.approx(sum(quality) / len(quality)), name
+
+
+# ---- number formats ---------------------------------------------------------------------------
+
+#: the kinds the consolidated workbook formats (its whole numbers stay General, which shows them
+#: as the others' "0" does)
+FORMATTED = {"amount", "ratio", "score"}
+
+
+def formats_of_file(path: Path, sheet: str) -> dict[str, str]:
+    """The number format of each column's first number, by column name."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    rows = ws.iter_rows()
+    header = next(r for r in rows if any(c.value == "项目名称" for c in r))
+    out: dict[str, str] = {}
+    for row in rows:
+        for h, c in zip(header, row, strict=False):
+            if h.value and isinstance(c.value, int | float):
+                out.setdefault(header_key(h.value), c.number_format)
+    return out
+
+
+def kinds(sheet: str) -> dict[str, str]:
+    from perfsheet.core.plans import COLUMNS
+
+    return {c.key: c.kind for c in COLUMNS[sheet]}
+
+
+@pytest.mark.usefixtures("live_engine")
+def test_the_three_outputs_format_numbers_alike(files: dict[str, Path]) -> None:
+    _result, _queued, after = run("summary", seed_payload(name=SEED_XLSX.name))
+    header = after.rows(SHEET_PROJECTS)[0]
+    live = {
+        header_key(h): after.formats[(SHEET_PROJECTS, 2, c)]
+        for c, h in enumerate(header, start=1)
+        if (SHEET_PROJECTS, 2, c) in after.formats
+    }
+    summary = formats_of_file(files["summary"], SHEET_PROJECTS)
+    consolidated = formats_of_file(files["consolidated"], SHEET_PROJECTS)
+    numbers = [k for k, kind in kinds(SHEET_PROJECTS).items() if kind in FORMATTED and k in summary]
+    assert {"总计", "定量指标占比", "指标质量"} <= set(numbers)
+    for key in numbers:
+        assert summary[key] == live[key] == consolidated[key], key
+    assert (summary["总计"], summary["定量指标占比"], summary["指标质量"]) == (
+        "#,##0.00",
+        "0.0%",
+        "0",
+    )
+
+
+def test_both_files_take_the_users_number_formats(tmp_path: Path) -> None:
+    """A user's template formats 总计 as ``#,##0``: the per-file summary and the consolidated
+    workbook both show the amounts so (the consolidated one has one format per kind)."""
+    from summary_helpers import write_user_template
+
+    template = write_user_template(tmp_path / "模板.xlsx")
+    out = both_files(tmp_path, template)
+    summary = formats_of_file(out["summary"], "绩效指标明细")
+    consolidated = formats_of_file(out["consolidated"], "绩效指标明细")
+    assert summary["总计"] == consolidated["总计"] == "#,##0"

@@ -111,15 +111,16 @@ def fit_widths(
 
 def template_styles(spec: Any = None) -> str:
     """The styles part of the consolidated workbook: header cells styled like the template's
-    绩效指标明细 header, every cell in the template's default font (``spec``; the built-in
-    template when None). Number formats and totals keep the stream writer's fixed set."""
+    绩效指标明细 header, every cell in the template's default font, amounts, ratios and scores
+    in the template's number formats (one per kind, :meth:`TemplateSpec.kind_formats`)
+    (``spec``; the built-in template when None). The totals' look is the stream writer's."""
     from perfsheet.core.plans import SHEET_DETAIL
     from perfsheet.io.template import load_template
 
     spec = spec if spec is not None else load_template(None)
     detail = spec.sheets.get(SHEET_DETAIL)
     header = detail.columns[0].header_style if detail and detail.columns else None
-    return styles_xml(header or None, spec.default_font)
+    return styles_xml(header or None, spec.default_font, spec.kind_formats())
 
 
 def sheet_looks(spec: Any = None) -> dict[str, SheetLook]:

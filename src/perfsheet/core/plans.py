@@ -1072,6 +1072,13 @@ ERROR_FILL = "FFC7CE"  # light red, Excel's "bad" style
 HELPER_FILL = "DDEBF7"  # light blue, the helper headers
 RATIO_FORMAT = "0.0%"
 AMOUNT_FORMAT = "#,##0.00"
+#: a standard column's number format by kind, where the template's column does not give one
+KIND_FORMATS: dict[ColumnKind, str] = {
+    "amount": AMOUNT_FORMAT,
+    "ratio": RATIO_FORMAT,
+    "int": "0",
+    "score": "0",
+}
 
 
 class _Plain(BaseModel):

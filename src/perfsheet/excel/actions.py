@@ -51,10 +51,8 @@ from perfsheet.core.counts import count_result
 from perfsheet.core.grid import SheetGrid, WorkbookGrid, cell_ref, col_number
 from perfsheet.core.models import WorkbookResult
 from perfsheet.core.plans import (
-    AMOUNT_FORMAT,
     MONEY_RULES,
     OWN_SUFFIX,
-    RATIO_FORMAT,
     SHEET_DETAIL,
     SHEET_FINDINGS,
     SHEET_NOTES,
@@ -63,7 +61,6 @@ from perfsheet.core.plans import (
     STANDARD_SHEETS,
     AnnotationPlan,
     CellMark,
-    ColumnKind,
     Link,
     SummaryPlan,
     TotalCell,
@@ -110,13 +107,6 @@ HELPER_WIDTH, STATUS_WIDTH = 8.0, 30.0
 #: helper columns wider than HELPER_WIDTH (a qualitative 目标值 is text)
 HELPER_WIDTHS: dict[str, float] = {"目标值": 14.0, "计量单位": 9.0, "定量/定性": 9.0}
 TOTAL_FILL = "#F2F2F2"
-#: number formats by column kind when the template's body style has none (as the file writer)
-KIND_FORMATS: dict[ColumnKind, str] = {
-    "amount": AMOUNT_FORMAT,
-    "ratio": RATIO_FORMAT,
-    "int": "0",
-    "score": "0",
-}
 
 
 class ActionResult(BaseModel):
@@ -579,15 +569,9 @@ def _write_standard_sheet(
         1,
         [by_index[i].header_style if i in by_index else {} for i in range(width)],
     )
-    kinds = dict(zip(plan.layout[key], plan.kinds(key), strict=True))
-    formats: list[str | None] = []
-    for i in range(width):
-        c = by_index.get(i)
-        fmt = None
-        if c is not None:
-            kind = kinds.get(c.key)
-            fmt = c.body_style.get("num_format") or (KIND_FORMATS.get(kind) if kind else None)
-        formats.append(fmt)
+    formats = [
+        sheet_spec.number_format(by_index[i]) if i in by_index else None for i in range(width)
+    ]
     bottom = last + (1 if footer else 0)
     set_number_formats(sheet, first, bottom, 1, formats)
     if footer and width:

@@ -44,7 +44,6 @@ from perfsheet.core.grid import SheetGrid, WorkbookGrid
 from perfsheet.core.models import Finding, WorkbookResult
 from perfsheet.core.pipeline import TableAnalysis, drop_indicators
 from perfsheet.core.plans import (
-    AMOUNT_FORMAT,
     ERROR_FILL,
     HELPER_FILL,
     NOTE_AUTHOR,
@@ -69,12 +68,6 @@ from perfsheet.io.template import SheetSpec, TemplateSpec, fill_placeholders
 from perfsheet.io.xlsx_splice import RowSpool, RowSpools
 from perfsheet.io.xlsx_stream import cell_xml, col_letter, text_cell
 
-_DEFAULT_FORMATS: dict[ColumnKind, str] = {
-    "amount": AMOUNT_FORMAT,
-    "ratio": RATIO_FORMAT,
-    "int": "0",
-    "score": "0",
-}
 _MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks per worksheet
 _MAX_CHART_PROJECTS = 40
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -179,8 +172,9 @@ class StandardSheets:
         for c in spec.columns:
             kind = kinds.get(c.key) if c.key else None
             body = dict(c.body_style)
-            if kind in _DEFAULT_FORMATS and "num_format" not in body:
-                body["num_format"] = _DEFAULT_FORMATS[kind]
+            fmt = spec.number_format(c)
+            if fmt is not None:
+                body["num_format"] = fmt
             link = {**body, "font_color": "#0563C1", "underline": 1}
             total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
             total.update({"bold": True, "top": 6, "bg_color": "#F2F2F2"})

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from perfsheet.core.plans import (
     COLUMNS,
+    KIND_FORMATS,
     REQUIRED_SHEETS,
     SHEET_NOTES,
     STANDARD_SHEETS,
@@ -100,6 +101,18 @@ class SheetSpec(_Model):
     print_gridlines: bool = False
     default_row_height: float | None = None
 
+    def number_format(self, column: ColumnSpec) -> str | None:
+        """The number format of a column's data cells: the template's, else the default of
+        the column's kind (:data:`~perfsheet.core.plans.KIND_FORMATS`); None for text."""
+        if "num_format" in column.body_style:
+            return column.body_style["num_format"]
+        kind = _kind(self.name, column.key)
+        return KIND_FORMATS.get(kind) if kind else None
+
+
+def _kind(sheet: str, key: str | None) -> str | None:
+    return next((c.kind for c in COLUMNS.get(sheet, ()) if c.key == key), None)
+
 
 class TemplateSpec(_Model):
     source: str | None = None  # the template file; None for the built-in one
@@ -108,6 +121,19 @@ class TemplateSpec(_Model):
 
     def sheet(self, name: str) -> SheetSpec | None:
         return self.sheets.get(name)
+
+    def kind_formats(self) -> dict[str, str]:
+        """One number format per kind of column (``amount``, ``ratio``, ``score``, ``int``),
+        for a writer that formats cells by kind (the consolidated workbook): the format of
+        the first column of that kind in the template's sheets, else the kind's default."""
+        out: dict[str, str] = {}
+        for sheet in self.sheets.values():
+            for column in sheet.columns:
+                kind = _kind(sheet.name, column.key)
+                fmt = sheet.number_format(column)
+                if kind in KIND_FORMATS and fmt is not None:
+                    out.setdefault(kind, fmt)
+        return {**KIND_FORMATS, **out}
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import math
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -172,13 +172,41 @@ LEVEL_COLORS = (
 )
 
 
-def styles_xml(header: dict[str, Any] | None = None, font: dict[str, Any] | None = None) -> str:
+#: number formats Excel knows by id (no ``<numFmt>`` needed)
+_BUILTIN_NUMFMTS = {
+    "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
+}  # fmt: skip
+#: the number formats of STYLE_AMOUNT, STYLE_RATIO, STYLE_SCORE when none are given
+DEFAULT_FORMATS = {"amount": "#,##0.00", "ratio": "0.0%", "score": "0.0"}
+
+
+def styles_xml(
+    header: dict[str, Any] | None = None,
+    font: dict[str, Any] | None = None,
+    formats: Mapping[str, str] | None = None,
+) -> str:
     """``xl/styles.xml``: the fixed cell formats :data:`STYLE_DEFAULT`… with the header cells
     styled by ``header`` and every cell in the default ``font`` (XlsxWriter-style property
     dicts, as a summary template gives them: ``bold``, ``bg_color``, ``font_color``, borders,
-    ``align``…); the built-in look when None. Cell indexes do not depend on them, so rows
-    rendered earlier (the batch row caches) fit any styles part."""
+    ``align``…), and the number formats of the ``amount`` / ``ratio`` / ``score`` cells (and
+    their totals) from ``formats``; the built-in look when None. Cell indexes do not depend on
+    them, so rows rendered earlier (the batch row caches) fit any styles part."""
     head = DEFAULT_HEADER if header is None else header
+    wanted = {**DEFAULT_FORMATS, **(formats or {})}
+    custom: dict[str, int] = {}
+    num: dict[str, int] = {}
+    for kind in ("amount", "ratio", "score"):
+        code = wanted[kind]
+        if code in _BUILTIN_NUMFMTS:
+            num[kind] = _BUILTIN_NUMFMTS[code]
+        else:
+            num[kind] = custom.setdefault(code, 164 + len(custom))
+    numfmts = "".join(
+        f'<numFmt numFmtId="{i}" formatCode="{escape_text(code).replace(chr(34), "&quot;")}"/>'
+        for code, i in custom.items()
+    )
+    if custom:
+        numfmts = f'<numFmts count="{len(custom)}">{numfmts}</numFmts>'
     base = font or {}
     fonts = [_font({}, base), _font({}, base, bold=True), _font(head, base)]
     fill = (
@@ -190,7 +218,8 @@ def styles_xml(header: dict[str, Any] | None = None, font: dict[str, Any] | None
     rule = '<border><left/><right/><top style="thin"><color auto="1"/></top><bottom/><diagonal/>'
     rule += "</border>"
     borders = ["<border><left/><right/><top/><bottom/><diagonal/></border>", _border(head), rule]
-    # numFmt 4 is the built-in "#,##0.00"; 164/165 are ours.
+    # Number formats: Excel's built-in ids where the format is one (4 is "#,##0.00"), ours
+    # from 164.
     # Body cells are top-aligned; text wraps (STYLE_WRAP): a column is as wide as its longest
     # value only up to a cap (see the consolidated workbook), so a longer text takes more
     # lines instead of being cut off. (An explicit style, not cellXfs 0: LibreOffice does not
@@ -199,13 +228,13 @@ def styles_xml(header: dict[str, Any] | None = None, font: dict[str, Any] | None
     xfs = [
         _xf(0),  # STYLE_DEFAULT
         _xf(0, font=2, fill=2, border=1, extra=_alignment(head)),  # STYLE_HEADER
-        _xf(4, extra=top),  # AMOUNT
-        _xf(164, extra=top),  # RATIO 0.0%
-        _xf(165, extra=top),  # SCORE 0.0
+        _xf(num["amount"], extra=top),  # AMOUNT
+        _xf(num["ratio"], extra=top),  # RATIO
+        _xf(num["score"], extra=top),  # SCORE
         _xf(0, font=1, border=2),  # TOTAL
-        _xf(4, font=1, border=2),  # TOTAL_AMOUNT
-        _xf(164, font=1, border=2),  # TOTAL_RATIO
-        _xf(165, font=1, border=2),  # TOTAL_SCORE
+        _xf(num["amount"], font=1, border=2),  # TOTAL_AMOUNT
+        _xf(num["ratio"], font=1, border=2),  # TOTAL_RATIO
+        _xf(num["score"], font=1, border=2),  # TOTAL_SCORE
         _xf(0, extra=wrap),  # WRAP
     ]
     dxfs = "".join(
@@ -214,9 +243,7 @@ def styles_xml(header: dict[str, Any] | None = None, font: dict[str, Any] | None
         for _level, fc, bc in LEVEL_COLORS
     )
     return (
-        _DECL + f'<styleSheet xmlns="{_NS}">'
-        '<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/>'
-        '<numFmt numFmtId="165" formatCode="0.0"/></numFmts>'
+        _DECL + f'<styleSheet xmlns="{_NS}">{numfmts}'
         f'<fonts count="{len(fonts)}">{"".join(fonts)}</fonts>'
         '<fills count="3"><fill><patternFill patternType="none"/></fill>'
         f'<fill><patternFill patternType="gray125"/></fill>{fill}</fills>'
