@@ -89,16 +89,18 @@ def child_run(src: Path, out: Path, jobs: int) -> None:
     """Run the batch in this process and print its peak RSS (the parent of the pool)."""
     import resource
 
-    from perfsheet.batch.command import ConvertOptions, run_convert
+    from perfsheet.batch.command import ConvertOptions, convert_with
 
-    with open(os.devnull, "w", encoding="utf-8") as sink:
-        code = run_convert(
-            ConvertOptions(paths=[src], outdir=out, jobs=jobs, recursive=True, force=True),
-            stdout=sink,
-        )
+    report = convert_with(
+        ConvertOptions(paths=[src], outdir=out, jobs=jobs, recursive=True, force=True)
+    )
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    report = json.loads((out / "convert-report.json").read_text(encoding="utf-8"))
-    print(json.dumps({"exit": code, "peak_rss_mib": rss_kb / 1024, "summary": report["summary"]}))
+    summary = report.summary.model_dump()
+    print(
+        json.dumps(
+            {"exit": summary["exit_code"], "peak_rss_mib": rss_kb / 1024, "summary": summary}
+        )
+    )
 
 
 def parent_memory(src: Path, out: Path, jobs: int) -> dict[str, object]:

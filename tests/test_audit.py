@@ -16,10 +16,10 @@ from perfsheet.core.audit import (
     default_rules,
     quality_counts,
     quality_score,
-    rules_from_toml,
 )
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import Amounts, Finding, Project, Table, Unit
+from perfsheet.io.rules_file import rules_from_toml
 
 
 def rules_of(findings: list[Finding], rule: str) -> list[Finding]:

@@ -443,12 +443,10 @@ def test_workers_that_cannot_start_fail_fast_with_a_hint(tmp_path: Path) -> None
         write_department(inbox / f"{name}.xlsx", name, 2, seed=1)
     script = tmp_path / "user_script.py"
     script.write_text(
-        "import io, sys\n"
-        "from pathlib import Path\n"
-        "from perfsheet.batch.command import ConvertOptions, run_convert\n"
-        f"code = run_convert(ConvertOptions(paths=[Path({str(inbox)!r})], "
-        f"outdir=Path({str(tmp_path / 'out')!r}), jobs=2), stdout=io.StringIO())\n"
-        "sys.exit(code)\n",
+        "import sys\n"
+        "import perfsheet\n"
+        f"report = perfsheet.convert([{str(inbox)!r}], {str(tmp_path / 'out')!r}, jobs=2)\n"
+        "sys.exit(report.summary.exit_code)\n",
         encoding="utf-8",
     )
     proc = subprocess.run(

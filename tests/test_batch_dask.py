@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from batch_workbooks import write_department
-from perfsheet.batch.command import ConvertOptions, run_convert
+from perfsheet.batch.command import ConvertOptions
 from perfsheet.batch.naming import CONSOLIDATED_NAME, REPORT_NAME
+from perfsheet.batch.progress import run_convert
 from perfsheet.errors import UsageError
 
 distributed = pytest.importorskip("distributed")
@@ -37,10 +38,10 @@ def test_convert_on_a_dask_cluster(cluster, tmp_path: Path) -> None:  # type: ig
             paths=[inbox],
             outdir=out,
             recursive=True,
-            as_json=True,
             scheduler=cluster.scheduler_address,
         ),
         stdout=stdout,
+        as_json=True,
     )
     assert code == 1
     report = json.loads(stdout.getvalue())
@@ -91,11 +92,11 @@ def test_hung_task_times_out_and_its_worker_is_restarted(
             ConvertOptions(
                 paths=[inbox],
                 outdir=tmp_path / "out",
-                as_json=True,
                 timeout=5,
                 scheduler=cl.scheduler_address,
             ),
             stdout=stdout,
+            as_json=True,
         )
     assert code == 1
     files = {Path(f["input"]).name: f for f in json.loads(stdout.getvalue())["files"]}

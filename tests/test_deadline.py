@@ -97,7 +97,7 @@ def test_actions_stop_at_the_limit_without_signals_or_threads(
 def test_actions_run_to_the_end_without_signals_or_threads(no_signals_no_threads: None) -> None:
     for action in ("parse", "check", "summary"):
         result, queued, _ = run(action, seed_payload())
-        assert result is not None and result.projects == 23, action
+        assert result is not None and result.counts.projects == 23, action
         assert "处理时间" not in alerts(queued)[0]
 
 

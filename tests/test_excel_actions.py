@@ -40,7 +40,6 @@ from live_payload import (
     sheet_json,
     shown,
 )
-from perfsheet.core.audit import find_rules_file
 from perfsheet.core.pipeline import analyze
 from perfsheet.core.plans import (
     ERROR_FILL,
@@ -60,6 +59,7 @@ from perfsheet.errors import PerfsheetError
 from perfsheet.excel import actions, ribbon
 from perfsheet.excel.live_book import book_path, fill_rectangles, needs_text_prefix, read_active
 from perfsheet.io.readers import read_workbook
+from perfsheet.io.rules_file import find_rules_file
 
 N_HELPERS = len(HELPER_HEADERS)
 B12 = (12, 2)  # 总计 of the first project (东部城市支持西部地区人才培训费)
@@ -184,7 +184,7 @@ def test_parse_writes_exactly_the_annotation_plan_in_one_block() -> None:
     assert of(queued, "addSheet") == [] and of(queued, "sheetDelete") == []
     assert of(queued, "addNote") == [] and of(queued, "setRangeColors") == []
     assert result.helper_columns == ["H–N"]
-    assert (result.projects, result.indicators) == (23, 156)
+    assert (result.counts.projects, result.counts.indicators) == (23, 156)
     (message,) = alerts(queued)
     assert "23 个项目、156 条指标" in message and "H–N" in message
 
@@ -486,7 +486,7 @@ def test_rules_file_in_the_home_directory_is_used(tmp_path: Path) -> None:
     result, _q, _s = run("check", seed_payload())
     vague = sum(1 for f in file_plan()[0].tables[0].findings if f.rule == "indicator-vague")
     assert vague > 0
-    assert result.warnings == baseline.warnings - vague
+    assert result.counts.warnings == baseline.counts.warnings - vague
 
 
 def test_a_broken_rules_file_is_a_message_naming_the_line(tmp_path: Path) -> None:
@@ -630,7 +630,7 @@ def test_batch_convert_the_chosen_folder_and_report(tmp_path: Path) -> None:
     assert (out / "协作办_绩效汇总.xlsx").is_file()
     assert (out / "绩效汇总_合并.xlsx").is_file()
     assert _digest(folder) == before  # inputs untouched, nothing else written beside them
-    assert (result.projects, result.indicators) == (23, 156)  # the copy is counted once
+    assert (result.counts.projects, result.counts.indicators) == (23, 156)  # the copy is counted once
     (message,) = alerts(book.json()["actions"])
     assert "成功 2 个，失败 1 个，跳过 1 个" in message
     assert "重复的表格 1 个：只计一次" in message

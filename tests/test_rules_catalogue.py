@@ -131,7 +131,7 @@ def test_audit_rules_come_from_the_catalogue() -> None:
     assert list(audit.QUALITY_RULES) == quality
     assert {rid: RULES[rid].basis for rid in quality} == audit.BASIS
     shipped = tomllib.loads(
-        (resources.files("perfsheet.core") / audit.DEFAULT_RULES_RESOURCE).read_text("utf-8")
+        (resources.files("perfsheet.io") / "default_rules.toml").read_text("utf-8")
     )
     assert set(shipped) == set(quality)
     for rid in quality:

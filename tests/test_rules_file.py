@@ -9,16 +9,9 @@ from pathlib import Path
 import pytest
 
 from audit_helpers import complete, ind, qt
-from perfsheet.core.audit import (
-    QUALITY_RULES,
-    RULES_FILE_NAME,
-    RulesFileError,
-    audit_indicators,
-    default_rules,
-    find_rules_file,
-    load_rules,
-)
+from perfsheet.core.audit import QUALITY_RULES, audit_indicators, default_rules
 from perfsheet.errors import PerfsheetError
+from perfsheet.io.rules_file import RULES_FILE_NAME, RulesFileError, find_rules_file, load_rules
 
 
 def write(tmp_path: Path, text: str, name: str = "rules.toml") -> Path:
@@ -35,11 +28,14 @@ VAGUE_PROJECT = complete(ind(0, "22", "园区知名度", "稳步推进"), ind(0,
 
 
 def test_load_none_is_the_shipped_defaults():
-    shipped = resources.files("perfsheet.core") / "default_rules.toml"
+    shipped = resources.files("perfsheet.io") / "default_rules.toml"
     data = tomllib.loads(shipped.read_text("utf-8"))
     assert set(data) == set(QUALITY_RULES)
     rules = load_rules(None)
     assert rules == default_rules()
+    # the commented copy users read says exactly what the defaults are
+    as_file = load_rules(Path(str(shipped)))
+    assert as_file.model_copy(update={"source": None}) == rules
     assert rules.source is None
     assert tuple(data["indicator-vague"]["words"]) == rules.vague_words
     assert {"提升", "有所提升", "正向提升", "提高", "逐步完善"} <= set(rules.vague_words)

@@ -235,7 +235,7 @@ def test_real_process_and_lazy_imports(example: Path, tmp_path: Path) -> None:
 def test_quality_scores_and_audit_problems_come_from_the_audit(
     example: Path, tmp_path: Path
 ) -> None:
-    from perfsheet.commands import analyze_file
+    from perfsheet import analyze_file
     from perfsheet.core.audit import quality_score
 
     out = tmp_path / "质量.xlsx"

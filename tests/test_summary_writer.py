@@ -205,7 +205,7 @@ def test_source_copy_keeps_formatting_adds_helpers_and_marks(tmp_path: Path) -> 
     out = Path(rep.output)
     assert out == tmp_path / "测试局_绩效汇总.xlsx"
     assert rep.mode == "openpyxl" and rep.annotated == [SOURCE_SHEET]
-    assert (rep.projects, rep.indicators, rep.errors) == (3, 7, 3)
+    assert (rep.counts.projects, rep.counts.indicators, rep.counts.errors) == (3, 7, 3)
     assert check_package(out) == []
 
     orig = openpyxl.load_workbook(src)
@@ -274,7 +274,7 @@ def test_summary_of_a_summary_is_idempotent(tmp_path: Path) -> None:
     before = sha(first)
     rep = summarize(first, second_path, generated_at=WHEN)
     assert sha(first) == before
-    assert (rep.projects, rep.indicators, rep.errors) == (3, 7, 3)
+    assert (rep.counts.projects, rep.counts.indicators, rep.counts.errors) == (3, 7, 3)
     a, b = openpyxl.load_workbook(first), openpyxl.load_workbook(second_path)
     assert a.sheetnames == b.sheetnames  # standard sheets replaced, not duplicated
     sa, sb = a[SOURCE_SHEET], b[SOURCE_SHEET]
@@ -298,7 +298,7 @@ def test_fixed_errors_lose_their_marks_on_rerun(tmp_path: Path) -> None:
     fixed = tmp_path / "改正后.xlsx"
     wb.save(fixed)
     rep = summarize(fixed, tmp_path / "再次汇总.xlsx", generated_at=WHEN)
-    assert rep.errors == 0
+    assert rep.counts.errors == 0
     s = openpyxl.load_workbook(rep.output)[SOURCE_SHEET]
     for ref in ("B5", "B6", "B7"):
         assert s[ref].comment is None and s[ref].fill.fill_type is None
@@ -330,7 +330,7 @@ def test_xls_input_is_rebuilt_from_values(tmp_path: Path) -> None:
     rep = summarize(xls, tmp_path / "xls_汇总.xlsx", generated_at=WHEN)
     assert sha(xls) == before
     assert rep.mode == "rebuilt" and SOURCE_SHEET in rep.annotated
-    assert (rep.projects, rep.indicators, rep.errors) == (3, 7, 3)
+    assert (rep.counts.projects, rep.counts.indicators, rep.counts.errors) == (3, 7, 3)
     assert check_package(Path(rep.output)) == []
     wb = openpyxl.load_workbook(rep.output)
     assert wb.sheetnames == ["封面", SOURCE_SHEET, *STANDARD_SHEETS]
@@ -488,7 +488,7 @@ def test_two_table_sheets_give_one_block_each(tmp_path: Path) -> None:
     second.title = "第二张表"
     wb.save(src)
     rep = summarize(src, generated_at=WHEN)
-    assert (rep.tables, rep.projects, rep.indicators) == (2, 6, 14)
+    assert (rep.counts.tables, rep.counts.projects, rep.counts.indicators) == (2, 6, 14)
     assert rep.annotated == [SOURCE_SHEET, "第二张表"]
     detail = values(Path(rep.output), SHEET_DETAIL)
     header = detail[0]

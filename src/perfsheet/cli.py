@@ -118,7 +118,7 @@ def summary(
     rules: RulesOpt = None,
 ) -> None:
     """生成标准化汇总工作簿：绩效指标明细、项目汇总、校验结果、说明（默认保留原表并加辅助列）。"""
-    from perfsheet.summary import run_summary
+    from perfsheet.commands import run_summary
 
     try:
         code = run_summary(
@@ -184,7 +184,8 @@ def convert(
 
     退出码：0 全部成功；1 部分文件失败（其余照常转换）；2 无法执行（参数错误、输出目录不可写）。
     """
-    from perfsheet.batch.command import ConvertOptions, run_convert
+    from perfsheet.batch.command import ConvertOptions
+    from perfsheet.batch.progress import run_convert
 
     opts = ConvertOptions(
         paths=paths,
@@ -193,7 +194,6 @@ def convert(
         recursive=recursive,
         template=template,
         force=force,
-        as_json=json,
         with_source=with_source,
         timeout=timeout,
         scheduler=scheduler,
@@ -201,7 +201,7 @@ def convert(
         keep_duplicates=keep_duplicates,
     )
     try:
-        code = run_convert(opts)
+        code = run_convert(opts, as_json=json)
     except PerfsheetError as err:
         _fail(err)
     raise typer.Exit(code)

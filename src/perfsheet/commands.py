@@ -1,9 +1,9 @@
-"""Bodies of the ``perfsheet parse`` and ``perfsheet check`` commands.
+"""Bodies of ``perfsheet parse``, ``check`` and ``summary``: call the library
+(:mod:`perfsheet.api`) and render what it returns.
 
-Both read the workbook (``perfsheet.io.readers``), run the one pipeline
-(``perfsheet.core.pipeline.analyze``) and print either a Chinese overview (rich) or, with
-``--json``, the :class:`~perfsheet.core.models.WorkbookResult` document (docs/json.md).
-Unreadable input raises :class:`~perfsheet.errors.InputError`; the CLI turns it into one line
+``parse`` and ``check`` print a Chinese overview (rich) or, with ``--json``, the
+:class:`~perfsheet.core.models.WorkbookResult` document (docs/json.md); ``summary`` says what
+it wrote. Errors are :class:`~perfsheet.errors.PerfsheetError`; the CLI turns them into one line
 on stderr and exit code 2.
 """
 
@@ -17,14 +17,12 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from perfsheet.core.audit import AuditRules, load_rules
+from perfsheet import limits
+from perfsheet.analysis import analyze_file
 from perfsheet.core.counts import count_result
 from perfsheet.core.grid import page_location
 from perfsheet.core.layouts import LAYOUT_NAMES
 from perfsheet.core.models import Finding, Table, WorkbookResult
-from perfsheet.core.pipeline import analyze
-from perfsheet.io.readers import read_workbook
-from perfsheet.io.safety import time_limit
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 _SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -32,19 +30,9 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _CELL_RE = re.compile(r"([A-Z]+)(\d+)")
 
 
-def _load_rules(rules: Path | None) -> AuditRules | None:
-    """The ``--rules`` file merged over the defaults (None: the defaults); a bad file raises
-    :class:`~perfsheet.core.audit.RulesFileError` (exit code 2, file and line named)."""
-    return load_rules(rules) if rules is not None else None
-
-
-def analyze_file(file: Path, sheet: str | None = None, rules: Path | None = None) -> WorkbookResult:
-    """Read ``file`` and run the pipeline (raises ``InputError`` for unreadable input, and when
-    reading and analysing take longer than :data:`perfsheet.limits.TIME_LIMIT_SECONDS`)."""
-    audit_rules = _load_rules(rules)
-    with time_limit(str(file)):
-        wb = read_workbook(file, sheet=sheet)
-        return analyze(wb, sheet=sheet, rules=audit_rules)
+def _analyze(file: Path, sheet: str | None, rules: Path | None) -> WorkbookResult:
+    """The library's analysis, under the command line's time limit."""
+    return analyze_file(file, sheet=sheet, rules=rules, timeout=limits.TIME_LIMIT_SECONDS)
 
 
 def _write_json(result: WorkbookResult) -> None:
@@ -151,7 +139,7 @@ def run_parse(
     file: Path, sheet: str | None = None, as_json: bool = False, rules: Path | None = None
 ) -> int:
     """``perfsheet parse``: overview (or the JSON document). Exit code 0."""
-    result = analyze_file(file, sheet=sheet, rules=rules)
+    result = _analyze(file, sheet, rules)
     if as_json:
         _write_json(result)
         return 0
@@ -177,7 +165,7 @@ def run_check(
     file: Path, sheet: str | None = None, as_json: bool = False, rules: Path | None = None
 ) -> int:
     """``perfsheet check``: the findings. Exit code 1 when there is an ``error`` finding."""
-    result = analyze_file(file, sheet=sheet, rules=rules)
+    result = _analyze(file, sheet, rules)
     errors = count_result(result).errors
     if as_json:
         _write_json(result)
@@ -214,3 +202,51 @@ def _check_next_step(file: Path, errors: int, warnings: int) -> str:
     if warnings:
         return f"下一步：查看上面 {warnings} 条警告；生成标准化汇总表：perfsheet summary {arg}"
     return f"下一步：生成标准化汇总表：perfsheet summary {arg}"
+
+
+def run_summary(
+    file: Path,
+    *,
+    output: Path | None = None,
+    sheet: str | None = None,
+    template: Path | None = None,
+    no_source: bool = False,
+    rules: Path | None = None,
+) -> int:
+    """``perfsheet summary``: summarize and print a short Chinese summary. Exit code 0."""
+    import typer
+
+    from perfsheet.summary import summarize
+
+    rep = summarize(
+        file,
+        output,
+        sheet=sheet,
+        template=template,
+        with_source=not no_source,
+        rules=rules,
+        timeout=limits.TIME_LIMIT_SECONDS,
+    )
+    c = rep.counts
+    typer.echo(f"已生成：{rep.output}")
+    typer.echo(
+        f"  {c.tables} 个表格，{c.projects} 个项目，{c.indicators} 条指标"
+        f"（绩效指标明细 {rep.detail_rows} 行）"
+    )
+    typer.echo(f"  校验结果：错误 {c.errors} 条，警告 {c.warnings} 条，提示 {c.infos} 条")
+    if rep.mode == "openpyxl" and rep.annotated:
+        sheets = "」「".join(dict.fromkeys(rep.annotated))
+        typer.echo(f"  已在原表「{sheets}」右侧写入辅助列并标出错误单元格")
+    elif rep.mode == "rebuilt":
+        typer.echo("  原表按数值重建（.xls 或无法按原格式读取），已写入辅助列并标出错误单元格")
+    for note in rep.notes:
+        typer.echo(f"  注意：{note}")
+    if c.errors:
+        more = f"（另有 {c.warnings} 条警告）" if c.warnings else ""
+        step = f"在「校验结果」中查看并改正 {c.errors} 个错误{more}"
+    elif c.warnings:
+        step = f"在「校验结果」中查看 {c.warnings} 条警告"
+    else:
+        step = "查看标准化汇总表（没有发现错误或警告）"
+    typer.echo(f"下一步：打开 {rep.output}，{step}")
+    return 0

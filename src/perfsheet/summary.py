@@ -1,8 +1,10 @@
 """``perfsheet summary``: one workbook in, the standardized summary workbook out.
 
-:func:`summarize` is the whole job (read -> analyze -> plans -> write) for one input file; the
-CLI command and the batch converter call it. The input file is only read: the output goes to
-a temporary file next to the output and is moved into place at the end. Without the source
+:func:`summarize` is the whole job (read -> analyze -> plans -> write) for one input file; it
+returns a :class:`SummaryReport` and prints nothing (``perfsheet summary`` renders it:
+:func:`perfsheet.commands.run_summary`); the batch converter calls it too. The input file is
+only read: the output goes to a temporary file next to the output and is moved into place at
+the end. Without the source
 sheets (and without a result analyzed beforehand) the analysis and the writing go project by
 project (:func:`_summarize_stream`): peak memory stays near the size of the input's grid.
 """
@@ -13,14 +15,23 @@ import contextlib
 import datetime as _dt
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from perfsheet.core.counts import Counts
 from perfsheet.errors import OutputError, TableNotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from perfsheet.core.audit import AuditRules
+    from perfsheet.core.grid import WorkbookGrid
+    from perfsheet.core.models import Finding, Project, Table, WorkbookResult
+    from perfsheet.core.plans import QualityScorer, SummaryPlan
+    from perfsheet.io.summary_writer import WriteReport
+    from perfsheet.io.template import TemplateSpec
 
 OUTPUT_SUFFIX = "_绩效汇总.xlsx"
 
@@ -33,13 +44,8 @@ class SummaryReport(BaseModel):
     input: str
     output: str
     mode: str  # "standard" (no source) | "openpyxl" (source kept) | "rebuilt" (source values)
-    tables: int = 0
-    projects: int = 0
-    indicators: int = 0
-    detail_rows: int = 0
-    errors: int = 0
-    warnings: int = 0
-    infos: int = 0
+    counts: Counts = Field(default_factory=Counts)  # tables, projects, indicators, findings
+    detail_rows: int = 0  # rows of 绩效指标明细
     annotated: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)  # Chinese, for the user
 
@@ -86,20 +92,22 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def audit_hooks(rules: Path | None) -> tuple[Any, Any, str]:
-    """(rules for analyze, the 指标质量 scorer for 项目汇总, its documentation for 说明).
-
-    A bad rules file raises :class:`~perfsheet.core.audit.RulesFileError` (a Chinese one-line
-    error naming the file and line; exit code 2)."""
+def audit_hooks(
+    rules: AuditRules | str | os.PathLike[str] | None,
+) -> tuple[AuditRules, QualityScorer, str]:
+    """(rules for analyze, the 指标质量 scorer for 项目汇总, its documentation for 说明)."""
     from perfsheet.core import audit
+    from perfsheet.io.rules_file import resolve_rules
 
-    loaded = audit.load_rules(rules) if rules is not None else audit.default_rules()
+    loaded = resolve_rules(rules)
 
     # quality_score filters the findings it is given by project; hand it only the findings
     # of that project's name (indexed once per table), or 20,000 projects take minutes
-    index: dict[int, dict[str, list[Any]]] = {}
+    index: dict[int, dict[str, list[Finding]]] = {}
 
-    def scorer(table: Any, project: Any, findings: Any = None) -> float | None:
+    def scorer(
+        table: Table, project: Project, findings: Sequence[Finding] | None = None
+    ) -> float | None:
         if findings is not None:  # the project's own findings (a streaming writer)
             return audit.quality_score(project, findings, loaded)
         by_name = index.get(id(table))
@@ -128,13 +136,15 @@ class OwnOutputError(TableNotFoundError):
 class AnalyzedInput:
     """An input read once and analyzed once: what both the summary and batch paths start from."""
 
-    grid: Any  # WorkbookGrid without the sheets an earlier perfsheet run generated
-    result: Any  # WorkbookResult
+    grid: WorkbookGrid  # without the sheets an earlier perfsheet run generated
+    result: WorkbookResult
     own: set[str]  # sheets an earlier perfsheet run generated (replaced, never analyzed)
     names: dict[str, str]  # standard sheet -> the name it has (or gets) in this workbook
 
 
-def _read_input(input_path: Path, sheet: str | None) -> tuple[Any, set[str], dict[str, str]]:
+def _read_input(
+    input_path: Path, sheet: str | None
+) -> tuple[WorkbookGrid, set[str], dict[str, str]]:
     """(grid without perfsheet's own sheets, those sheets, standard sheet names)."""
     from perfsheet.core.plans import own_sheets, standard_sheet_names
     from perfsheet.io.readers import read_workbook
@@ -149,7 +159,7 @@ def _read_input(input_path: Path, sheet: str | None) -> tuple[Any, set[str], dic
 
 
 def read_and_analyze(
-    input_path: Path, *, sheet: str | None = None, audit_rules: Any = None
+    input_path: Path, *, sheet: str | None = None, audit_rules: AuditRules | None = None
 ) -> AnalyzedInput:
     """Read ``input_path``, set aside perfsheet's own sheets, analyze the rest."""
     from perfsheet.core.pipeline import analyze
@@ -160,16 +170,16 @@ def read_and_analyze(
 
 
 def summary_plan(
-    spec: Any,
-    tables_of: Any,
+    spec: TemplateSpec,
+    tables_of: WorkbookResult,
     source_name: str,
     *,
     with_source: bool,
-    scorer: Any,
+    scorer: QualityScorer | None,
     quality_doc: str | None,
     names: dict[str, str] | None = None,
     generated_at: _dt.datetime | None = None,
-) -> Any:
+) -> SummaryPlan:
     """The :class:`~perfsheet.core.plans.SummaryPlan` of one input: the template's column
     layout, the amount unit of ``tables_of`` (a WorkbookResult, or one holding the table
     structures of a streaming run), generation time and version, the quality scorer."""
@@ -192,18 +202,28 @@ def summary_plan(
 
 
 def summarize(
-    input_path: Path,
-    output: Path | None = None,
+    input_path: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
     *,
     sheet: str | None = None,
-    template: Path | None = None,
+    template: str | os.PathLike[str] | None = None,
     with_source: bool = True,
-    rules: Path | None = None,
+    rules: AuditRules | str | os.PathLike[str] | None = None,
     generated_at: _dt.datetime | None = None,
-    spec: Any = None,
+    timeout: float | None = None,
+    spec: TemplateSpec | None = None,
     analyzed: AnalyzedInput | None = None,
 ) -> SummaryReport:
-    """Write the summary workbook of ``input_path``; see the module docstring.
+    """Write the summary workbook of ``input_path`` (default ``<名称>_绩效汇总.xlsx`` next to
+    it) and say what was written; the input is only read.
+
+    ``with_source`` keeps a copy of the input's sheets (helper columns, error cells marked);
+    ``rules`` is a loaded :class:`~perfsheet.core.audit.AuditRules` or a rules file;
+    ``timeout`` (seconds) stops reading and analysing a hostile file with
+    :class:`~perfsheet.errors.InputError` (None: no limit). Unreadable input raises
+    :class:`~perfsheet.errors.InputError`, an output that cannot be written
+    :class:`~perfsheet.errors.OutputError`, a bad rules file
+    :class:`~perfsheet.io.rules_file.RulesFileError`.
 
     ``spec`` (a loaded :class:`~perfsheet.io.template.TemplateSpec`) overrides ``template``:
     the batch converter reads the template once and passes it to every file. ``analyzed``
@@ -218,10 +238,12 @@ def summarize(
     if with_source and is_pdf_file(input_path):
         with_source = False  # a PDF has no sheet to copy: the standard sheets only
     if spec is None:
-        spec = load_template(template)
+        spec = load_template(Path(template) if template is not None else None)
     audit_rules, scorer, quality_doc = audit_hooks(rules)
 
-    with gc_paused():
+    from perfsheet.io.safety import limited
+
+    with gc_paused(), limited(str(input_path), timeout):
         return _summarize(
             input_path,
             out,
@@ -241,10 +263,10 @@ def _summarize(
     out: Path,
     *,
     sheet: str | None,
-    spec: Any,
+    spec: TemplateSpec,
     with_source: bool,
-    audit_rules: Any,
-    scorer: Any,
+    audit_rules: AuditRules,
+    scorer: QualityScorer,
     quality_doc: str | None,
     generated_at: _dt.datetime | None,
     analyzed: AnalyzedInput | None = None,
@@ -311,9 +333,9 @@ def _summarize_stream(
     out: Path,
     *,
     sheet: str | None,
-    spec: Any,
-    audit_rules: Any,
-    scorer: Any,
+    spec: TemplateSpec,
+    audit_rules: AuditRules,
+    scorer: QualityScorer,
     quality_doc: str | None,
     generated_at: _dt.datetime | None,
 ) -> SummaryReport:
@@ -352,19 +374,22 @@ def _summarize_stream(
     return _report(input_path, out, plan, WriteReport(mode="standard"))
 
 
-def _report(input_path: Path, out: Path, plan: Any, report: Any) -> SummaryReport:
+def _report(input_path: Path, out: Path, plan: SummaryPlan, report: WriteReport) -> SummaryReport:
     t = plan.totals
     return SummaryReport(
         input=str(input_path),
         output=str(out),
         mode=report.mode,
-        tables=t["tables"],
-        projects=t["projects"],
-        indicators=t["indicators"],
+        counts=Counts(
+            tables=t["tables"],
+            units=t["units"],
+            projects=t["projects"],
+            indicators=t["indicators"],
+            errors=t["errors"],
+            warnings=t["warnings"],
+            infos=t["infos"],
+        ),
         detail_rows=t["detail_rows"],
-        errors=t["errors"],
-        warnings=t["warnings"],
-        infos=t["infos"],
         annotated=report.annotated,
         notes=report.skipped,
     )
@@ -419,7 +444,7 @@ def _source_copy(
                 p.unlink()
 
 
-def _fresh_plan(plan: Any) -> Any:
+def _fresh_plan(plan: SummaryPlan) -> SummaryPlan:
     """A plan with the same settings and no rows emitted yet (after a failed first attempt)."""
     from perfsheet.core.plans import SummaryPlan
 
@@ -435,45 +460,3 @@ def _fresh_plan(plan: Any) -> Any:
         template=plan.template,
         sheet_names=plan.sheet_names,
     )
-
-
-def run_summary(
-    file: Path,
-    *,
-    output: Path | None = None,
-    sheet: str | None = None,
-    template: Path | None = None,
-    no_source: bool = False,
-    rules: Path | None = None,
-) -> int:
-    """Body of the CLI command: summarize and print a short Chinese summary. Exit code 0."""
-    import typer
-
-    from perfsheet.io.safety import time_limit
-
-    with time_limit(str(file)):
-        rep = summarize(
-            file, output, sheet=sheet, template=template, with_source=not no_source, rules=rules
-        )
-    typer.echo(f"已生成：{rep.output}")
-    typer.echo(
-        f"  {rep.tables} 个表格，{rep.projects} 个项目，{rep.indicators} 条指标"
-        f"（绩效指标明细 {rep.detail_rows} 行）"
-    )
-    typer.echo(f"  校验结果：错误 {rep.errors} 条，警告 {rep.warnings} 条，提示 {rep.infos} 条")
-    if rep.mode == "openpyxl" and rep.annotated:
-        sheets = "」「".join(dict.fromkeys(rep.annotated))
-        typer.echo(f"  已在原表「{sheets}」右侧写入辅助列并标出错误单元格")
-    elif rep.mode == "rebuilt":
-        typer.echo("  原表按数值重建（.xls 或无法按原格式读取），已写入辅助列并标出错误单元格")
-    for note in rep.notes:
-        typer.echo(f"  注意：{note}")
-    if rep.errors:
-        more = f"（另有 {rep.warnings} 条警告）" if rep.warnings else ""
-        step = f"在「校验结果」中查看并改正 {rep.errors} 个错误{more}"
-    elif rep.warnings:
-        step = f"在「校验结果」中查看 {rep.warnings} 条警告"
-    else:
-        step = "查看标准化汇总表（没有发现错误或警告）"
-    typer.echo(f"下一步：打开 {rep.output}，{step}")
-    return 0

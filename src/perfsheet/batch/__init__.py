@@ -3,10 +3,10 @@ one consolidated workbook and a report.
 
 Entry points:
 
-- :func:`perfsheet.batch.command.run_convert` with a
-  :class:`~perfsheet.batch.command.ConvertOptions` — the whole job, as the CLI runs it (also for
-  the add-in's 批量转换 button); returns the exit code and writes ``OUTDIR/convert-report.json``
-  (schema: :class:`~perfsheet.batch.models.ConvertReport`).
+- :func:`perfsheet.batch.command.convert` (``perfsheet.convert``) — the whole job as a library
+  call: writes the outputs and ``OUTDIR/convert-report.json`` and returns the same
+  :class:`~perfsheet.batch.models.ConvertReport`; prints nothing. ``perfsheet convert``
+  (:func:`perfsheet.batch.progress.run_convert`) and the add-in's 批量转换 button render it.
 - :func:`perfsheet.batch.worker.convert_file` — THE per-file step (read -> analyze -> summary
   workbook + row cache), run by the local process pool (:mod:`perfsheet.batch.engine`) or on a
   Dask cluster.
@@ -16,5 +16,5 @@ pool with per-file timeout and crash isolation; Dask), ``worker``, ``cache`` (pe
 caches), ``rows`` (what one input contributes to the merge), ``duplicates`` (the same table met
 twice in a run: reported, counted once), ``consolidate`` (the streamed
 consolidated workbook, written by :mod:`perfsheet.io.xlsx_stream`), ``report``,
-``progress``, ``command``.
+``progress`` (the console: progress bar, summary tables), ``command``.
 """

@@ -1,5 +1,7 @@
-"""``perfsheet convert``: the body of the CLI command (discovery, incremental check, runner,
-consolidation, report, exit code)."""
+"""Batch conversion as a library call: :func:`convert` (discovery, incremental check, runner,
+consolidation, report) returns a :class:`~perfsheet.batch.models.ConvertReport` and prints
+nothing; ``perfsheet convert`` (:func:`perfsheet.batch.progress.run_convert`) and the add-in's
+批量转换 button render it."""
 
 from __future__ import annotations
 
@@ -8,21 +10,20 @@ import dataclasses
 import hashlib
 import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from perfsheet import __version__
 from perfsheet.batch.cache import CACHE_VERSION, read_meta
 from perfsheet.batch.consolidate import sheet_looks, template_styles, write_consolidated
 from perfsheet.batch.discovery import Candidate, discover
 from perfsheet.batch.duplicates import find_duplicates
-from perfsheet.batch.engine import Outcome, connect_dask, default_workers, run_dask, run_local
-from perfsheet.batch.models import FileEntry, FileJob, FileResult, Summary
+from perfsheet.batch.engine import connect_dask, default_workers, run_dask, run_local
+from perfsheet.batch.models import ConvertReport, FileEntry, FileJob, FileResult, Summary
 from perfsheet.batch.naming import (
     CACHE_DIR,
     CONSOLIDATED_NAME,
@@ -30,8 +31,7 @@ from perfsheet.batch.naming import (
     cache_path_for,
     sweep_temps,
 )
-from perfsheet.batch.progress import make_reporter, print_summary
-from perfsheet.batch.report import dump_report, write_report
+from perfsheet.batch.report import write_report
 from perfsheet.batch.worker import convert_file
 from perfsheet.errors import (
     WRITE_ERRNOS,
@@ -41,6 +41,10 @@ from perfsheet.errors import (
     describe_os_error,
     os_error_in,
 )
+
+if TYPE_CHECKING:
+    from perfsheet.core.audit import AuditRules
+    from perfsheet.io.template import TemplateSpec
 
 DEFAULT_TIMEOUT = 600.0
 EXIT_OK, EXIT_SOME_FAILED, EXIT_NOTHING_DONE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -54,15 +58,31 @@ class ConvertOptions:
     recursive: bool = False
     template: Path | None = None
     force: bool = False
-    as_json: bool = False
     with_source: bool = False
     timeout: float = DEFAULT_TIMEOUT
     scheduler: str | None = None
-    rules: Path | None = None
+    rules: AuditRules | Path | None = None  # a loaded model, or a rules file to load
     keep_duplicates: bool = False  # count duplicate tables in the merge (see batch.duplicates)
     connect_timeout: float = 30.0  # Dask scheduler connection
     # Not on the command line: the per-file function (the engine and the tests use the default).
     func: Callable[[FileJob], FileResult] = field(default=convert_file)
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertProgress:
+    """What :func:`convert` tells its ``progress`` callback, in this order: one ``start``
+    (``total`` inputs to convert, ``skipped`` found but not converted), one ``file`` per
+    finished input (its report ``entry``, ``done`` so far), one ``merge`` before the
+    consolidated workbook is written (the runner has finished)."""
+
+    kind: Literal["start", "file", "merge"]
+    total: int = 0
+    skipped: int = 0
+    done: int = 0
+    entry: FileEntry | None = None
+
+
+ProgressCallback = Callable[[ConvertProgress], None]
 
 
 def _sha256_file(path: Path) -> str:
@@ -73,14 +93,10 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprint(template: Path | None, rules: Any, with_source: bool) -> str:
+def fingerprint(template: Path | None, rules: AuditRules | None, with_source: bool) -> str:
     """Everything besides the input that changes an output: an output made otherwise is stale."""
-    if rules is None:
-        rules_text = None
-    elif hasattr(rules, "model_dump_json"):
-        rules_text = rules.model_dump_json()
-    else:
-        rules_text = repr(rules)
+    # (the rules' own content, not where they came from)
+    rules_text = None if rules is None else rules.model_dump_json(exclude={"source"})
     doc = {
         "perfsheet": __version__,
         "cache": CACHE_VERSION,
@@ -91,7 +107,7 @@ def fingerprint(template: Path | None, rules: Any, with_source: bool) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _validate(opts: ConvertOptions) -> tuple[Any, Any, int]:
+def _validate(opts: ConvertOptions) -> tuple[AuditRules | None, TemplateSpec | None, int]:
     if not opts.paths:
         raise UsageError("请至少指定一个输入文件或文件夹")
     jobs = default_workers() if opts.jobs is None else opts.jobs
@@ -107,10 +123,12 @@ def _validate(opts: ConvertOptions) -> tuple[Any, Any, int]:
 
         spec = load_template(opts.template)
     rules = None
-    if opts.rules is not None:
-        from perfsheet.core.audit import load_rules
+    if isinstance(opts.rules, Path):
+        from perfsheet.io.rules_file import load_rules
 
         rules = load_rules(opts.rules)  # fail early, with the line, on a bad rules file
+    elif opts.rules is not None:
+        rules = opts.rules
     return rules, spec, jobs
 
 
@@ -149,14 +167,51 @@ def _entry(result: FileResult, display: str) -> FileEntry:
     )
 
 
-def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
-    """Convert; returns the exit code (0 all converted, 1 some failed, 130 interrupted).
+def convert(
+    inputs: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+    outdir: str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    recursive: bool = False,
+    template: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    with_source: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    scheduler: str | None = None,
+    rules: AuditRules | str | os.PathLike[str] | None = None,
+    keep_duplicates: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ConvertReport:
+    """Convert every workbook and PDF in ``inputs`` (files or folders) into ``outdir``: one
+    ``<名称>_绩效汇总.xlsx`` per input, the consolidated workbook and ``convert-report.json``.
 
-    Raises :class:`UsageError` (exit code 2) when nothing can be done, and
-    :class:`~perfsheet.errors.OutputError` (exit code 2) when OUTDIR cannot be written or every
-    input that was tried failed because its output could not be written (after the report).
+    Returns the report (``summary.exit_code``: 0 all converted, 1 some failed, 2 every output
+    failed to be written, 130 interrupted). ``progress`` is called with a
+    :class:`ConvertProgress` as the work goes on. Raises :class:`~perfsheet.errors.UsageError`
+    when nothing can be done (no input, bad options, bad rules file) and
+    :class:`~perfsheet.errors.OutputError` when ``outdir`` cannot be written.
     """
-    stdout = stdout or sys.stdout
+    paths = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
+    loaded = rules if rules is None or not isinstance(rules, str | os.PathLike) else Path(rules)
+    opts = ConvertOptions(
+        paths=[Path(p) for p in paths],
+        outdir=Path(outdir),
+        jobs=jobs,
+        recursive=recursive,
+        template=Path(template) if template is not None else None,
+        force=force,
+        with_source=with_source,
+        timeout=timeout,
+        scheduler=scheduler,
+        rules=loaded,
+        keep_duplicates=keep_duplicates,
+    )
+    return convert_with(opts, progress)
+
+
+def convert_with(opts: ConvertOptions, progress: ProgressCallback | None = None) -> ConvertReport:
+    """:func:`convert` with its options in one object (the CLI, tests and benchmarks)."""
+    notify = progress or (lambda _event: None)
     began = time.perf_counter()
     rules, spec, workers = _validate(opts)
     found = discover(opts.paths, opts.outdir, recursive=opts.recursive)
@@ -181,7 +236,7 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         outdir=str(outdir),
         with_source=opts.with_source,
         template_spec=spec,
-        rules=str(opts.rules.resolve()) if opts.rules else None,
+        rules=rules,
         fingerprint=fp,
     )
     positions: list[int] = []  # job index -> entry position
@@ -223,30 +278,28 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
     # (the rows of the merge live in the row caches on disk).
     del found, input_reals
 
-    out_stream = sys.stderr if opts.as_json else stdout
-    reporter, console = make_reporter(out_stream)
+    done = 0
 
     def on_done(i: int, result: FileResult) -> None:
+        nonlocal done
         pos = positions[i]
         entry = _entry(result, jobs.display(i))
         entries[pos] = entry
         if result.status == "ok" and result.cache:
             caches[pos] = result.cache
-        reporter.advance(entry)
+        done += 1
+        notify(ConvertProgress("file", total=len(jobs), done=done, entry=entry))
 
-    reporter.start(len(jobs), len(entries) - len(jobs))
-    outcome = Outcome()
-    try:
-        if client is not None:
-            outcome = run_dask(
-                jobs, client=client, timeout=opts.timeout, on_done=on_done, func=opts.func
-            )
-        else:
-            outcome = run_local(
-                jobs, workers=workers, timeout=opts.timeout, on_done=on_done, func=opts.func
-            )
-    finally:
-        reporter.stop()
+    notify(ConvertProgress("start", total=len(jobs), skipped=len(entries) - len(jobs)))
+    if client is not None:
+        outcome = run_dask(
+            jobs, client=client, timeout=opts.timeout, on_done=on_done, func=opts.func
+        )
+    else:
+        outcome = run_local(
+            jobs, workers=workers, timeout=opts.timeout, on_done=on_done, func=opts.func
+        )
+    notify(ConvertProgress("merge", total=len(jobs), done=done))
 
     for i in outcome.unfinished:
         if entries[positions[i]] is None:
@@ -335,21 +388,18 @@ def run_convert(opts: ConvertOptions, *, stdout: IO[str] | None = None) -> int:
         code = EXIT_OK
     summary.exit_code = code
     summary.seconds = round(time.perf_counter() - began, 3)
-    files = (e for e in entries if e is not None)
+    files = [e for e in entries if e is not None]
+    # built from validated parts: no second validation of every entry
+    report = ConvertReport.model_construct(
+        files=files, consolidated=consolidated, summary=summary, report_error=None
+    )
     report_path = outdir / REPORT_NAME
     try:
         write_report(report_path, files, consolidated, summary)
     except OSError as err:
-        console.print(f"错误：{OutputError.from_os(report_path, err)}")
-        code = summary.exit_code = max(code, EXIT_SOME_FAILED)
-    print_summary(summary, failures, consolidated, console, [e for e in entries if e is not None])
-    if opts.as_json:
-        dump_report(stdout, (e for e in entries if e is not None), consolidated, summary)
-        stdout.flush()
-    if unwritable:
-        more = f"（共 {len(failures)} 个文件无法写入）" if len(failures) > 1 else ""
-        raise OutputError(f"{failures[0].error}{more}", failures[0].output)
-    return code
+        report.report_error = str(OutputError.from_os(report_path, err))
+        summary.exit_code = max(code, EXIT_SOME_FAILED)
+    return report
 
 
 class JobTable(Sequence[FileJob]):

@@ -9,11 +9,13 @@ memory does not grow with the size or the number of the inputs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from perfsheet.core.audit import AuditRules
 from perfsheet.core.counts import Counts
+from perfsheet.io.template import TemplateSpec
 
 __all__ = ["Counts"]  # re-exported: the row cache stores these counts
 
@@ -51,8 +53,8 @@ class FileJob(_Model):
     cache: str  # absolute path of the row-cache sidecar
     outdir: str  # absolute OUTDIR: the worker refuses to write anywhere else
     with_source: bool = False
-    template_spec: Any = None  # perfsheet.io.template.TemplateSpec of --template; None: built-in
-    rules: str | None = None  # --rules file (checked by the parent; read again by the worker)
+    template_spec: TemplateSpec | None = None  # of --template; None: the built-in template
+    rules: AuditRules | None = None  # --rules, loaded once by the parent; None: the defaults
     fingerprint: str = ""  # options that make an output stale when they change
 
 
@@ -149,3 +151,5 @@ class ConvertReport(_Model):
     files: list[FileEntry] = Field(default_factory=list)
     consolidated: str | None = None
     summary: Summary = Field(default_factory=Summary)
+    # Not in the document: why the document itself could not be written (a full disk…).
+    report_error: str | None = Field(default=None, exclude=True)

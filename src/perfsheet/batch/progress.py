@@ -1,4 +1,6 @@
-"""Progress while converting, and the final Chinese summary.
+"""``perfsheet convert`` on the console: progress while converting, and the final Chinese
+summary (:func:`run_convert` renders what :func:`perfsheet.batch.command.convert_with`
+returns and reports).
 
 On a terminal: a rich progress bar (files done / total, current rate, ETA, failures so far).
 Elsewhere (CI logs, pipes): one plain line per finished file, nothing that redraws.
@@ -7,7 +9,7 @@ Elsewhere (CI logs, pipes): one plain line per finished file, nothing that redra
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from rich.console import Console
 from rich.progress import (
@@ -24,6 +26,9 @@ from rich.table import Table
 from rich.text import Text
 
 from perfsheet.batch.models import FileEntry, Summary
+
+if TYPE_CHECKING:
+    from perfsheet.batch.command import ConvertOptions
 
 STATUS_TEXT = {"ok": "成功", "failed": "失败", "skipped": "跳过"}
 
@@ -232,3 +237,51 @@ def _print_duplicates(entries: Sequence[FileEntry], s: Summary, console: Console
         t.add_row(e.input, d.sheet, d.department or "", f"{d.same_as}「{d.same_as_sheet}」")
     t.caption = _more(len(dups), LISTED) or None
     console.print(t)
+
+
+def run_convert(
+    opts: ConvertOptions, *, stdout: IO[str] | None = None, as_json: bool = False
+) -> int:
+    """``perfsheet convert``: :func:`~perfsheet.batch.command.convert_with`, rendered — a
+    progress bar (or lines), the summary tables, the next step; with ``as_json`` the report
+    document on stdout (the rest on stderr). Returns the exit code; raises
+    :class:`~perfsheet.errors.OutputError` (exit code 2) when nothing could be written."""
+    import sys
+
+    from perfsheet.batch.command import EXIT_NOTHING_DONE, ConvertProgress, convert_with
+    from perfsheet.batch.report import dump_report
+    from perfsheet.errors import OutputError
+
+    stdout = stdout or sys.stdout
+    reporter, console = make_reporter(sys.stderr if as_json else stdout)
+    running = False
+
+    def progress(event: ConvertProgress) -> None:
+        nonlocal running
+        if event.kind == "start":
+            reporter.start(event.total, event.skipped)
+            running = True
+        elif event.kind == "file" and event.entry is not None:
+            reporter.advance(event.entry)
+        elif event.kind == "merge" and running:
+            reporter.stop()
+            running = False
+
+    try:
+        report = convert_with(opts, progress)
+    finally:
+        if running:
+            reporter.stop()
+    s = report.summary
+    if report.report_error:
+        console.print(f"错误：{report.report_error}")
+    failures = [e for e in report.files if e.status == "failed"]
+    print_summary(s, failures, report.consolidated, console, report.files)
+    if as_json:
+        dump_report(stdout, report.files, report.consolidated, s)
+        stdout.flush()
+    if s.exit_code == EXIT_NOTHING_DONE and failures:
+        # every input that was tried failed because its output could not be written
+        more = f"（共 {len(failures)} 个文件无法写入）" if len(failures) > 1 else ""
+        raise OutputError(f"{failures[0].error}{more}", failures[0].output)
+    return s.exit_code

@@ -20,7 +20,7 @@ import fnmatch
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from perfsheet.batch.cache import CACHE_FORMAT, CACHE_VERSION, CacheMeta, CacheWriter
 from perfsheet.batch.duplicates import table_infos
@@ -38,6 +38,11 @@ from perfsheet.errors import (
     os_error_in,
 )
 from perfsheet.io.atomic import release_zip_files
+
+if TYPE_CHECKING:
+    from perfsheet.core.plans import QualityScorer
+    from perfsheet.io.template import TemplateSpec
+    from perfsheet.summary import AnalyzedInput
 
 # Test-only fault injection, honoured by the worker itself so that the engine around it is tested
 # for real: ``"hang:*slow*.xlsx;crash:*boom*"`` makes matching inputs hang (sleep) or kill their
@@ -148,8 +153,7 @@ def _convert(job: FileJob) -> Counts:
     except OSError as err:
         raise InputError(job.display, err.strerror or str(err)) from err
     spec = job.template_spec if job.template_spec is not None else load_template(None)
-    rules_path = Path(job.rules) if job.rules else None
-    audit_rules, scorer, quality_doc = audit_hooks(rules_path)
+    audit_rules, scorer, quality_doc = audit_hooks(job.rules)
 
     # The same read as `perfsheet summary`: a perfsheet output given back as input keeps its
     # own (generated) sheets out of the analysis.
@@ -180,7 +184,7 @@ def _convert(job: FileJob) -> Counts:
     try:
         with CacheWriter(cache, meta) as rows:
             write_rows(result, job.source, rows, consolidated_plan(spec, scorer, quality_doc))
-            write_output(job, result, output, spec, (scorer, quality_doc), rules_path, analyzed)
+            write_output(job, result, output, spec, (scorer, quality_doc), analyzed)
             rows.commit()
     except PerfsheetError:
         raise
@@ -200,10 +204,9 @@ def write_output(
     job: FileJob,
     result: WorkbookResult,
     output: Path,
-    spec: Any,
-    quality: tuple[Any, str | None],
-    rules_path: Path | None,
-    analyzed: Any = None,
+    spec: TemplateSpec,
+    quality: tuple[QualityScorer, str | None],
+    analyzed: AnalyzedInput | None = None,
 ) -> None:
     """The summary workbook of one input, written atomically (temp + rename).
 
@@ -222,7 +225,7 @@ def write_output(
             output,
             spec=spec,
             with_source=True,
-            rules=rules_path,
+            rules=job.rules,
             analyzed=analyzed,
         )
         return

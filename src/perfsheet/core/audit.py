@@ -26,8 +26,8 @@ rule                          default   flags
 Placeholders (``待单位补充...``) are reported by the table checks (``indicator-placeholder``);
 the rules here skip them.
 
-Rules are configured by a TOML file (``default_rules.toml`` ships in the package; see
-:func:`load_rules`). Invalid files raise :class:`RulesFileError` naming the file and line.
+The audit receives its configuration as an :class:`AuditRules` model (:func:`default_rules`,
+or a rules file read by the adapter :mod:`perfsheet.io.rules_file`); nothing here reads a file.
 
 :func:`quality_score` turns a project's indicators and findings into the 0–100 指标质量 score
 shown in 项目汇总::
@@ -38,22 +38,15 @@ where an indicator is 合格 unless a ``warning``/``error`` finding of an ``indi
 points at it (``Finding.indicator``) or one of its values is a placeholder or missing; the
 coverage term is full when ``indicator-coverage`` is disabled or nothing is required; a project
 without indicators scores 0.
-
-The audit itself is pure; :func:`load_rules` and :func:`find_rules_file` are the only functions
-here that touch the file system (the rules file is configuration, not input data).
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Any, Final, get_args
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
@@ -80,28 +73,24 @@ from perfsheet.core.models import (
 )
 from perfsheet.core.rules import RULES
 from perfsheet.core.rules import finding as rule_finding
-from perfsheet.errors import PerfsheetError
 
 __all__ = [
     "BASIS",
-    "DEFAULT_RULES_RESOURCE",
+    "DEFAULT_REQUIRED_CATEGORIES",
+    "DEFAULT_VAGUE_WORDS",
     "QUALITY_RULES",
-    "RULES_FILE_NAME",
     "AuditRules",
     "RuleSetting",
-    "RulesFileError",
     "TableAudit",
     "audit_indicators",
     "audit_project",
     "audit_table",
+    "canonical_category",
     "default_rules",
-    "find_rules_file",
     "is_new_scheme",
-    "load_rules",
     "project_findings",
     "quality_counts",
     "quality_score",
-    "rules_from_toml",
 ]
 
 VAGUE: Final = "indicator-vague"
@@ -126,10 +115,7 @@ QUALITY_RULES: Final[tuple[str, ...]] = (
 #: Where each rule comes from (``Finding.basis``), from the catalogue.
 BASIS: Final[dict[str, str]] = {rule: RULES[rule].basis for rule in QUALITY_RULES}
 
-RULES_FILE_NAME: Final = "perfsheet.rules.toml"
-DEFAULT_RULES_RESOURCE: Final = "default_rules.toml"
 
-_SEVERITIES: Final[tuple[str, ...]] = get_args(Severity)
 _RULE_ORDER: Final = {rule: i for i, rule in enumerate(QUALITY_RULES)}
 
 # --------------------------------------------------------------------------------------------
@@ -197,17 +183,6 @@ def _is_new_scheme(ind: Indicator) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-class RulesFileError(PerfsheetError):
-    """A rules file that cannot be used: unreadable, bad TOML, unknown rule, bad option."""
-
-    def __init__(self, path: str, line: int | None, reason: str) -> None:
-        self.path = path
-        self.line = line
-        self.reason = reason
-        where = f"规则文件 {path}" + (f" 第 {line} 行" if line else "")
-        super().__init__(f"{where}：{reason}")
-
-
 class RuleSetting(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -233,225 +208,34 @@ class AuditRules(BaseModel):
         return self.settings[rule].severity
 
 
-# Options each rule accepts besides ``enabled`` and ``severity``: name -> (kind, description).
-_OPTIONS: Final[dict[str, dict[str, str]]] = {
-    VAGUE: {"words": "字符串列表", "extra_words": "字符串列表"},
-    COVERAGE: {"required": "字符串列表"},
-    MISFILED: {},
-    DUPLICATE: {},
-    UNIT: {},
-    PERIOD: {},
-    LEGACY: {},
-}
-
-
-def _line_of_toml_error(err: tomllib.TOMLDecodeError, text: str) -> int | None:
-    lineno = getattr(err, "lineno", None)  # Python ≥ 3.14
-    if isinstance(lineno, int):
-        return lineno
-    m = re.search(r"at line (\d+)", str(err))
-    if m:
-        return int(m.group(1))
-    if "end of document" in str(err):
-        return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
-    return None
-
-
-def _split_key(key: str) -> tuple[str, ...]:
-    """``a."b.c" . d`` -> ("a", "b.c", "d") (TOML dotted keys, bare or quoted)."""
-    parts: list[str] = []
-    for m in re.finditer(r"\s*(\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|$)", key):
-        tok = m.group(1)
-        parts.append(tok[1:-1] if tok[:1] in "\"'" else tok)
-    return tuple(parts)
-
-
-def _key_line(text: str, path: Sequence[str]) -> int | None:
-    """The first line of ``text`` that defines ``path`` (a table header or a key), or None."""
-    want = tuple(path)
-    table: tuple[str, ...] = ()
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        m = re.match(r"^\[\s*([^\[\]]+?)\s*\]", s)
-        if m and not s.startswith("[["):
-            table = _split_key(m.group(1))
-            if table[: len(want)] == want and len(want) >= len(table):
-                return lineno
-            if table == want:
-                return lineno
-            continue
-        m = re.match(r"^((?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_\-.\s])+?)\s*=", s)
-        if m:
-            full = table + _split_key(m.group(1))
-            if full[: len(want)] == want:
-                return lineno
-    return None
-
-
-def _check_string_list(value: Any) -> list[str] | None:
-    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
-        return [v.strip() for v in value]
-    return None
-
-
-def _required_name(name: str) -> str | None:
-    return _canon_category(name)
-
-
-def _validate(data: dict[str, Any], text: str, source: str) -> dict[str, dict[str, Any]]:
-    """Check a parsed rules document; return ``{rule: {option: value}}`` (normalized)."""
-
-    def fail(path: Sequence[str], reason: str) -> RulesFileError:
-        return RulesFileError(source, _key_line(text, path), reason)
-
-    out: dict[str, dict[str, Any]] = {}
-    for rule, opts in data.items():
-        if rule not in _OPTIONS:
-            known = "、".join(QUALITY_RULES)
-            raise fail([rule], f"未知的规则「{rule}」（可用的规则：{known}）")
-        if not isinstance(opts, dict):
-            raise fail([rule], f"「{rule}」应写成一个表，例如 [{rule}]")
-        clean: dict[str, Any] = {}
-        for key, value in opts.items():
-            path = [rule, key]
-            if key == "enabled":
-                if not isinstance(value, bool):
-                    raise fail(path, f"「{rule}.enabled」应为 true 或 false")
-                clean[key] = value
-            elif key == "severity":
-                if value not in _SEVERITIES:
-                    raise fail(
-                        path,
-                        f'「{rule}.severity」应为 "error"、"warning" 或 "info"，实际为 {value!r}',
-                    )
-                clean[key] = value
-            elif key in _OPTIONS[rule]:
-                words = _check_string_list(value)
-                if words is None:
-                    raise fail(path, f"「{rule}.{key}」应为非空字符串的列表")
-                if key == "required":
-                    names: list[str] = []
-                    for w in words:
-                        canon = _required_name(w)
-                        if canon is None:
-                            raise fail(
-                                path,
-                                f"「{rule}.required」中的「{w}」不是已知的指标类别"
-                                "（如 产出指标、效益指标、满意度指标、成本指标）",
-                            )
-                        names.append(canon)
-                    words = names
-                clean[key] = words
-            else:
-                allowed = "、".join(["enabled", "severity", *_OPTIONS[rule]])
-                raise fail(path, f"规则「{rule}」没有选项「{key}」（可用：{allowed}）")
-        out[rule] = clean
-    return out
-
-
-def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
-
-
-def _build(merged: dict[str, dict[str, Any]], source: str | None) -> AuditRules:
-    settings = {}
-    for rule in QUALITY_RULES:
-        opts = merged.get(rule, {})
-        settings[rule] = RuleSetting(
-            enabled=opts.get("enabled", True), severity=opts.get("severity", RULES[rule].severity)
-        )
-    vague = merged.get(VAGUE, {})
-    words = _dedupe([*vague.get("words", []), *vague.get("extra_words", [])])
-    required = _dedupe(merged.get(COVERAGE, {}).get("required", []))
-    return AuditRules(
-        settings=settings, vague_words=words, required_categories=required, source=source
-    )
-
-
-# tomllib's messages, in Chinese (by prefix); anything else is shown as tomllib wrote it.
-_TOML_MESSAGES: Final = (
-    ("Invalid value", "值无效（字符串要加引号，布尔值写 true / false）"),
-    ("Cannot declare", "表重复定义"),
-    ("Cannot overwrite", "同一个键重复赋值"),
-    ("Expected '=' after a key", "键后面缺少「=」"),
-    ("Unterminated string", "字符串缺少结束引号"),
-    ("Unclosed array", "列表缺少「]」或元素之间缺少逗号"),
-    ("Unclosed inline table", "内联表缺少「}」"),
-    ("Expected ']' at the end of a table", "表名缺少「]」"),
-    ("Expected newline or end of document", "一行只能写一个键值对"),
-    ("Invalid statement", "无法识别的语句"),
-)
-
-
-def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        detail = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", str(err))
-        for prefix, chinese in _TOML_MESSAGES:
-            if detail.startswith(prefix):
-                detail = chinese
-                break
-        raise RulesFileError(
-            source, _line_of_toml_error(err, text), f"不是有效的 TOML：{detail}"
-        ) from None
-
-
-@lru_cache(maxsize=1)
-def _default_options() -> dict[str, dict[str, Any]]:
-    text = (resources.files("perfsheet.core") / DEFAULT_RULES_RESOURCE).read_text("utf-8")
-    return _validate(_parse_toml(text, DEFAULT_RULES_RESOURCE), text, DEFAULT_RULES_RESOURCE)
+# The shipped defaults, as data (the adapter perfsheet.io.rules_file merges a rules file over
+# them; perfsheet/io/default_rules.toml is their commented copy for users, tested equal).
+DEFAULT_VAGUE_WORDS: Final[tuple[str, ...]] = (
+    "有所提升", "正向提升", "显著提升", "明显提升", "稳步提升", "进一步提升", "提升",
+    "有所提高", "显著提高", "明显提高", "逐步提高", "进一步提高", "提高",
+    "逐步完善", "不断完善", "进一步完善", "完善",
+    "有所改善", "明显改善", "不断改善", "改善",
+    "有所增强", "不断增强", "增强",
+    "效果明显", "成效明显", "成效显著",
+    "促进", "推动", "助力",
+)  # fmt: skip
+DEFAULT_REQUIRED_CATEGORIES: Final[tuple[str, ...]] = ("产出指标", "效益指标", "满意度指标")
 
 
 @lru_cache(maxsize=1)
 def default_rules() -> AuditRules:
-    """The shipped defaults (``perfsheet/core/default_rules.toml``)."""
-    return _build(_default_options(), None)
+    """The shipped defaults: every rule on, at its catalogue severity."""
+    return AuditRules(
+        settings={r: RuleSetting(severity=RULES[r].severity) for r in QUALITY_RULES},
+        vague_words=DEFAULT_VAGUE_WORDS,
+        required_categories=DEFAULT_REQUIRED_CATEGORIES,
+    )
 
 
-def rules_from_toml(text: str, source: str = "<rules>") -> AuditRules:
-    """Rules from TOML text, merged over the defaults (only the options written change)."""
-    user = _validate(_parse_toml(text, source), text, source)
-    merged = {rule: dict(opts) for rule, opts in _default_options().items()}
-    for rule, opts in user.items():
-        merged.setdefault(rule, {}).update(opts)
-    return _build(merged, source)
-
-
-def load_rules(path: Path | None) -> AuditRules:
-    """The defaults (``path`` None) or a rules file merged over them.
-
-    Raises :class:`RulesFileError` (a :class:`~perfsheet.errors.PerfsheetError`) with the file
-    and line for unreadable files, bad TOML, unknown rule ids, bad severities or option types.
-    """
-    if path is None:
-        return default_rules()
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise RulesFileError(source, None, f"无法读取（{err.strerror or err}）") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise RulesFileError(source, line, "不是 UTF-8 编码的文本") from None
-    return rules_from_toml(text, source)
-
-
-def find_rules_file(workbook_path: Path | None, home: Path | None = None) -> Path | None:
-    """``perfsheet.rules.toml`` next to the workbook, else in the user's home, else None."""
-    candidates: list[Path] = []
-    if workbook_path is not None:
-        candidates.append(Path(workbook_path).parent / RULES_FILE_NAME)
-    with suppress(RuntimeError):  # no home directory can be determined
-        candidates.append((home if home is not None else Path.home()) / RULES_FILE_NAME)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    return None
+def canonical_category(name: str | None) -> str | None:
+    """A written category name -> its canonical name (``经济效益`` -> ``经济效益指标``,
+    ``产出`` -> ``产出指标``); None when unknown."""
+    return _canon_category(name)
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ What the actions own, and therefore the only things they change (issue 8 §2):
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path

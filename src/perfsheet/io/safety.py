@@ -48,7 +48,7 @@ import threading
 import zipfile
 from array import array
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -985,3 +985,9 @@ def _alarm_watchdog(limit: float) -> Iterator[None]:
             if state["fired"]:  # not delivered yet (the body ended first): withdraw it
                 set_async_exc(target, None)
         thread.join()
+
+
+def limited(shown: str, timeout: float | None) -> AbstractContextManager[None]:
+    """:func:`time_limit` for ``timeout`` seconds, or no limit at all (None: the library's
+    default; the CLI and the add-in pass :data:`perfsheet.limits.TIME_LIMIT_SECONDS`)."""
+    return nullcontext() if timeout is None else time_limit(shown, timeout)
