@@ -656,6 +656,7 @@ class SummaryPlan:
         self._pick = {s: _picker(_FULL[s], self.layout[s]) for s in STANDARD_SHEETS}
         self._totals = _Totals()
         self.tables = 0
+        self.units = 0
         self.detail_count = 0
         self.finding_counts = {"error": 0, "warning": 0, "info": 0}
         self._sheets_seen: list[str] = []
@@ -710,6 +711,7 @@ class SummaryPlan:
     def start_table(self, table: Table) -> None:
         """Count a table whose 项目汇总 rows follow (done by :meth:`project_rows`)."""
         self.tables += 1
+        self.units += len(table.units)
         self._note_table(table)
 
     def count_finding(self, severity: str) -> None:
@@ -790,6 +792,7 @@ class SummaryPlan:
         t = self._totals
         return {
             "tables": self.tables,
+            "units": self.units,
             "projects": t.projects,
             "indicators": t.indicators,
             "detail_rows": self.detail_count,

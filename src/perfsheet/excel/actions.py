@@ -46,7 +46,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfsheet.core.counts import count_result
+from perfsheet.core.counts import Counts, count_result
 from perfsheet.core.grid import SheetGrid, WorkbookGrid, cell_ref, col_number
 from perfsheet.core.models import WorkbookResult
 from perfsheet.core.plans import (
@@ -116,12 +116,7 @@ class ActionResult(BaseModel):
     action: str
     message: str
     sheet: str | None = None
-    tables: int = 0
-    projects: int = 0
-    indicators: int = 0
-    errors: int = 0
-    warnings: int = 0
-    infos: int = 0
+    counts: Counts = Field(default_factory=Counts)  # what the analysis (or the batch) found
     money_errors: int = 0
     helper_columns: list[str] = Field(default_factory=list)  # "H–N" per table
     marks: int = 0
@@ -152,23 +147,17 @@ class _Live:
     quality_doc: str | None
 
     @property
-    def counts(self) -> dict[str, int]:
-        c = count_result(self.result)
-        money = sum(
+    def counts(self) -> Counts:
+        return count_result(self.result)
+
+    @property
+    def money_errors(self) -> int:
+        return sum(
             1
             for t in self.result.tables
             for f in t.findings
             if f.severity == "error" and f.rule in MONEY_RULES
         )
-        return {
-            "tables": c.tables,
-            "projects": c.projects,
-            "indicators": c.indicators,
-            "errors": c.errors,
-            "warnings": c.warnings,
-            "infos": c.infos,
-            "money_errors": money,
-        }
 
 
 def _ownership(book: Any) -> tuple[set[str], dict[str, str]]:
@@ -185,8 +174,8 @@ def _ownership(book: Any) -> tuple[set[str], dict[str, str]]:
 
 def _analyze(book: Any) -> _Live:
     """Read the active sheet once (and the 说明 sheets, for ownership); run the core."""
-    from perfsheet.core.audit import find_rules_file
     from perfsheet.core.pipeline import analyze
+    from perfsheet.io.rules_file import find_rules_file
     from perfsheet.io.safety import time_limit
     from perfsheet.summary import audit_hooks
 
@@ -240,12 +229,17 @@ def _summary_plan(live: _Live) -> tuple[SummaryPlan, Any]:
 
 def _result(action: str, live: _Live, message: str, **extra: Any) -> ActionResult:
     return ActionResult(
-        action=action, message=message, sheet=live.sheet.name, **live.counts, **extra
+        action=action,
+        message=message,
+        sheet=live.sheet.name,
+        counts=live.counts,
+        money_errors=live.money_errors,
+        **extra,
     )
 
 
-def _findings_text(c: dict[str, int]) -> str:
-    return f"错误 {c['errors']} 条、警告 {c['warnings']} 条、提示 {c['infos']} 条"
+def _findings_text(c: Counts) -> str:
+    return f"错误 {c.errors} 条、警告 {c.warnings} 条、提示 {c.infos} 条"
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,8 +317,8 @@ def parse_indicators(book: Any) -> ActionResult:
     c = live.counts
     spans = [letters(p.start_col, p.start_col + len(p.headers) - 1) for p in plans]
     message = (
-        f"解析完成：工作表「{live.sheet.name}」共 {c['projects']} 个项目、"
-        f"{c['indicators']} 条指标。\n"
+        f"解析完成：工作表「{live.sheet.name}」共 {c.projects} 个项目、"
+        f"{c.indicators} 条指标。\n"
         f"已在 {_helper_text(plans, spans)}；"
         "再次运行会替换这些列，不会重复添加。\n"
         f"发现{_findings_text(c)}，点击“校验合计”可标出错误并列出明细。"
@@ -440,11 +434,11 @@ def check_totals(book: Any) -> ActionResult:
     outcome = apply_marks(book, live.sheet, marks)
     live.sheet.activate()
 
-    c = live.counts
-    money = f"金额合计有 {c['money_errors']} 处错误" if c["money_errors"] else "金额合计全部正确"
+    c, money_errors = live.counts, live.money_errors
+    money = f"金额合计有 {money_errors} 处错误" if money_errors else "金额合计全部正确"
     lines = [
-        f"校验完成：工作表「{live.sheet.name}」共 {c['projects']} 个项目、"
-        f"{c['indicators']} 条指标，{money}；共{_findings_text(c)}。"
+        f"校验完成：工作表「{live.sheet.name}」共 {c.projects} 个项目、"
+        f"{c.indicators} 条指标，{money}；共{_findings_text(c)}。"
     ]
     if outcome.marks:
         lines.append(f"已将 {outcome.marks} 个有错误的单元格标为红色并附批注说明。")
@@ -717,23 +711,19 @@ def generate_summary(book: Any) -> ActionResult:
 def batch_convert(book: Any, folder: str | Path) -> ActionResult:
     """批量转换: every workbook directly in ``folder`` -> ``<folder>/绩效汇总输出``.
 
-    The batch engine (:mod:`perfsheet.batch`) does the work, exactly as
+    :func:`perfsheet.batch.command.convert` does the work, exactly as
     ``perfsheet convert <folder> -o <folder>/绩效汇总输出`` would (same rules file lookup as
-    the other buttons); its report ``convert-report.json`` is summarized in the message box.
+    the other buttons); the report it returns is summarized in the message box.
     """
-    from perfsheet.batch.command import ConvertOptions, run_convert
-    from perfsheet.batch.models import ConvertReport
+    from perfsheet.batch.command import convert
     from perfsheet.batch.naming import CONSOLIDATED_NAME, REPORT_NAME
-    from perfsheet.core.audit import find_rules_file
+    from perfsheet.io.rules_file import find_rules_file
 
     root = Path(folder)
     if not root.is_dir():
         raise LiveBookError(f"找不到文件夹：{root}")
     outdir = root / OUTPUT_FOLDER
-    rules = find_rules_file(book_path(book))
-    log = io.StringIO()  # progress and the summary table: there is no terminal here
-    run_convert(ConvertOptions(paths=[root], outdir=outdir, rules=rules), stdout=log)
-    report = ConvertReport.model_validate_json((outdir / REPORT_NAME).read_text(encoding="utf-8"))
+    report = convert([root], outdir, rules=find_rules_file(book_path(book)))
     s = report.summary
     lines = [
         f"批量转换完成：{root}",
@@ -752,6 +742,8 @@ def batch_convert(book: Any, folder: str | Path) -> ActionResult:
     if len(failures) > 5:
         lines.append(f"……另有 {len(failures) - 5} 个失败，详见 {REPORT_NAME}")
     lines.append(f"输出文件夹：{outdir}")
+    if report.report_error:
+        lines.append(f"未能写入 {REPORT_NAME}：{report.report_error}")
     if report.consolidated:
         lines.append(f"合并汇总：{CONSOLIDATED_NAME}")
     message = "\n".join(lines)
@@ -759,9 +751,12 @@ def batch_convert(book: Any, folder: str | Path) -> ActionResult:
     return ActionResult(
         action="convert",
         message=message,
-        projects=s.projects,
-        indicators=s.indicators,
-        errors=s.errors,
-        warnings=s.warnings,
+        counts=Counts(
+            tables=s.tables,
+            projects=s.projects,
+            indicators=s.indicators,
+            errors=s.errors,
+            warnings=s.warnings,
+        ),
         output=str(outdir),
     )
