@@ -28,8 +28,8 @@ from typer.testing import CliRunner
 
 from hostile import builders as B
 from perfsheet import limits
+from perfsheet.analysis import analyze_file
 from perfsheet.cli import app
-from perfsheet.commands import analyze_file
 from perfsheet.core.pipeline import analyze
 from perfsheet.errors import InputError
 from perfsheet.io.readers import read_workbook
@@ -492,7 +492,13 @@ def test_commands_run_under_the_time_limit(
     good_xlsx: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(limits, "TIME_LIMIT_SECONDS", 1e-6)
-    with pytest.raises(InputError, match="处理时间超过上限"):
-        analyze_file(good_xlsx)
-    monkeypatch.undo()
+    for args in (["parse"], ["check"], ["summary", "--no-source"]):
+        result = runner.invoke(app, [*args, str(good_xlsx)])
+        assert result.exit_code == 2, (args, result.output)
+        assert "处理时间超过上限" in result.output, (args, result.output)
+    # the library has no limit unless asked for one (timeout=)
     assert analyze_file(good_xlsx).tables
+    with pytest.raises(InputError, match="处理时间超过上限"):
+        analyze_file(good_xlsx, timeout=1e-6)
+    monkeypatch.undo()
+    assert runner.invoke(app, ["parse", str(good_xlsx)]).exit_code == 0
