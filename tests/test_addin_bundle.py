@@ -356,6 +356,13 @@ def test_bundle_contents(real_bundle: Path, tmp_path: Path) -> None:
         assert name.endswith(("-none-any.whl", "-win_amd64.whl")), name
     own = [n for n in wheels if n.startswith("perfsheet-")]
     assert len(own) == 1 and own[0] in (real_bundle / "安装.bat").read_bytes().decode("cp936")
+    # the libraries whose private attributes perfsheet reaches (and xlwings, named by the VBA)
+    # are bundled at the versions tested here, not whatever the index has newest
+    from importlib.metadata import version
+
+    bundled = {n.split("-")[0].lower().replace("_", "-"): n.split("-")[1] for n in wheels}
+    for name in bundle.PINNED:
+        assert bundled[name] == version(name), (name, bundled[name])
     with zipfile.ZipFile(real_bundle / "wheels" / own[0]) as archive:
         packaged = archive.namelist()
     assert "perfsheet/excel/_assets/addin/customUI.xml" in packaged

@@ -650,14 +650,18 @@ def make_bundle(
     )
 
 
-def _pins(own: Path) -> list[str]:
-    """xlwings at the version installed here: the add-in's VBA names xlwings' version and
-    DLL, so the bundle's xlwings must be the one the bundled add-in was built with."""
-    import xlwings
+#: Dependencies bundled at the version installed here: xlwings, because the add-in's VBA names
+#: its version and DLL; openpyxl and XlsxWriter, because perfsheet reaches a few of their
+#: private attributes (perfsheet.io.private_api), tested against the installed versions only.
+PINNED = ("xlwings", "openpyxl", "xlsxwriter")
 
-    if any(canonicalize_name(r.name) == "xlwings" for r in wheel_requirements(own)):
-        return [f"xlwings=={xlwings.__version__}"]
-    return []
+
+def _pins(own: Path) -> list[str]:
+    """``name==version`` for each :data:`PINNED` dependency ``own`` (the wheel) requires."""
+    from importlib.metadata import version
+
+    wanted = {canonicalize_name(r.name) for r in wheel_requirements(own)}
+    return [f"{name}=={version(name)}" for name in PINNED if canonicalize_name(name) in wanted]
 
 
 def _without_marker(requirement: Requirement) -> str:
