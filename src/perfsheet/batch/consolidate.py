@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfsheet.batch.cache import Aggregate, CacheHeader, iter_records, read_aggregates
 from perfsheet.batch.naming import temp_path_for
@@ -53,6 +53,9 @@ from perfsheet.io.xlsx_stream import (
     wrap_info,
     wrapped_lines,
 )
+
+if TYPE_CHECKING:
+    from perfsheet.io.template import TemplateSpec
 
 DEPT_SHEET = "部门汇总"
 NOTES_SHEET = "说明"
@@ -109,7 +112,7 @@ def fit_widths(
     return out
 
 
-def template_styles(spec: Any = None) -> str:
+def template_styles(spec: TemplateSpec | None = None) -> str:
     """The styles part of the consolidated workbook: header cells styled like the template's
     绩效指标明细 header, every cell in the template's default font, amounts, ratios and scores
     in the template's number formats (one per kind, :meth:`TemplateSpec.kind_formats`)
@@ -123,7 +126,7 @@ def template_styles(spec: Any = None) -> str:
     return styles_xml(header or None, spec.default_font, spec.kind_formats())
 
 
-def sheet_looks(spec: Any = None) -> dict[str, SheetLook]:
+def sheet_looks(spec: TemplateSpec | None = None) -> dict[str, SheetLook]:
     """Print setup and tab colour per sheet, from the summary template (``spec``; the built-in
     one when None): its sheets by name, and 部门汇总 like 项目汇总 with a page header that names
     the sheet (``&A``)."""

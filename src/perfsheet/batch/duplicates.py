@@ -35,7 +35,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from perfsheet.batch.cache import (
     CACHE_FORMAT,
@@ -51,6 +51,9 @@ from perfsheet.batch.naming import temp_path_for
 from perfsheet.core import rules
 from perfsheet.core.models import Table, WorkbookResult
 from perfsheet.core.rules import RULES
+
+if TYPE_CHECKING:
+    from perfsheet.io.template import TemplateSpec
 
 RULE = "duplicate-table"
 RULE_NAME = RULES[RULE].name_zh
@@ -137,7 +140,7 @@ class Duplicates:
 
     @contextlib.contextmanager
     def merge_inputs(
-        self, caches: dict[int, str], tmpdir: Path, spec: Any = None
+        self, caches: dict[int, str], tmpdir: Path, spec: TemplateSpec | None = None
     ) -> Iterator[list[Path]]:
         """The row caches to merge, in report order: a copy without the duplicate tables for
         the inputs that have some (unless kept), and last one holding the 校验结果 warnings.
@@ -165,7 +168,7 @@ class Duplicates:
                 with contextlib.suppress(OSError):
                     os.unlink(p)
 
-    def write_warnings(self, path: Path, spec: Any = None) -> None:
+    def write_warnings(self, path: Path, spec: TemplateSpec | None = None) -> None:
         """A row cache with one 校验结果 row (警告) per duplicate, in the consolidated layout."""
         from perfsheet.batch.rows import consolidated_plan, head
         from perfsheet.core import plans as P

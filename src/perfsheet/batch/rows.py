@@ -11,7 +11,7 @@ so that the parent can leave a duplicate table out of the merge.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfsheet import __version__
 from perfsheet.batch.cache import CacheHeader, CacheWriter
@@ -19,6 +19,10 @@ from perfsheet.batch.consolidate import DEPT_SHEET
 from perfsheet.core.counts import count_table
 from perfsheet.core.models import Table, WorkbookResult
 from perfsheet.core.total_row import total_label
+
+if TYPE_CHECKING:
+    from perfsheet.core.plans import QualityScorer, SummaryPlan
+    from perfsheet.io.template import TemplateSpec
 
 CONSOLIDATED_UNIT = "万元"
 SOURCE_KEY = "来源文件"
@@ -54,7 +58,11 @@ def _with_source(keys: Sequence[str | None], *, dept: bool) -> list[str | None]:
     return [*keys[:at], SOURCE_KEY, *keys[at:]]
 
 
-def consolidated_plan(spec: Any = None, quality: Any = None, quality_doc: str | None = None) -> Any:
+def consolidated_plan(
+    spec: TemplateSpec | None = None,
+    quality: QualityScorer | None = None,
+    quality_doc: str | None = None,
+) -> SummaryPlan:
     """A summary plan with the consolidated layout: the template's columns (``spec``; the
     built-in template when None) plus 部门名称 and 来源文件, amounts in 万元."""
     from perfsheet.core import plans as P
@@ -82,7 +90,7 @@ def consolidated_plan(spec: Any = None, quality: Any = None, quality_doc: str | 
     )
 
 
-def _widths(plan: Any, sheet: str) -> list[float | None]:
+def _widths(plan: SummaryPlan, sheet: str) -> list[float | None]:
     from perfsheet.core import plans as P
 
     out: list[float | None] = []
@@ -94,7 +102,7 @@ def _widths(plan: Any, sheet: str) -> list[float | None]:
     return out
 
 
-def _totals(plan: Any, sheet: str) -> list[tuple[int, str, int | None]]:
+def _totals(plan: SummaryPlan, sheet: str) -> list[tuple[int, str, int | None]]:
     from perfsheet.core import plans as P
 
     if sheet != P.SHEET_PROJECTS:
@@ -109,7 +117,7 @@ def _totals(plan: Any, sheet: str) -> list[tuple[int, str, int | None]]:
     return out
 
 
-def head(plan: Any, sheet: str, *, dept_first: bool = False) -> CacheHeader:
+def head(plan: SummaryPlan, sheet: str, *, dept_first: bool = False) -> CacheHeader:
     header = list(plan.headers(sheet))
     kinds: list[str | None] = list(plan.kinds(sheet))
     widths = _widths(plan, sheet)
@@ -161,7 +169,7 @@ def dept_row(table: Table, source: str) -> list[Any]:
 
 
 def write_rows(
-    result: WorkbookResult, source: str, cache: CacheWriter, plan: Any
+    result: WorkbookResult, source: str, cache: CacheWriter, plan: SummaryPlan
 ) -> dict[str, int]:
     """Append the consolidated rows of ``result`` to ``cache``; returns rows per sheet."""
     from perfsheet.core import plans as P

@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,6 +91,10 @@ from perfsheet.excel.live_book import (
     style_row,
     write_block,
 )
+
+if TYPE_CHECKING:
+    from perfsheet.core.plans import QualityScorer
+    from perfsheet.io.template import TemplateSpec
 
 #: the hidden sheet listing the cells 校验合计 marked (sheet, cell, whether we added the note)
 MARKS_SHEET = "perfsheet标记"
@@ -143,7 +147,7 @@ class _Live:
     result: WorkbookResult
     own: set[str]  # sheets an earlier perfsheet run generated in this workbook
     names: dict[str, str]  # standard sheet -> the name it has (or gets) in this workbook
-    scorer: Any
+    scorer: QualityScorer
     quality_doc: str | None
 
     @property
@@ -207,7 +211,7 @@ def _analyze(book: Any) -> _Live:
     )
 
 
-def _summary_plan(live: _Live) -> tuple[SummaryPlan, Any]:
+def _summary_plan(live: _Live) -> tuple[SummaryPlan, TemplateSpec]:
     """The summary plan the file writer would use for this input (built-in template)."""
     from perfsheet import __version__
     from perfsheet.io.summary_writer import layout_from_spec
