@@ -93,8 +93,10 @@ from perfsheet.excel.live_book import (
 )
 
 if TYPE_CHECKING:
+    from xlwings import Book, Sheet
+
     from perfsheet.core.plans import QualityScorer
-    from perfsheet.io.template import TemplateSpec
+    from perfsheet.io.template import SheetSpec, TemplateSpec
 
 #: the hidden sheet listing the cells 校验合计 marked (sheet, cell, whether we added the note)
 MARKS_SHEET = "perfsheet标记"
@@ -141,8 +143,8 @@ class ActionResult(BaseModel):
 
 @dataclass(slots=True)
 class _Live:
-    book: Any
-    sheet: Any
+    book: Book
+    sheet: Sheet
     grid: SheetGrid
     result: WorkbookResult
     own: set[str]  # sheets an earlier perfsheet run generated in this workbook
@@ -164,7 +166,7 @@ class _Live:
         )
 
 
-def _ownership(book: Any) -> tuple[set[str], dict[str, str]]:
+def _ownership(book: Book) -> tuple[set[str], dict[str, str]]:
     """(own sheets, standard sheet -> name to use), decided as the file writer decides:
     only the 说明 sheets are read (their facts name the sheets perfsheet generated)."""
     notes_names = (SHEET_NOTES, SHEET_NOTES + OWN_SUFFIX)
@@ -176,7 +178,7 @@ def _ownership(book: Any) -> tuple[set[str], dict[str, str]]:
     return own, standard_sheet_names([g.name for g in grids], own)
 
 
-def _analyze(book: Any) -> _Live:
+def _analyze(book: Book) -> _Live:
     """Read the active sheet once (and the 说明 sheets, for ownership); run the core."""
     from perfsheet.core.pipeline import analyze
     from perfsheet.io.rules_file import find_rules_file
@@ -262,7 +264,7 @@ def _runs(cols: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def apply_helper_columns(book: Any, sheet: Any, plan: AnnotationPlan) -> None:
+def apply_helper_columns(book: Book, sheet: Sheet, plan: AnnotationPlan) -> None:
     """Write the helper columns of ``plan`` (header and values; the marks are
     :func:`apply_marks`' job). The caller has checked ``plan.blocked``."""
     n = len(plan.headers)
@@ -308,7 +310,7 @@ def _helper_text(plans: list[AnnotationPlan], spans: list[str]) -> str:
     return "、".join(parts) + "写入辅助列"
 
 
-def parse_indicators(book: Any) -> ActionResult:
+def parse_indicators(book: Book) -> ActionResult:
     """解析指标: helper columns right of each table of the active sheet — 指标数…解析状态 per
     project row of a packed table, 比较符…问题 per indicator row of a row list or a form."""
     live = _analyze(book)
@@ -352,7 +354,7 @@ class _MarkRecord:
         return int(m.group(2)), col_number(m.group(1).upper())
 
 
-def _read_mark_records(book: Any) -> tuple[Any | None, list[_MarkRecord]]:
+def _read_mark_records(book: Book) -> tuple[Sheet | None, list[_MarkRecord]]:
     rec_sheet = find_sheet(book, MARKS_SHEET)
     if rec_sheet is None:
         return None, []
@@ -367,7 +369,7 @@ def _read_mark_records(book: Any) -> tuple[Any | None, list[_MarkRecord]]:
     return rec_sheet, out
 
 
-def _write_mark_records(book: Any, existing: Any | None, records: list[_MarkRecord]) -> None:
+def _write_mark_records(book: Book, existing: Sheet | None, records: list[_MarkRecord]) -> None:
     if not records:
         if existing is not None:
             existing.delete()
@@ -387,7 +389,7 @@ class _MarkOutcome:
     notes_skipped: int = 0
 
 
-def apply_marks(book: Any, sheet: Any, marks: list[CellMark]) -> _MarkOutcome:
+def apply_marks(book: Book, sheet: Sheet, marks: list[CellMark]) -> _MarkOutcome:
     """Put the plan's marks (fill + note) on ``sheet`` and remove perfsheet's earlier marks
     there that are no longer errors. Notes that perfsheet did not add are kept as they are."""
     rec_sheet, records = _read_mark_records(book)
@@ -422,7 +424,7 @@ def apply_marks(book: Any, sheet: Any, marks: list[CellMark]) -> _MarkOutcome:
     return out
 
 
-def check_totals(book: Any) -> ActionResult:
+def check_totals(book: Book) -> ActionResult:
     """校验合计: fill + note on every cell with an error finding, and the 校验结果 sheet
     (with the 说明 sheet that explains it and marks it as perfsheet's)."""
     live = _analyze(book)
@@ -504,7 +506,7 @@ _CRITERIA = re.compile(r'^=\$([A-Z]{1,3})\$?\d+\s*=\s*"([^"]*)"$')
 
 
 def _row_fills(
-    spec_sheet: Any, rows: list[list[Any]], first_row: int
+    spec_sheet: SheetSpec, rows: list[list[Any]], first_row: int
 ) -> dict[tuple[int, int], str | None]:
     """The template's conditional formats of the form ``=$A2="错误"`` as direct fills
     (conditional formats are outside the portable API subset)."""
@@ -523,10 +525,10 @@ def _row_fills(
 
 
 def _write_standard_sheet(
-    book: Any,
+    book: Book,
     name: str,
     key: str,
-    spec: Any,
+    spec: TemplateSpec,
     plan: SummaryPlan,
     rows: list[tuple],
     footer: list[TotalCell] | None = None,
@@ -600,10 +602,10 @@ class _SheetsWritten:
 
 
 def _write_sheets(
-    book: Any,
+    book: Book,
     live: _Live,
     plan: SummaryPlan,
-    spec: Any,
+    spec: TemplateSpec,
     content: dict[str, tuple[list[tuple], list[TotalCell] | None]],
 ) -> _SheetsWritten:
     """Write the standard sheets in ``content`` and the 说明 sheet (whose facts list every
@@ -651,7 +653,7 @@ def _note_rows(plan: SummaryPlan, generated: list[str]) -> list[tuple]:
     return rows
 
 
-def generate_summary(book: Any) -> ActionResult:
+def generate_summary(book: Book) -> ActionResult:
     """生成汇总: the standard sheets added to (or replaced in) the active workbook."""
     live = _analyze(book)
     plan, spec = _summary_plan(live)
@@ -712,7 +714,7 @@ def generate_summary(book: Any) -> ActionResult:
 # --------------------------------------------------------------------------------------------
 
 
-def batch_convert(book: Any, folder: str | Path) -> ActionResult:
+def batch_convert(book: Book, folder: str | Path) -> ActionResult:
     """批量转换: every workbook directly in ``folder`` -> ``<folder>/绩效汇总输出``.
 
     :func:`perfsheet.batch.command.convert` does the work, exactly as

@@ -32,10 +32,13 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfsheet.core.grid import CellValue, SheetGrid, WorkbookGrid, col_letter
 from perfsheet.errors import PerfsheetError
+
+if TYPE_CHECKING:
+    from xlwings import Book, Sheet
 
 #: refuse used ranges larger than this (a sheet formatted down to row 1,048,576, say)
 MAX_CELLS = 5_000_000
@@ -78,7 +81,7 @@ def _cell_in(value: Any) -> CellValue:
     return str(value)
 
 
-def read_sheet(sheet: Any) -> SheetGrid:
+def read_sheet(sheet: Sheet) -> SheetGrid:
     """The values of ``sheet``'s used range, in one read, as a grid (no merged ranges)."""
     used = sheet.used_range
     n_rows, n_cols = used.shape
@@ -97,7 +100,7 @@ def read_sheet(sheet: Any) -> SheetGrid:
     return SheetGrid(name=sheet.name, rows=rows, origin_row=used.row, origin_col=used.column)
 
 
-def book_path(book: Any) -> Path | None:
+def book_path(book: Book) -> Path | None:
     """The workbook's file path when the engine knows one (classic Excel, saved books)."""
     try:
         full = book.fullname
@@ -108,7 +111,7 @@ def book_path(book: Any) -> Path | None:
     return Path(full)
 
 
-def read_active(book: Any) -> tuple[Any, WorkbookGrid]:
+def read_active(book: Book) -> tuple[Sheet, WorkbookGrid]:
     """(the active sheet, a workbook grid holding just its values)."""
     sheet = book.sheets.active
     grid = read_sheet(sheet)
@@ -116,7 +119,7 @@ def read_active(book: Any) -> tuple[Any, WorkbookGrid]:
     return sheet, WorkbookGrid(path=str(path) if path else book.name, sheets=[grid])
 
 
-def engine_name(book: Any) -> str:
+def engine_name(book: Book) -> str:
     try:
         return str(book.app.engine.name)
     except Exception:
@@ -161,7 +164,7 @@ def cell_out(value: Any) -> Any:
     return cell_out(str(value))
 
 
-def write_block(sheet: Any, row: int, col: int, rows: Sequence[Sequence[Any]]) -> None:
+def write_block(sheet: Sheet, row: int, col: int, rows: Sequence[Sequence[Any]]) -> None:
     """Write a rectangular block of plan values at (row, col) in one action."""
     if not rows:
         return
@@ -221,7 +224,7 @@ def fill_rectangles(
     return out
 
 
-def set_fills(book: Any, sheet: Any, fills: Mapping[tuple[int, int], str | None]) -> None:
+def set_fills(book: Book, sheet: Sheet, fills: Mapping[tuple[int, int], str | None]) -> None:
     """Set (colour) or remove (None) the fill of single cells, other cells untouched.
 
     Office.js engines: one ``set_colors`` matrix over the cells' bounding box (``...``
@@ -273,7 +276,7 @@ def column_runs(values: Sequence[Any]) -> list[tuple[int, int, Any]]:
 
 
 def set_number_formats(
-    sheet: Any, first_row: int, last_row: int, first_col: int, formats: Sequence[str | None]
+    sheet: Sheet, first_row: int, last_row: int, first_col: int, formats: Sequence[str | None]
 ) -> None:
     """Number formats per column over rows first..last (one action per run of columns)."""
     if last_row < first_row:
@@ -283,7 +286,7 @@ def set_number_formats(
 
 
 def style_row(
-    sheet: Any,
+    sheet: Sheet,
     row: int,
     first_col: int,
     styles: Sequence[Mapping[str, Any]],
@@ -300,7 +303,7 @@ def style_row(
         sheet.range((row, first_col + a), (row, first_col + b)).font.color = color
 
 
-def set_column_widths(book: Any, sheet: Any, widths: Mapping[int, float]) -> None:
+def set_column_widths(book: Book, sheet: Sheet, widths: Mapping[int, float]) -> None:
     """Column widths given in characters (converted to points for Office.js engines)."""
     if not widths:
         return
@@ -315,7 +318,7 @@ def set_column_widths(book: Any, sheet: Any, widths: Mapping[int, float]) -> Non
             return
 
 
-def freeze_rows(sheet: Any, last_row: int) -> bool:
+def freeze_rows(sheet: Sheet, last_row: int) -> bool:
     """Freeze rows 1..``last_row`` where the engine can (classic xlwings cannot)."""
     try:
         sheet.freeze_panes.freeze_at(f"1:{last_row}")
@@ -329,14 +332,14 @@ def freeze_rows(sheet: Any, last_row: int) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def has_note(sheet: Any, row: int, col: int) -> bool:
+def has_note(sheet: Sheet, row: int, col: int) -> bool:
     try:
         return sheet.range((row, col)).note is not None
     except (NotImplementedError, AttributeError):
         return False
 
 
-def add_note(sheet: Any, row: int, col: int, text: str) -> bool:
+def add_note(sheet: Sheet, row: int, col: int, text: str) -> bool:
     """Add a note; False when the engine cannot (Office Scripts/Google clients, old Excel)."""
     try:
         sheet.range((row, col)).add_note(text[: MAX_CELL_TEXT - 1])
@@ -345,7 +348,7 @@ def add_note(sheet: Any, row: int, col: int, text: str) -> bool:
     return True
 
 
-def replace_note(sheet: Any, row: int, col: int, text: str) -> bool:
+def replace_note(sheet: Sheet, row: int, col: int, text: str) -> bool:
     """Replace the text of a note perfsheet added earlier."""
     try:
         note = sheet.range((row, col)).note
@@ -357,7 +360,7 @@ def replace_note(sheet: Any, row: int, col: int, text: str) -> bool:
     return True
 
 
-def delete_note(sheet: Any, row: int, col: int) -> None:
+def delete_note(sheet: Sheet, row: int, col: int) -> None:
     try:
         note = sheet.range((row, col)).note
         if note is not None:
@@ -371,7 +374,7 @@ def delete_note(sheet: Any, row: int, col: int) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def find_sheet(book: Any, name: str) -> Any | None:
+def find_sheet(book: Book, name: str) -> Sheet | None:
     """The sheet called ``name`` (Excel compares sheet names case-insensitively)."""
     folded = name.casefold()
     for sheet in book.sheets:
@@ -380,7 +383,7 @@ def find_sheet(book: Any, name: str) -> Any | None:
     return None
 
 
-def fresh_sheet(book: Any, name: str) -> tuple[Any, bool]:
+def fresh_sheet(book: Book, name: str) -> tuple[Sheet, bool]:
     """A sheet called ``name`` with nothing on it: the existing one cleared (so formulas
     elsewhere that point at it keep working), or a new one after the last sheet.
     Returns (sheet, created)."""
@@ -392,7 +395,7 @@ def fresh_sheet(book: Any, name: str) -> tuple[Any, bool]:
     return book.sheets.add(name=name, after=last), True
 
 
-def alert(book: Any, message: str) -> None:
+def alert(book: Book, message: str) -> None:
     """A message box (queued as an ``alert`` action in the remote engine)."""
     try:
         book.app.alert(message, title=TITLE)

@@ -26,7 +26,10 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlwings import Book
 
 #: ribbon tag (without a ``:folder`` suffix) -> function in perfsheet.excel.actions
 ACTIONS: dict[str, str] = {
@@ -58,14 +61,14 @@ def decode_folder(folder_hex: str) -> str:
     return units.decode("utf-16-be")
 
 
-def _alert(book: Any, message: str) -> None:
+def _alert(book: Book, message: str) -> None:
     try:
         book.app.alert(message, title=TITLE)
     except Exception:  # no UI available (tests, batch): the message still goes to stdout
         print(message)
 
 
-def _discard_queued(book: Any) -> bool:
+def _discard_queued(book: Book) -> bool:
     """Drop the writes an engine queues until the script returns (xlwings Lite / Server);
     True when nothing of a stopped action reaches the workbook. Classic engines write at once."""
     try:
@@ -78,7 +81,7 @@ def _discard_queued(book: Any) -> bool:
     return True
 
 
-def unexpected_message(book: Any, label: str, err: BaseException) -> str:
+def unexpected_message(book: Book, label: str, err: BaseException) -> str:
     """The one message box for an error nobody foresaw (its traceback goes to stderr)."""
     traceback.print_exception(type(err), err, err.__traceback__, file=sys.stderr)
     if isinstance(err, MemoryError):
@@ -94,7 +97,7 @@ def unexpected_message(book: Any, label: str, err: BaseException) -> str:
     return f"{label}：出现意外错误，操作已停止，{state}。错误：{detail}。{MSG_REPORT}"
 
 
-def dispatch(book: Any, tag: str, folder: str | None = None) -> Any:
+def dispatch(book: Book, tag: str, folder: str | None = None) -> Any:
     """Run the action registered for ``tag`` on ``book``. Never raises: every error becomes
     one Chinese message box."""
     from perfsheet.errors import PerfsheetError
