@@ -27,7 +27,7 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from perfsheet.core.plans import (  # noqa: E402
+from perfsheet.core.sheets import (  # noqa: E402
     COLUMNS,
     SHEET_DETAIL,
     SHEET_FINDINGS,

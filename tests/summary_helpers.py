@@ -34,7 +34,7 @@ from perfsheet.core.models import (
     Unit,
     WorkbookResult,
 )
-from perfsheet.core.plans import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS, STANDARD_SHEETS
+from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS, STANDARD_SHEETS
 from workbooks import STD_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent

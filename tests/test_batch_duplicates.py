@@ -251,7 +251,8 @@ def test_layout_does_not_change_the_key(example: Path, tmp_path: Path) -> None:
     """Every table of the committed examples (packed lists, row lists, forms, a budget-system
     export), written again as a plain packed list with the same
     department, projects and amounts, has the same key; a changed amount does not."""
-    from perfsheet.core.plans import iter_projects, standard_amounts
+    from perfsheet.core.project_stats import iter_projects
+    from perfsheet.core.sheets import standard_amounts
 
     tables = _tables(example)
     assert tables

@@ -40,11 +40,15 @@ from live_payload import (
     sheet_json,
     shown,
 )
-from perfsheet.core.pipeline import analyze
-from perfsheet.core.plans import (
+from perfsheet.core.annotations import (
     ERROR_FILL,
     HELPER_FILL,
     HELPER_HEADERS,
+    AnnotationPlan,
+    annotation_plan,
+)
+from perfsheet.core.pipeline import analyze
+from perfsheet.core.sheets import (
     OWN_SUFFIX,
     RATIO_FORMAT,
     SHEET_DETAIL,
@@ -52,8 +56,6 @@ from perfsheet.core.plans import (
     SHEET_NOTES,
     SHEET_PROJECTS,
     SHEETS_FACT,
-    AnnotationPlan,
-    annotation_plan,
 )
 from perfsheet.errors import PerfsheetError
 from perfsheet.excel import actions, ribbon
@@ -550,7 +552,7 @@ def test_lite_scripts_run_the_same_actions(
     import xlwings as xw
     from xlwings.server import custom_scripts_call
 
-    from perfsheet.core import plans
+    from perfsheet.core import summary_rows
 
     class Frozen(dt.datetime):
         @classmethod
@@ -558,7 +560,7 @@ def test_lite_scripts_run_the_same_actions(
             return cls(2025, 3, 1, 9, 30, 0)
 
     # 说明 carries the generation time: the two runs compared below must not straddle a minute
-    monkeypatch.setattr(plans, "_dt", types.SimpleNamespace(datetime=Frozen))
+    monkeypatch.setattr(summary_rows, "_dt", types.SimpleNamespace(datetime=Frozen))
 
     for script, tag in (
         ("perf_parse_sheet", "parse"),

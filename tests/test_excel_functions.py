@@ -311,7 +311,8 @@ def test_perf_parse_equals_the_summary_detail_rows_for_the_same_cell() -> None:
     """One answer per cell: =PERF_PARSE on a cell gives the rows 绩效指标明细 holds for it."""
     from perfsheet.core.grid import col_number
     from perfsheet.core.pipeline import analyze
-    from perfsheet.core.plans import SHEET_DETAIL, SummaryPlan
+    from perfsheet.core.sheets import SHEET_DETAIL
+    from perfsheet.core.summary_rows import SummaryPlan
     from perfsheet.io.readers import read_workbook
 
     examples = Path(__file__).resolve().parents[1] / "examples"
@@ -352,9 +353,9 @@ def test_perf_target_serves_the_value_cell_of_every_indicator_row(
     """=PERF_TARGET(L5) on a row list's (or a form's) 指标值 cell gives the four target fields
     解析指标 writes beside that row and 绩效指标明细 shows for that indicator."""
     import layout_workbooks as lw
+    from perfsheet.core.annotations import annotation_plan
     from perfsheet.core.grid import WorkbookGrid, col_number
     from perfsheet.core.pipeline import analyze
-    from perfsheet.core.plans import annotation_plan
     from perfsheet.io.readers import read_workbook
 
     path, _expected = getattr(lw, f"build_{case}")(tmp_path)

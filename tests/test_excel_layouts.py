@@ -32,19 +32,16 @@ from live_payload import (
     shown,
     workbook_payload,
 )
-from perfsheet.core.grid import SheetGrid, WorkbookGrid
-from perfsheet.core.pipeline import analyze
-from perfsheet.core.plans import (
+from perfsheet.core.annotations import (
     ERROR_FILL,
     HELPER_FILL,
     HELPER_HEADERS,
-    SHEET_DETAIL,
-    SHEET_FINDINGS,
-    SHEET_NOTES,
-    SHEET_PROJECTS,
     TARGET_HELPER_HEADERS,
     annotation_plan,
 )
+from perfsheet.core.grid import SheetGrid, WorkbookGrid
+from perfsheet.core.pipeline import analyze
+from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_NOTES, SHEET_PROJECTS
 from perfsheet.errors import PerfsheetError
 from perfsheet.excel import actions
 from perfsheet.excel.live_book import read_active

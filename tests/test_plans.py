@@ -10,31 +10,30 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfsheet.core.grid import MergedRange, SheetGrid
-from perfsheet.core.models import Finding, WorkbookResult
-from perfsheet.core.plans import (
-    COLUMNS,
+from perfsheet.core.annotations import (
     HELPER_HEADERS,
-    MONEY_RULES,
     NO_INDICATORS,
+    TARGET_HELPER_HEADERS,
+    annotation_plan,
+    target_helper_runs,
+)
+from perfsheet.core.grid import MergedRange, SheetGrid, quote_sheet
+from perfsheet.core.models import Finding, WorkbookResult
+from perfsheet.core.rules import MONEY_RULES
+from perfsheet.core.sheets import (
+    COLUMNS,
     SHEET_DETAIL,
     SHEET_FINDINGS,
     SHEET_NOTES,
     SHEET_PROJECTS,
     STANDARD_SHEETS,
-    TARGET_HELPER_HEADERS,
-    Link,
-    SummaryPlan,
-    annotation_plan,
     default_layout,
     header_key,
     match_columns,
     own_sheets,
-    pick_amount_unit,
-    quote_sheet,
     standard_sheet_names,
-    target_helper_runs,
 )
+from perfsheet.core.summary_rows import Link, SummaryPlan, pick_amount_unit
 from perfsheet.core.timestamps import format_timestamp
 from summary_helpers import EXAMPLE, sample_grid, sample_result, sample_table
 

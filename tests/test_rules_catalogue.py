@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 import layout_workbooks as LW
 from hostile import builders as hostile
 from perfsheet.cli import app
-from perfsheet.core import audit, pipeline, plans
-from perfsheet.core.rules import RULES, finding, rule_name
+from perfsheet.core import audit, pipeline
+from perfsheet.core.rules import MONEY_RULES, RULE_NAMES, RULES, finding, rule_name
+from perfsheet.core.sheets import SHEET_FINDINGS, SHEET_NOTES
 from perfsheet.io.readers import read_workbook
 from workbooks import P, U, table_rows, write_xlsx
 
@@ -89,7 +90,7 @@ def _sheet_rule_ids(path: Path) -> set[str]:
     try:
         ids: set[str] = set()
         for ws in wb.worksheets:
-            if ws.title != plans.SHEET_FINDINGS:
+            if ws.title != SHEET_FINDINGS:
                 continue
             rows = ws.iter_rows(values_only=True)
             header = list(next(rows))
@@ -110,9 +111,9 @@ def test_catalogue_shape() -> None:
         assert r.id == rid and re.fullmatch(r"[a-z]+(-[a-z]+)*", rid)
         assert r.severity in ("error", "warning", "info") and r.name_zh
         assert bool(r.basis) == (r.scope == "quality")
-    assert {r.id: r.name_zh for r in RULES.values()} == plans.RULE_NAMES
-    assert plans.RULE_NAMES["cell-error"] == "单元格错误值"
-    assert set(RULES) >= plans.MONEY_RULES
+    assert {r.id: r.name_zh for r in RULES.values()} == RULE_NAMES
+    assert RULE_NAMES["cell-error"] == "单元格错误值"
+    assert set(RULES) >= MONEY_RULES
 
 
 def test_finding_fails_loudly_on_unknown_ids() -> None:
@@ -145,7 +146,7 @@ def test_readme_sheet_lists_the_catalogue(tmp_path: Path) -> None:
     assert result.exit_code in (0, 1), result.output
     wb = openpyxl.load_workbook(out, read_only=True)
     try:
-        ws = next(w for w in wb.worksheets if w.title == plans.SHEET_NOTES)
+        ws = next(w for w in wb.worksheets if w.title == SHEET_NOTES)
         listed = [(r[1], r[2]) for r in ws.iter_rows(values_only=True) if r[0] == "校验规则"]
     finally:
         wb.close()

@@ -18,13 +18,8 @@ from typer.testing import CliRunner
 
 from perfsheet.cli import app
 from perfsheet.core.models import Indicator
-from perfsheet.core.plans import (
-    SHEET_DETAIL,
-    SHEET_FINDINGS,
-    SHEET_PROJECTS,
-    STANDARD_SHEETS,
-    effective_target,
-)
+from perfsheet.core.project_stats import effective_target
+from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS, STANDARD_SHEETS
 from summary_helpers import EXAMPLE, ROOT, write_user_template
 
 runner = CliRunner()

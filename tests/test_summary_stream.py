@@ -14,7 +14,8 @@ from python_calamine import CalamineWorkbook
 
 from perfsheet.core import pipeline
 from perfsheet.core.pipeline import analyze, analyze_tables
-from perfsheet.core.plans import RULE_NAMES, SHEET_FINDINGS, SHEET_PROJECTS
+from perfsheet.core.rules import RULE_NAMES
+from perfsheet.core.sheets import SHEET_FINDINGS, SHEET_PROJECTS
 from perfsheet.io.readers import read_workbook
 from perfsheet.summary import read_and_analyze, summarize
 from workbooks import LIBRARY, REPAIR, TRAINING, P, U, indicators_text, table_rows, write_xlsx
@@ -266,7 +267,7 @@ def test_bounded_audit_memo_gives_the_same_findings(monkeypatch: pytest.MonkeyPa
 
 
 def test_streaming_drops_each_projects_indicators(tmp_path: Path) -> None:
-    from perfsheet.core.plans import SummaryPlan
+    from perfsheet.core.summary_rows import SummaryPlan
     from perfsheet.io.summary_writer import layout_from_spec, write_standard_stream
     from perfsheet.io.template import load_template
 

@@ -14,15 +14,15 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from perfsheet.core.plans import (
-    HELPER_HEADERS,
+from perfsheet.core.annotations import HELPER_HEADERS
+from perfsheet.core.sheets import (
     SHEET_DETAIL,
     SHEET_FINDINGS,
     SHEET_NOTES,
     SHEET_PROJECTS,
     STANDARD_SHEETS,
-    SummaryPlan,
 )
+from perfsheet.core.summary_rows import SummaryPlan
 from perfsheet.core.timestamps import format_timestamp
 from perfsheet.io.atomic import atomic_output
 from perfsheet.io.summary_writer import layout_from_spec, write_standard_only

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from perfsheet.core.plans import (
+from perfsheet.core.sheets import (
     REQUIRED_SHEETS,
     SHEET_DETAIL,
     SHEET_FINDINGS,

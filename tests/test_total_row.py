@@ -17,7 +17,7 @@ import pytest
 
 from live_payload import SEED_XLSX, run, seed_payload
 from perfsheet.core.grid import col_number
-from perfsheet.core.plans import SHEET_PROJECTS, header_key
+from perfsheet.core.sheets import SHEET_PROJECTS, header_key
 from perfsheet.core.total_row import TotalCell, place_totals, total_formula, total_label
 from summary_helpers import lo_number, lo_sheets
 
@@ -186,7 +186,7 @@ def formats_of_file(path: Path, sheet: str) -> dict[str, str]:
 
 
 def kinds(sheet: str) -> dict[str, str]:
-    from perfsheet.core.plans import COLUMNS
+    from perfsheet.core.sheets import COLUMNS
 
     return {c.key: c.kind for c in COLUMNS[sheet]}
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from perfsheet.core.audit import AuditRules
     from perfsheet.core.grid import WorkbookGrid
     from perfsheet.core.models import Finding, Project, Table, WorkbookResult
-    from perfsheet.core.plans import QualityScorer, SummaryPlan
+    from perfsheet.core.summary_rows import QualityScorer, SummaryPlan
     from perfsheet.io.summary_writer import WriteReport
     from perfsheet.io.template import TemplateSpec
 
@@ -146,7 +146,7 @@ def _read_input(
     input_path: Path, sheet: str | None
 ) -> tuple[WorkbookGrid, set[str], dict[str, str]]:
     """(grid without perfsheet's own sheets, those sheets, standard sheet names)."""
-    from perfsheet.core.plans import own_sheets, standard_sheet_names
+    from perfsheet.core.sheets import own_sheets, standard_sheet_names
     from perfsheet.io.readers import read_workbook
 
     grid = read_workbook(input_path, sheet=sheet)
@@ -184,7 +184,7 @@ def summary_plan(
     layout, the amount unit of ``tables_of`` (a WorkbookResult, or one holding the table
     structures of a streaming run), generation time and version, the quality scorer."""
     from perfsheet import __version__
-    from perfsheet.core.plans import SummaryPlan, pick_amount_unit
+    from perfsheet.core.summary_rows import SummaryPlan, pick_amount_unit
     from perfsheet.io.summary_writer import layout_from_spec
 
     return SummaryPlan(
@@ -271,7 +271,7 @@ def _summarize(
     generated_at: _dt.datetime | None,
     analyzed: AnalyzedInput | None = None,
 ) -> SummaryReport:
-    from perfsheet.core.plans import annotation_plan
+    from perfsheet.core.annotations import annotation_plan
     from perfsheet.io.atomic import atomic_output
     from perfsheet.io.summary_writer import (
         WriteReport,
@@ -411,7 +411,7 @@ def _source_copy(
     import contextlib
     import warnings
 
-    from perfsheet.core.plans import SHEET_PROJECTS
+    from perfsheet.core.sheets import SHEET_PROJECTS
     from perfsheet.io.summary_writer import (
         save_source_copy,
         source_default_font,
@@ -446,7 +446,7 @@ def _source_copy(
 
 def _fresh_plan(plan: SummaryPlan) -> SummaryPlan:
     """A plan with the same settings and no rows emitted yet (after a failed first attempt)."""
-    from perfsheet.core.plans import SummaryPlan
+    from perfsheet.core.summary_rows import SummaryPlan
 
     return SummaryPlan(
         layout=plan.layout,

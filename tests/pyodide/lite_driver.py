@@ -141,10 +141,10 @@ async def entry(argv: list[str]) -> None:
     from xlwings.server import custom_functions_call
 
     from perfsheet import limits
-    from perfsheet.core import plans
+    from perfsheet.core import summary_rows
     from perfsheet.excel import actions
 
-    plans._dt = types.SimpleNamespace(datetime=_Frozen)  # type: ignore[attr-defined]
+    summary_rows._dt = types.SimpleNamespace(datetime=_Frozen)  # type: ignore[attr-defined]
 
     mark = time.perf_counter()
     results = []

@@ -486,7 +486,7 @@ def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
     from perfsheet.batch.consolidate import DEPT_SHEET
     from perfsheet.batch.consolidate import NOTES_SHEET as NOTES
     from perfsheet.batch.rows import CONSOLIDATED_UNIT, consolidated_plan
-    from perfsheet.core.plans import (
+    from perfsheet.core.sheets import (
         SHEET_DETAIL,
         SHEET_FINDINGS,
         SHEET_PROJECTS,
@@ -513,7 +513,7 @@ def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
             f"各表金额已统一换算为{CONSOLIDATED_UNIT}；原单位见「部门汇总」的「原金额单位」列",
         ),
         # as in every summary workbook: these two facts mark the workbook as perfsheet's own
-        # (core.plans.own_sheets), so that converting it again skips it
+        # (core.sheets.own_sheets), so that converting it again skips it
         (VERSION_FACT, __version__),
         (SHEETS_FACT, "、".join((DEPT_SHEET, SHEET_DETAIL, SHEET_PROJECTS, SHEET_FINDINGS, NOTES))),
     ]

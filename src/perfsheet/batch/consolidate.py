@@ -117,7 +117,7 @@ def template_styles(spec: TemplateSpec | None = None) -> str:
     绩效指标明细 header, every cell in the template's default font, amounts, ratios and scores
     in the template's number formats (one per kind, :meth:`TemplateSpec.kind_formats`)
     (``spec``; the built-in template when None). The totals' look is the stream writer's."""
-    from perfsheet.core.plans import SHEET_DETAIL
+    from perfsheet.core.sheets import SHEET_DETAIL
     from perfsheet.io.template import load_template
 
     spec = spec if spec is not None else load_template(None)
@@ -130,7 +130,7 @@ def sheet_looks(spec: TemplateSpec | None = None) -> dict[str, SheetLook]:
     """Print setup and tab colour per sheet, from the summary template (``spec``; the built-in
     one when None): its sheets by name, and 部门汇总 like 项目汇总 with a page header that names
     the sheet (``&A``)."""
-    from perfsheet.core.plans import SHEET_DETAIL, SHEET_PROJECTS
+    from perfsheet.core.sheets import SHEET_DETAIL, SHEET_PROJECTS
     from perfsheet.io.template import SheetSpec, load_template
 
     spec = spec if spec is not None else load_template(None)

@@ -72,7 +72,9 @@ def _money(value: float | None) -> str | None:
 def table_key(table: Table) -> str | None:
     """The duplicate key of ``table`` (see the module docstring); ``None`` without projects."""
     from perfsheet.batch.rows import CONSOLIDATED_UNIT, dept_row
-    from perfsheet.core.plans import amount_factor, iter_projects, standard_amounts
+    from perfsheet.core.amounts import amount_factor
+    from perfsheet.core.project_stats import iter_projects
+    from perfsheet.core.sheets import standard_amounts
 
     f = amount_factor(table.amount_unit, CONSOLIDATED_UNIT)
     projects = []
@@ -171,11 +173,12 @@ class Duplicates:
     def write_warnings(self, path: Path, spec: TemplateSpec | None = None) -> None:
         """A row cache with one 校验结果 row (警告) per duplicate, in the consolidated layout."""
         from perfsheet.batch.rows import consolidated_plan, head
-        from perfsheet.core import plans as P
+        from perfsheet.core.sheets import SHEET_FINDINGS
+        from perfsheet.core.summary_rows import TableRows
         from perfsheet.io.template import load_template
 
         plan = consolidated_plan(spec if spec is not None else load_template(None))
-        layout = plan.layout[P.SHEET_FINDINGS]
+        layout = plan.layout[SHEET_FINDINGS]
         rule_col = layout.index("规则") if "规则" in layout else None
         meta = CacheMeta(
             format=CACHE_FORMAT,
@@ -188,17 +191,17 @@ class Duplicates:
             counts=Counts(warnings=len(self.found)),
         )
         with CacheWriter(path, meta) as w:
-            w.header(P.SHEET_FINDINGS, head(plan, P.SHEET_FINDINGS, dept_first=True))
+            w.header(SHEET_FINDINGS, head(plan, SHEET_FINDINGS, dept_first=True))
             for f in self.found:
                 d = f.duplicate
                 table = Table.model_construct(
                     sheet=d.sheet, department=d.department, header_rows=[], columns={}
                 )
                 finding = rules.finding(RULE, sheet=d.sheet, message=d.message)
-                row = list(P.TableRows(plan, table, f.source, index=False).finding_row(finding))
+                row = list(TableRows(plan, table, f.source, index=False).finding_row(finding))
                 if rule_col is not None:
                     row[rule_col] = RULE_NAME
-                w.row(P.SHEET_FINDINGS, [d.department, *row])
+                w.row(SHEET_FINDINGS, [d.department, *row])
             w.commit()
 
 

@@ -1,7 +1,7 @@
 """What one input contributes to the consolidated workbook, as row-cache records.
 
 The rows come from the same summary plan as every summary workbook
-(:class:`perfsheet.core.plans.SummaryPlan`), with a fixed consolidated layout: the standard
+(:class:`perfsheet.core.summary_rows.SummaryPlan`), with a fixed consolidated layout: the standard
 columns plus 来源文件 (after 部门名称), 部门名称 in front of 校验结果, and amounts converted to
 one unit (万元) so that departments that report in 元 and in 万元 add up. ``部门汇总`` (one row
 per table) is built here. Each sheet's rows are written table by table (:meth:`CacheWriter.table`),
@@ -21,7 +21,7 @@ from perfsheet.core.models import Table, WorkbookResult
 from perfsheet.core.total_row import total_label
 
 if TYPE_CHECKING:
-    from perfsheet.core.plans import QualityScorer, SummaryPlan
+    from perfsheet.core.summary_rows import QualityScorer, SummaryPlan
     from perfsheet.io.template import TemplateSpec
 
 CONSOLIDATED_UNIT = "万元"
@@ -65,7 +65,8 @@ def consolidated_plan(
 ) -> SummaryPlan:
     """A summary plan with the consolidated layout: the template's columns (``spec``; the
     built-in template when None) plus 部门名称 and 来源文件, amounts in 万元."""
-    from perfsheet.core import plans as P
+    from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS, default_layout
+    from perfsheet.core.summary_rows import SummaryPlan
 
     if spec is not None:
         base = {name: [c.key for c in s.columns] for name, s in spec.sheets.items()}
@@ -73,15 +74,15 @@ def consolidated_plan(
         base = {}
 
     def keys(sheet: str) -> list[str | None]:
-        return list(base.get(sheet) or P.default_layout(sheet))
+        return list(base.get(sheet) or default_layout(sheet))
 
     layout = {
-        P.SHEET_DETAIL: _with_source(keys(P.SHEET_DETAIL), dept=True),
-        P.SHEET_PROJECTS: _with_source(keys(P.SHEET_PROJECTS), dept=True),
+        SHEET_DETAIL: _with_source(keys(SHEET_DETAIL), dept=True),
+        SHEET_PROJECTS: _with_source(keys(SHEET_PROJECTS), dept=True),
         # 校验结果 has no 部门名称 column in the plan: write_rows puts it in front.
-        P.SHEET_FINDINGS: _with_source(keys(P.SHEET_FINDINGS), dept=False),
+        SHEET_FINDINGS: _with_source(keys(SHEET_FINDINGS), dept=False),
     }
-    return P.SummaryPlan(
+    return SummaryPlan(
         layout=layout,
         amount_unit=CONSOLIDATED_UNIT,
         version=__version__,
@@ -91,21 +92,21 @@ def consolidated_plan(
 
 
 def _widths(plan: SummaryPlan, sheet: str) -> list[float | None]:
-    from perfsheet.core import plans as P
+    from perfsheet.core.sheets import column_def
 
     out: list[float | None] = []
     for key in plan.layout[sheet]:
         try:
-            out.append(P.column_def(sheet, key).width if key else None)
+            out.append(column_def(sheet, key).width if key else None)
         except KeyError:
             out.append(None)
     return out
 
 
 def _totals(plan: SummaryPlan, sheet: str) -> list[tuple[int, str, int | None]]:
-    from perfsheet.core import plans as P
+    from perfsheet.core.sheets import SHEET_PROJECTS
 
-    if sheet != P.SHEET_PROJECTS:
+    if sheet != SHEET_PROJECTS:
         return []
     index = {k: i for i, k in enumerate(plan.layout[sheet]) if k}
     out: list[tuple[int, str, int | None]] = []
@@ -132,14 +133,14 @@ def head(plan: SummaryPlan, sheet: str, *, dept_first: bool = False) -> CacheHea
 
 
 def _factor(table: Table) -> float:
-    from perfsheet.core.plans import amount_factor
+    from perfsheet.core.amounts import amount_factor
 
     return amount_factor(table.amount_unit, CONSOLIDATED_UNIT)
 
 
 def dept_row(table: Table, source: str) -> list[Any]:
     """The 部门汇总 row of one table."""
-    from perfsheet.core.plans import standard_amounts
+    from perfsheet.core.sheets import standard_amounts
 
     if table.grand_total is not None:
         amounts = standard_amounts(table.grand_total.amounts)
@@ -172,7 +173,7 @@ def write_rows(
     result: WorkbookResult, source: str, cache: CacheWriter, plan: SummaryPlan
 ) -> dict[str, int]:
     """Append the consolidated rows of ``result`` to ``cache``; returns rows per sheet."""
-    from perfsheet.core import plans as P
+    from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS
 
     counts: dict[str, int] = {}
     cache.header(
@@ -193,8 +194,8 @@ def write_rows(
     ones = [WorkbookResult.model_construct(file=result.file, tables=[t]) for t in result.tables]
 
     for sheet, rows_of in (
-        (P.SHEET_DETAIL, plan.detail_rows),
-        (P.SHEET_PROJECTS, plan.project_rows),
+        (SHEET_DETAIL, plan.detail_rows),
+        (SHEET_PROJECTS, plan.project_rows),
     ):
         cache.header(sheet, head(plan, sheet))
         n = 0
@@ -205,13 +206,13 @@ def write_rows(
                 n += 1
         counts[sheet] = n
 
-    cache.header(P.SHEET_FINDINGS, head(plan, P.SHEET_FINDINGS, dept_first=True))
+    cache.header(SHEET_FINDINGS, head(plan, SHEET_FINDINGS, dept_first=True))
     n = 0
     for t, one in enumerate(ones):
         cache.table(t)
         dept = one.tables[0].department
         for row in plan.finding_rows(one, source):
-            cache.row(P.SHEET_FINDINGS, [dept, *row])
+            cache.row(SHEET_FINDINGS, [dept, *row])
             n += 1
-    counts[P.SHEET_FINDINGS] = n
+    counts[SHEET_FINDINGS] = n
     return counts

@@ -40,7 +40,7 @@ from perfsheet.errors import (
 from perfsheet.io.atomic import release_zip_files
 
 if TYPE_CHECKING:
-    from perfsheet.core.plans import QualityScorer
+    from perfsheet.core.summary_rows import QualityScorer
     from perfsheet.io.template import TemplateSpec
     from perfsheet.summary import AnalyzedInput
 
@@ -56,7 +56,7 @@ class NoTableError(PerfsheetError):
 
 class OwnOutput(Exception):
     """The workbook is one of perfsheet's outputs: its sheets are all ones perfsheet generated
-    (the test of ``perfsheet summary``: :func:`perfsheet.core.plans.own_sheets`). Skipped."""
+    (the test of ``perfsheet summary``: :func:`perfsheet.core.sheets.own_sheets`). Skipped."""
 
 
 OWN_OUTPUT_REASON = (

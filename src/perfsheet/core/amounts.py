@@ -17,6 +17,9 @@ Budget tables hold amounts as numbers, or as text copied from PDF or a budget sy
 the last decimal shown): for text it is what is written (``120.00`` -> 2); for numeric cells,
 whose display format the reader does not see, it is the decimals the value needs but at least 2
 (the usual 0.00 of budget tables), at most 6 (beyond that a binary float is noise, not data).
+
+Amounts are stated in a unit (元, 万元…); :func:`amount_factor` converts between the units of
+:data:`AMOUNT_UNIT_FACTORS` (a summary shows every table's amounts in one unit).
 """
 
 from __future__ import annotations
@@ -173,3 +176,27 @@ def format_amount(value: Decimal, decimals: int) -> str:
 def tolerance(decimals: int) -> Decimal:
     """Half a unit of the last decimal shown: 2 -> 0.005."""
     return Decimal(5).scaleb(-(decimals + 1))
+
+
+# --------------------------------------------------------------------------------------------
+# Units
+# --------------------------------------------------------------------------------------------
+
+#: amount units understood for conversion, in 元
+AMOUNT_UNIT_FACTORS: dict[str, float] = {
+    "元": 1.0,
+    "千元": 1e3,
+    "万元": 1e4,
+    "百万元": 1e6,
+    "亿元": 1e8,
+}
+
+
+def amount_factor(from_unit: str | None, to_unit: str | None) -> float:
+    """Multiply amounts in ``from_unit`` by this to express them in ``to_unit`` (元 -> 万元: 1e-4);
+    1 when either unit is unknown."""
+    src = AMOUNT_UNIT_FACTORS.get(from_unit or "")
+    dst = AMOUNT_UNIT_FACTORS.get(to_unit or "")
+    if src is None or dst is None or src == dst:
+        return 1.0
+    return src / dst

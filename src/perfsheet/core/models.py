@@ -2,7 +2,8 @@
 
 The flow is one-directional:
 grid (io readers) -> table model (core.table) -> indicators (core.indicators)
--> findings (core.checks, core.audit) -> output plans (core.plans) -> writers.
+-> findings (core.checks, core.audit)
+-> output plans (core.summary_rows, core.annotations) -> writers.
 
 These models are the boundary types: the CLI's JSON, the summary workbook and the
 Excel add-in all read them. Field names are part of the public JSON contract

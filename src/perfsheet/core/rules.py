@@ -18,7 +18,16 @@ from typing import Any, Final, Literal
 
 from perfsheet.core.models import Finding, Severity
 
-__all__ = ["RULES", "Rule", "RuleScope", "finding", "rule_name"]
+__all__ = [
+    "MONEY_RULES",
+    "RULES",
+    "RULE_NAMES",
+    "SEVERITY_NAMES",
+    "Rule",
+    "RuleScope",
+    "finding",
+    "rule_name",
+]
 
 RuleScope = Literal["table", "quality", "batch"]
 
@@ -112,6 +121,16 @@ _CATALOGUE: Final[tuple[Rule, ...]] = (
 
 #: Every rule by id, in catalogue (说明 sheet) order.
 RULES: Final[dict[str, Rule]] = {r.id: r for r in _CATALOGUE}
+
+#: Severity -> its Chinese name (校验结果's 级别 column).
+SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+
+#: Rule id -> Chinese name (校验结果's 规则 column), as :func:`rule_name` gives it.
+RULE_NAMES: dict[str, str] = {r.id: r.name_zh for r in RULES.values()}
+#: The rules about amounts (the money errors the add-in reports).
+MONEY_RULES: frozenset[str] = frozenset(
+    {"row-total", "unit-subtotal", "grand-total", "amount-format", "money-columns-misread"}
+)
 
 
 def rule_name(rule_id: str) -> str:

@@ -1,11 +1,11 @@
 """The total row under a standard sheet's data: its cells and their formulas, for every writer.
 
 The plan decides what each total cell holds (:class:`TotalCell`, from
-:meth:`perfsheet.core.plans.SummaryPlan.project_footer`: a label, a sum, an average, a count, a
-weighted ratio, with the value computed from the data); :func:`place_totals` places them over
-the data rows of one sheet and gives the formula text of each (:func:`total_formula`). The
-per-file summary, the consolidated workbook and the live-book action all write these, so the
-three outputs' total rows are the same formulas (a test reads all three back).
+:meth:`perfsheet.core.summary_rows.SummaryPlan.project_footer`: a label, a sum, an average, a
+count, a weighted ratio, with the value computed from the data); :func:`place_totals` places
+them over the data rows of one sheet and gives the formula text of each (:func:`total_formula`).
+The per-file summary, the consolidated workbook and the live-book action all write these, so
+the three outputs' total rows are the same formulas (a test reads all three back).
 
 ``SUBTOTAL`` rather than ``SUM``: after the user filters the sheet, the total row adds up what
 is visible.

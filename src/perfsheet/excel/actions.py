@@ -8,8 +8,8 @@ Plain functions taking an ``xw.Book`` — the same code for the classic add-in
 2. calls the core (:func:`perfsheet.core.pipeline.analyze`, with ``perfsheet.rules.toml``
    found next to the workbook or in the user's home),
 3. writes the core's output plan back — the very plans the file writers apply:
-   :func:`perfsheet.core.plans.annotation_plan` (helper columns, marks) and
-   :class:`perfsheet.core.plans.SummaryPlan` (the rows of the standard sheets),
+   :func:`perfsheet.core.annotations.annotation_plan` (helper columns, marks) and
+   :class:`perfsheet.core.summary_rows.SummaryPlan` (the rows of the standard sheets),
 4. ends with a short Chinese message box and returns an :class:`ActionResult`.
 
 No parsing or checking happens here. Problems that stop an action are
@@ -21,7 +21,7 @@ What the actions own, and therefore the only things they change (issue 8 §2):
 - the helper columns right of the table, recognized by their header text (解析指标): on a
   packed table 指标数…解析状态 per project row, on a row list or a form 比较符 / 目标值 /
   计量单位 / 定量/定性 / 问题 per indicator row (right of the indicator grid for forms; see
-  :func:`perfsheet.core.plans.annotation_plan`). Those target headers are also headers of
+  :func:`perfsheet.core.annotations.annotation_plan`). Those target headers are also headers of
   budget-system exports; the header catalogue knows their block as ours
   (:data:`perfsheet.core.headers.TARGET_HELPERS`), so a second click reads the table the
   first one read;
@@ -29,11 +29,11 @@ What the actions own, and therefore the only things they change (issue 8 §2):
   hidden sheet :data:`MARKS_SHEET` so that the next run removes exactly those marks — a note
   that was already on a cell (the user's) is never replaced or removed;
 - the standard sheets, recognized as the file writer recognizes them
-  (:func:`perfsheet.core.plans.own_sheets`: the facts ``perfsheet 版本`` / ``生成的工作表`` of
+  (:func:`perfsheet.core.sheets.own_sheets`: the facts ``perfsheet 版本`` / ``生成的工作表`` of
   their ``说明`` sheet). An own sheet is cleared and refilled (formulas elsewhere that point at
   it keep working); a missing one is added after the last sheet; where the user has a sheet
   of the same name, ours is called ``…（perfsheet）``
-  (:func:`perfsheet.core.plans.standard_sheet_names`), so a user's 说明 or 项目汇总 is never
+  (:func:`perfsheet.core.sheets.standard_sheet_names`), so a user's 说明 or 项目汇总 is never
   touched. Own sheets left under an outdated name are deleted.
 """
 
@@ -46,11 +46,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from perfsheet.core.annotations import AnnotationPlan, CellMark, annotation_plan
 from perfsheet.core.counts import Counts, count_result
 from perfsheet.core.grid import SheetGrid, WorkbookGrid, cell_ref, col_number
 from perfsheet.core.models import WorkbookResult
-from perfsheet.core.plans import (
-    MONEY_RULES,
+from perfsheet.core.rules import MONEY_RULES
+from perfsheet.core.sheets import (
     OWN_SUFFIX,
     SHEET_DETAIL,
     SHEET_FINDINGS,
@@ -58,17 +59,11 @@ from perfsheet.core.plans import (
     SHEET_PROJECTS,
     SHEETS_FACT,
     STANDARD_SHEETS,
-    AnnotationPlan,
-    CellMark,
-    Link,
-    SummaryPlan,
-    TotalCell,
-    annotation_plan,
     own_sheets,
-    pick_amount_unit,
     standard_sheet_names,
 )
-from perfsheet.core.total_row import place_totals
+from perfsheet.core.summary_rows import Link, SummaryPlan, pick_amount_unit
+from perfsheet.core.total_row import TotalCell, place_totals
 from perfsheet.errors import InputError
 from perfsheet.excel.live_book import (
     Formula,
@@ -95,7 +90,7 @@ from perfsheet.excel.live_book import (
 if TYPE_CHECKING:
     from xlwings import Book, Sheet
 
-    from perfsheet.core.plans import QualityScorer
+    from perfsheet.core.summary_rows import QualityScorer
     from perfsheet.io.template import SheetSpec, TemplateSpec
 
 #: the hidden sheet listing the cells 校验合计 marked (sheet, cell, whether we added the note)

@@ -43,7 +43,7 @@ from typing import Any
 from xlwings import arg, func
 
 from perfsheet.core.models import Indicator, Target
-from perfsheet.core.plans import effective_target, target_fields
+from perfsheet.core.project_stats import effective_target, target_fields
 
 __all__ = ["perf_clean", "perf_count", "perf_field", "perf_issues", "perf_parse", "perf_target"]
 

@@ -39,30 +39,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perfsheet.core.annotations import ERROR_FILL, HELPER_FILL, NOTE_AUTHOR, AnnotationPlan
 from perfsheet.core.checks import FindingMerge
-from perfsheet.core.grid import SheetGrid, WorkbookGrid
+from perfsheet.core.grid import SheetGrid, WorkbookGrid, quote_sheet
 from perfsheet.core.models import Finding, WorkbookResult
 from perfsheet.core.pipeline import TableAnalysis, drop_indicators
-from perfsheet.core.plans import (
-    ERROR_FILL,
-    HELPER_FILL,
-    NOTE_AUTHOR,
+from perfsheet.core.sheets import (
     RATIO_FORMAT,
     SHEET_DETAIL,
     SHEET_FINDINGS,
     SHEET_NOTES,
     SHEET_PROJECTS,
     STANDARD_SHEETS,
-    AnnotationPlan,
     ColumnKind,
-    Link,
-    SummaryPlan,
-    TableRows,
-    TotalCell,
-    quote_sheet,
 )
+from perfsheet.core.summary_rows import Link, SummaryPlan, TableRows
 from perfsheet.core.timestamps import format_timestamp
-from perfsheet.core.total_row import place_totals
+from perfsheet.core.total_row import TotalCell, place_totals
 from perfsheet.io.private_api import close_row_data, xf_index
 from perfsheet.io.template import SheetSpec, TemplateSpec, fill_placeholders
 from perfsheet.io.xlsx_splice import RowSpool, RowSpools

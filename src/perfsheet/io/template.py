@@ -2,7 +2,7 @@
 
 A template is an ordinary workbook with the standard sheets (``绩效指标明细``, ``项目汇总``,
 ``校验结果``, optionally ``说明``). In each sheet one row holds the column headers; columns are
-matched to the plan by header text (``perfsheet.core.plans.match_columns``), so users may
+matched to the plan by header text (``perfsheet.core.sheets.match_columns``), so users may
 reorder, drop, rename the unit suffix of, or restyle columns, and put title rows above the
 header. The row below the header carries the body style of each column (number formats,
 borders, alignment); title rows are copied as they are (``{来源文件}``, ``{生成时间}``,
@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from perfsheet.core.plans import (
+from perfsheet.core.sheets import (
     COLUMNS,
     KIND_FORMATS,
     REQUIRED_SHEETS,
@@ -103,7 +103,7 @@ class SheetSpec(_Model):
 
     def number_format(self, column: ColumnSpec) -> str | None:
         """The number format of a column's data cells: the template's, else the default of
-        the column's kind (:data:`~perfsheet.core.plans.KIND_FORMATS`); None for text."""
+        the column's kind (:data:`~perfsheet.core.sheets.KIND_FORMATS`); None for text."""
         if "num_format" in column.body_style:
             return column.body_style["num_format"]
         kind = _kind(self.name, column.key)
@@ -605,7 +605,7 @@ def with_columns(spec: TemplateSpec, extra: dict[str, list[str]]) -> TemplateSpe
     """A copy of ``spec`` where each sheet in ``extra`` also has those known columns (appended
     after its last column, header styled like its last header, when missing). The batch
     converter's consolidated workbook uses it to add ``来源文件``."""
-    from perfsheet.core.plans import column_def
+    from perfsheet.core.sheets import column_def
 
     out = spec.model_copy(deep=True)
     for name, keys in extra.items():
