@@ -632,7 +632,8 @@ def test_batch_convert_the_chosen_folder_and_report(tmp_path: Path) -> None:
     assert (out / "协作办_绩效汇总.xlsx").is_file()
     assert (out / "绩效汇总_合并.xlsx").is_file()
     assert _digest(folder) == before  # inputs untouched, nothing else written beside them
-    assert (result.counts.projects, result.counts.indicators) == (23, 156)  # the copy is counted once
+    # the copy is counted once
+    assert (result.counts.projects, result.counts.indicators) == (23, 156)
     (message,) = alerts(book.json()["actions"])
     assert "成功 2 个，失败 1 个，跳过 1 个" in message
     assert "重复的表格 1 个：只计一次" in message
