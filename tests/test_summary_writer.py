@@ -204,7 +204,7 @@ def test_source_copy_keeps_formatting_adds_helpers_and_marks(tmp_path: Path) -> 
     assert sha(src) == before
     out = Path(rep.output)
     assert out == tmp_path / "测试局_绩效汇总.xlsx"
-    assert rep.mode == "openpyxl" and rep.annotated == [SOURCE_SHEET]
+    assert rep.mode == "copy" and rep.annotated == [SOURCE_SHEET]
     assert (rep.counts.projects, rep.counts.indicators, rep.counts.errors) == (3, 7, 3)
     assert check_package(out) == []
 

@@ -234,7 +234,7 @@ def run_summary(
         f"（绩效指标明细 {rep.detail_rows} 行）"
     )
     typer.echo(f"  校验结果：错误 {c.errors} 条，警告 {c.warnings} 条，提示 {c.infos} 条")
-    if rep.mode == "openpyxl" and rep.annotated:
+    if rep.mode == "copy" and rep.annotated:
         sheets = "」「".join(dict.fromkeys(rep.annotated))
         typer.echo(f"  已在原表「{sheets}」右侧写入辅助列并标出错误单元格")
     elif rep.mode == "rebuilt":

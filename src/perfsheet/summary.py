@@ -43,7 +43,7 @@ class SummaryReport(BaseModel):
 
     input: str
     output: str
-    mode: str  # "standard" (no source) | "openpyxl" (source kept) | "rebuilt" (source values)
+    mode: str  # "standard" (no source) | "copy" (source kept) | "rebuilt" (source values)
     counts: Counts = Field(default_factory=Counts)  # tables, projects, indicators, findings
     detail_rows: int = 0  # rows of 绩效指标明细
     annotated: list[str] = Field(default_factory=list)
@@ -320,7 +320,7 @@ def _summarize(
             ):
                 pass
             else:
-                if report.mode == "openpyxl":  # openpyxl failed: the plan was consumed
+                if report.mode == "copy":  # the copy failed: the plan may be consumed
                     plan = _fresh_plan(plan)
                 report.mode = "rebuilt"
                 report.annotated.clear()
@@ -405,43 +405,21 @@ def _source_copy(
     report: Any,
     own: set[str],
 ) -> bool:
-    """The default path for .xlsx/.xlsm: the standard sheets (XlsxWriter) into one package,
-    the user's sheets with helper columns and marks (openpyxl) into another, merged into
-    ``tmp``. False when openpyxl cannot load the input (the caller rebuilds from values)."""
-    import contextlib
-    import warnings
+    """The default path for .xlsx/.xlsm: every part of the user's package copied into ``tmp``
+    as it is, the sheets with helper columns and marks, plus the standard sheets
+    (:mod:`perfsheet.io.source_copy`). False when the package is not one the copy understands
+    (the caller rebuilds the sheets from their values)."""
+    from perfsheet.io.source_copy import SourceCopyError, write_with_source_copy
 
-    from perfsheet.core.sheets import SHEET_PROJECTS
-    from perfsheet.io.summary_writer import (
-        save_source_copy,
-        source_default_font,
-        temp_paths,
-        write_standard_only,
-    )
-    from perfsheet.io.xlsx_merge import merge_packages
-
-    report.mode = "openpyxl"
-    std, src = temp_paths(tmp.parent, ".std.", ".src.")
+    report.mode = "copy"
+    notes = len(report.skipped)
     try:
-        font = source_default_font(source) or spec.default_font
-        write_standard_only(std, plan, spec, [(result, source.name)], font=font)
-        try:
-            with warnings.catch_warnings():  # openpyxl warns about odd parts on stderr
-                warnings.simplefilter("ignore")
-                save_source_copy(source, annotations, src, report, own)
-        except Exception as err:  # openpyxl is far less tolerant than calamine: a broken
-            # part calamine never reads ([Content_Types].xml, styles, rels) raises ParseError,
-            # AttributeError… — the input passed our checks, so rebuild it from its values
-            report.skipped.append(
-                f"openpyxl 无法按原格式打开输入（{type(err).__name__}），原表按数值重建"
-            )
-            return False
-        merge_packages(src, std, tmp, active=plan.sheet_names[SHEET_PROJECTS])
-        return True
-    finally:
-        for p in (std, src):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+        write_with_source_copy(tmp, source, plan, spec, result, annotations, report, own)
+    except SourceCopyError as err:
+        del report.skipped[notes:]  # the rebuild reports blocked tables again
+        report.skipped.append(f"无法按原格式复制输入（{err}），原表按数值重建")
+        return False
+    return True
 
 
 def _fresh_plan(plan: SummaryPlan) -> SummaryPlan:

@@ -12,12 +12,12 @@ Three ways, chosen by :func:`write_summary`:
   --no-source``, project by project from :class:`~perfsheet.core.pipeline.TableAnalysis`
   (:func:`write_standard_stream`: the same cells, without ever holding every parsed indicator
   and finding of a large table);
-* **with the source, .xlsx/.xlsm input**: openpyxl loads the input, applies the annotation
-  plans (helper columns, fills and notes on error cells) and saves the user's sheets with
-  their formatting to a temporary package; the standard sheets are written as above into a
-  second package; :mod:`perfsheet.io.xlsx_merge` merges both at the zip level;
-* **with the source, .xls input** (or an .xlsx that openpyxl cannot load): the table sheets
-  are rebuilt from their values (merged ranges kept) in the same XlsxWriter workbook.
+* **with the source, .xlsx/.xlsm input**: every part of the user's package is copied into
+  the output as it is, the sheets with the annotation plans applied (helper columns, fills and
+  notes on error cells), and the standard sheets written as above are added to it
+  (:mod:`perfsheet.io.source_copy`);
+* **with the source, .xls input** (or a package the copy does not understand): the table
+  sheets are rebuilt from their values (merged ranges kept) in the same XlsxWriter workbook.
 
 Every output is written to a temporary file in the output's directory and moved into place
 with ``os.replace``; the input is only ever read.
@@ -34,7 +34,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -541,13 +541,20 @@ class _Book:
 
 @contextlib.contextmanager
 def _workbook(
-    path: Path, *, constant_memory: bool, font: dict[str, Any], when: _dt.datetime
+    path: Path,
+    *,
+    constant_memory: bool,
+    font: dict[str, Any],
+    when: _dt.datetime,
+    finish: Callable[[Path, RowSpools, Path], None] | None = None,
 ) -> Iterator[_Book]:
     """An XlsxWriter workbook plus row spools; when the block succeeds the workbook is closed
-    and the spooled rows are spliced in, giving ``path``. The temporary files (XlsxWriter's
-    row data and package, the spools) live in a private scratch folder next to ``path`` that
-    is removed in every case: a run that fails half way (an error, a full disk, Ctrl-C)
-    leaves nothing behind in the user's folder."""
+    and the spooled rows are spliced in, giving ``path`` (``finish(package, spools, path)``
+    does that instead when given: the source copy writes XlsxWriter's parts and the spooled
+    rows into the user's package). The temporary files (XlsxWriter's row data and package, the
+    spools) live in a private scratch folder next to ``path`` that is removed in every case: a
+    run that fails half way (an error, a full disk, Ctrl-C) leaves nothing behind in the
+    user's folder."""
     scratch = Path(tempfile.mkdtemp(prefix=".perfsheet-tmp-", dir=path.parent))
     try:
         package = scratch / "xlsxwriter.xlsx"
@@ -562,7 +569,10 @@ def _workbook(
             for ws in wb.worksheets():  # open row-data files of an unfinished workbook
                 close_row_data(ws)
             spools.close()
-        spools.splice(package, path)
+        if finish is None:
+            spools.splice(package, path)
+        else:
+            finish(package, spools, path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -776,7 +786,7 @@ def apply_annotation_openpyxl(ws: Any, plan: AnnotationPlan) -> None:
 
 @dataclass(slots=True)
 class WriteReport:
-    mode: str  # "standard" | "openpyxl" | "rebuilt"
+    mode: str  # "standard" | "copy" (the source copy) | "rebuilt"
     annotated: list[str] = field(default_factory=list)  # sheets with helper columns
     skipped: list[str] = field(default_factory=list)  # Chinese reasons (blocked areas, fallbacks)
 
@@ -970,7 +980,8 @@ def write_with_source_rebuilt(
     annotations: Sequence[AnnotationPlan],
     report: WriteReport,
 ) -> None:
-    """.xls input (or an .xlsx openpyxl cannot load): the sheets rebuilt from their values."""
+    """.xls input (or an .xlsx the source copy does not understand): the sheets rebuilt from
+    their values."""
     with _workbook(
         out_tmp, constant_memory=False, font=spec.default_font, when=plan.generated_at
     ) as out:
