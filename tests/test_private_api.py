@@ -4,7 +4,6 @@ and what perfsheet needs it for. The dependencies have no upper bound for their 
 
 from __future__ import annotations
 
-import copy
 import os
 import platform
 import re
@@ -133,38 +132,6 @@ def test_process_pool_worker_processes() -> None:
         need(procs is not None, "Python", "ProcessPoolExecutor._processes", used_by)
         assert procs is not None
         need(pid in [p.pid for p in procs], "Python", "ProcessPoolExecutor._processes", used_by)
-
-
-def test_openpyxl_cells_and_style_arrays_of_the_source_copy() -> None:
-    """openpyxl's ``Worksheet._cells``, ``Cell._style`` and ``StyleArray``, used directly by
-    :func:`perfsheet.io.summary_writer.apply_annotation_openpyxl` (remove with that code)."""
-    used_by = "summary_writer.apply_annotation_openpyxl: the openpyxl source copy"
-    from openpyxl.styles import Font
-
-    ws = openpyxl.Workbook().active
-    ws["B2"] = 1
-    ws["C3"].font = Font(bold=True)
-    cells = getattr(ws, "_cells", None)
-    need(
-        isinstance(cells, dict) and set(cells) == {(2, 2), (3, 3)},
-        "openpyxl",
-        "Worksheet._cells",
-        used_by,
-    )
-    try:
-        from openpyxl.styles.cell_style import StyleArray
-    except ImportError:
-        need(False, "openpyxl", "openpyxl.styles.cell_style.StyleArray", used_by)
-    style = getattr(cells[(3, 3)], "_style", None)
-    need(isinstance(style, StyleArray), "openpyxl", "Cell._style", used_by)
-    need(
-        hasattr(style, "fontId") and hasattr(style, "fillId"),
-        "openpyxl",
-        "StyleArray.fontId/fillId",
-        used_by,
-    )
-    cells[(2, 2)]._style = copy.copy(style)  # a style copied cell to cell, as the source copy does
-    need(ws["B2"].font.bold, "openpyxl", "Cell._style", used_by)
 
 
 def test_every_wrapper_is_tested() -> None:

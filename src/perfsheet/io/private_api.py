@@ -6,11 +6,6 @@ and why ``tests/test_private_api.py`` checks each of them against the installed 
 fails with a message naming the attribute and its caller. With that test in place the
 dependencies carry no upper version bound for their sake: an upgrade that breaks one of these
 fails the tests, not a user's run without a word.
-
-Not wrapped here, and also pinned by that test: openpyxl's ``Worksheet._cells``,
-``Cell._style`` and ``openpyxl.styles.cell_style.StyleArray``, which the openpyxl source copy
-(:func:`perfsheet.io.summary_writer.apply_annotation_openpyxl`) uses directly; that code is
-being replaced (issue 14 §3).
 """
 
 from __future__ import annotations

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import marshal
-import os
 import pickle
 import re
 import shutil
@@ -683,107 +682,6 @@ def write_standard_only(
             book.add(result, name)
 
 
-# --------------------------------------------------------------------------------------------
-# Applying annotation plans
-# --------------------------------------------------------------------------------------------
-
-
-def apply_annotation_openpyxl(ws: Any, plan: AnnotationPlan) -> None:
-    """Apply one annotation plan to an openpyxl worksheet (the caller checked ``blocked``).
-
-    Styles are set once on a prototype cell and then copied as openpyxl's own sheet copy does
-    (``cell._style``): setting font/border objects cell by cell hashes them every time, which
-    made this step the slowest part of the source copy for large tables.
-    """
-    from copy import copy
-
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Border, PatternFill, Side
-    from openpyxl.styles.cell_style import StyleArray
-    from openpyxl.utils import get_column_letter
-
-    cells = ws._cells  # (row, col) -> cell; iterating it does not create empty cells
-    r1, r2 = plan.clear_rows
-    for c in plan.clear_columns:
-        for r in range(r1, r2 + 1):
-            cell = cells.get((r, c))
-            if cell is not None:
-                cell.value = None
-                cell.comment = None
-                cell._style = StyleArray()
-    # notes (and their fill) of an earlier run, in the table area
-    own = f"{plan.note_author}："
-    error_fill_id = None
-    for (r, c), cell in list(cells.items()):
-        if not (plan.first_row <= r <= plan.last_row and c < plan.start_col):
-            continue
-        cm = cell.comment
-        if cm is None or not (cm.author == plan.note_author or (cm.text or "").startswith(own)):
-            continue
-        cell.comment = None
-        fg = getattr(cell.fill, "fgColor", None)
-        if fg is not None and str(getattr(fg, "rgb", "")).upper().endswith(plan.error_fill):
-            st = copy(cell._style)
-            st.fillId = 0
-            cell._style = st
-
-    # headers: the table's own header style + the helper fill
-    header_src = ws[plan.header_style_from] if plan.header_style_from else None
-    proto = None
-    for i, text in enumerate(plan.headers):
-        cell = ws.cell(plan.header_row, plan.start_col + i)
-        cell.value = text
-        if proto is None:
-            if header_src is not None and header_src.has_style:
-                cell._style = copy(header_src._style)
-            cell.fill = PatternFill("solid", fgColor="FF" + plan.header_fill)
-            proto = cell
-        else:
-            cell._style = copy(proto._style)
-
-    # values: thin borders, top-aligned, the row's own font, the column's number format
-    thin = Side(style="thin", color="FFA6A6A6")
-    protos = []
-    for i, fmt in enumerate(plan.number_formats or [None] * len(plan.headers)):
-        cell = ws.cell(plan.header_row + 1, plan.start_col + i)
-        saved = cell.value
-        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        cell.alignment = Alignment(vertical="top", wrap_text=i == len(plan.headers) - 1)
-        if fmt:
-            cell.number_format = fmt
-        protos.append(copy(cell._style))
-        cell.value = saved
-    edge = plan.table_last_col
-    for r, vals in plan.values.items():
-        src = cells.get((r, edge))
-        font_id = src._style.fontId if src is not None and src.has_style else None
-        for i, v in enumerate(vals):
-            cell = ws.cell(r, plan.start_col + i)
-            cell.value = v
-            st = copy(protos[i])
-            if font_id is not None:
-                st.fontId = font_id
-            cell._style = st
-
-    # marks: a fill and a note on each cell with an error finding
-    fill = PatternFill("solid", fgColor="FF" + plan.error_fill)
-    for m in plan.marks:
-        cell = ws.cell(m.row, m.col)
-        if error_fill_id is None:
-            cell.fill = fill
-            error_fill_id = cell._style.fillId
-        else:
-            st = copy(cell._style)
-            st.fillId = error_fill_id
-            cell._style = st
-        cm = Comment(m.note, plan.note_author)
-        cm.width, cm.height = 320, 120
-        cell.comment = cm
-    for i in range(len(plan.headers)):
-        letter = get_column_letter(plan.start_col + i)
-        ws.column_dimensions[letter].width = 30 if i == len(plan.headers) - 1 else 8
-
-
 @dataclass(slots=True)
 class WriteReport:
     mode: str  # "standard" | "copy" (the source copy) | "rebuilt"
@@ -813,44 +711,6 @@ def source_default_font(path: Path) -> dict[str, Any] | None:
     if size:
         font["font_size"] = float(size.group(1))
     return font or None
-
-
-def save_source_copy(
-    source: Path,
-    annotations: Sequence[AnnotationPlan],
-    out: Path,
-    report: WriteReport,
-    own: Iterable[str] = (),
-) -> None:
-    """openpyxl: the user's workbook with helper columns and marks, the sheets of an earlier
-    run (``own``) removed, no sheet selected (the merge selects 项目汇总). Raises whatever
-    openpyxl raises on load."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(source, keep_vba=False, rich_text=True, keep_links=False)
-    for name in own:  # the sheets of an earlier run (see plans.own_sheets)
-        if name in wb.sheetnames:
-            del wb[name]
-    for ann in annotations:
-        if ann.blocked:
-            report.skipped.append(ann.blocked)
-            continue
-        if ann.sheet in wb.sheetnames:
-            apply_annotation_openpyxl(wb[ann.sheet], ann)
-            report.annotated.append(ann.sheet)
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = False
-    wb.save(out)
-
-
-def temp_paths(directory: Path, *prefixes: str) -> list[Path]:
-    """Reserved temporary file names in ``directory`` (the caller deletes them)."""
-    out = []
-    for prefix in prefixes:
-        fd, name = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".part")
-        os.close(fd)
-        out.append(Path(name))
-    return out
 
 
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
