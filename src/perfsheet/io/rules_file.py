@@ -28,9 +28,9 @@ from perfsheet.core.audit import (
     VAGUE,
     AuditRules,
     RuleSetting,
-    canonical_category,
     default_rules,
 )
+from perfsheet.core.audit_heuristics import canonical_category
 from perfsheet.core.models import Severity
 from perfsheet.core.rules import RULES
 from perfsheet.errors import PerfsheetError
