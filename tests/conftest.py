@@ -34,3 +34,13 @@ def live_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("USERPROFILE", str(home))
     return register_remote_engine(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def seed_result() -> Any:
+    """The seed example (examples/广州市协作办公室…) through the real pipeline."""
+    from perfsheet.core.pipeline import analyze
+    from perfsheet.io.readers import read_workbook
+    from summary_helpers import EXAMPLE
+
+    return analyze(read_workbook(EXAMPLE))

@@ -7,6 +7,7 @@ The departments, projects and numbers here are made up.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import posixpath
 import re
@@ -35,11 +36,28 @@ from perfsheet.core.models import (
     WorkbookResult,
 )
 from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS, STANDARD_SHEETS
+from perfsheet.core.summary_rows import SummaryPlan
 from workbooks import STD_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "广州市协作办公室_项目支出绩效目标表.xlsx"
 TEMPLATE = ROOT / "templates" / "标准汇总模板.xlsx"
+WHEN = dt.datetime(2025, 3, 1, 9, 30, 0)
+
+
+def plan(**kw: Any) -> SummaryPlan:
+    """A summary plan generated at :data:`WHEN` by version 9.9.9, amounts in 万元 (unless
+    ``kw`` says otherwise)."""
+    kw.setdefault("generated_at", WHEN)
+    kw.setdefault("version", "9.9.9")
+    kw.setdefault("amount_unit", "万元")
+    return SummaryPlan(**kw)
+
+
+def rows_as_dicts(p: SummaryPlan, sheet: str, rows: Any) -> list[dict]:
+    """Rows of ``sheet`` as column key -> value."""
+    return [dict(zip(p.layout[sheet], r, strict=True)) for r in rows]
+
 
 COLUMNS = {
     "name": "A",

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number
+from perfsheet.core.grid import SheetGrid, cell_ref, col_letter, col_number, quote_sheet
 
 
 def test_col_letters_known_values():
@@ -24,3 +24,11 @@ def test_sheet_grid_value_handles_ragged_rows_and_origin():
     assert g.value(4, 3) is None
     assert g.value(1, 1) is None
     assert g.n_cols == 2
+
+
+def test_quote_sheet() -> None:
+    assert quote_sheet("表1") == "表1"
+    assert quote_sheet("Sheet 1") == "'Sheet 1'"
+    assert quote_sheet("A1") == "'A1'"  # looks like a cell
+    assert quote_sheet("O'Brien") == "'O''Brien'"
+    assert quote_sheet("表1", always=True) == "'表1'"
