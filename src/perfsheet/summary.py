@@ -129,7 +129,7 @@ def audit_hooks(
 
 class OwnOutputError(TableNotFoundError):
     """Every sheet of the workbook is one an earlier perfsheet run generated
-    (:func:`perfsheet.core.plans.own_sheets`): it is an output, not a table to read."""
+    (:func:`perfsheet.core.sheets.own_sheets`): it is an output, not a table to read."""
 
 
 @dataclass
@@ -180,7 +180,7 @@ def summary_plan(
     names: dict[str, str] | None = None,
     generated_at: _dt.datetime | None = None,
 ) -> SummaryPlan:
-    """The :class:`~perfsheet.core.plans.SummaryPlan` of one input: the template's column
+    """The :class:`~perfsheet.core.summary_rows.SummaryPlan` of one input: the template's column
     layout, the amount unit of ``tables_of`` (a WorkbookResult, or one holding the table
     structures of a streaming run), generation time and version, the quality scorer."""
     from perfsheet import __version__

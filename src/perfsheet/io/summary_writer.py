@@ -1,4 +1,4 @@
-"""Write the summary workbook from the plans (``perfsheet.core.plans``).
+"""Write the summary workbook from the row plans (``perfsheet.core.summary_rows``).
 
 Three ways, chosen by :func:`write_summary`:
 
