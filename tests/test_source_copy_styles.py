@@ -36,7 +36,7 @@ from source_copy_helpers import (
     openpyxl_source,
     style_refs,
 )
-from summary_helpers import SOURCE_SHEET, check_package, lo_sheets, write_source_workbook
+from summary_helpers import SOURCE_SHEET, check_package, lo_sheets
 
 runner = CliRunner()
 MARKED = frozenset({"B5", "B6", "B7"})  # the three wrong totals
@@ -59,70 +59,6 @@ def assert_libreoffice_reads(out: Path, tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------------------------
 # Source workbooks
-# --------------------------------------------------------------------------------------------
-
-
-def xlsxwriter_source(path: Path, tmp_path: Path) -> Path:
-    """The same 项目支出绩效目标表 (values) and table sheet, written by XlsxWriter: a table with
-    header, column and total-row formats, a conditional format, data validation, a defined
-    name and a comment."""
-    import xlsxwriter
-
-    plain = write_source_workbook(tmp_path / "plain.xlsx", wrong_total=True)
-    src = openpyxl.load_workbook(plain)[SOURCE_SHEET]
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet(SOURCE_SHEET)
-    bold = wb.add_format({"bold": True, "bg_color": "#FCE4D6"})
-    for row in src.iter_rows():
-        for c in row:
-            if c.value is not None:
-                ws.write(c.row - 1, c.column - 1, c.value, bold if c.row == 4 else None)
-    ws.conditional_format(
-        "B5:E10",
-        {
-            "type": "cell",
-            "criteria": ">",
-            "value": 100,
-            "format": wb.add_format({"bg_color": "#E2EFDA"}),
-        },
-    )
-    t = wb.add_worksheet(TABLE_SHEET)
-    head = wb.add_format({"bold": True, "font_color": "#00B050"})
-    money = wb.add_format({"num_format": "0.00元", "bg_color": "#DDEBF7"})
-    tot = wb.add_format({"italic": True, "font_color": "#7030A0"})
-    t.add_table(
-        "A1:C5",
-        {
-            "name": "成本表",
-            "total_row": True,
-            "data": [r for r in TABLE_ROWS[1:]],
-            "columns": [
-                {"header": "科目", "total_string": "合计", "header_format": head},
-                {"header": "金额", "total_function": "sum", "format": money, "header_format": head},
-                {"header": "占比", "format": tot},
-            ],
-        },
-    )
-    t.conditional_format(
-        "B2:B4",
-        {
-            "type": "cell",
-            "criteria": ">",
-            "value": 15,
-            "format": wb.add_format({"font_color": "#C00000"}),
-        },
-    )
-    t.data_validation(
-        "C2:C4", {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1}
-    )
-    t.write_comment("A1", "用户的批注")
-    wb.define_name("成本金额", f"='{TABLE_SHEET}'!$B$2:$B$4")
-    wb.close()
-    return path
-
-
-# --------------------------------------------------------------------------------------------
-# Tests
 # --------------------------------------------------------------------------------------------
 
 
@@ -153,15 +89,6 @@ def test_table_header_dxf_0_is_still_the_users_style(tmp_path: Path) -> None:
     assert dxf0.find("{*}fill") is None
     key = ("table", "成本表", "成本表", "headerRowDxfId")
     assert style_refs(out)[key] == style_refs(src)[key]
-
-
-def test_xlsxwriter_source_keeps_every_style_reference(tmp_path: Path) -> None:
-    src = xlsxwriter_source(tmp_path / "源表.xlsx", tmp_path)
-    out = summarize(src, tmp_path)
-    # XlsxWriter does not write headerRowDxfId for a header_format: 3 dxf references
-    assert_same_styles(src, out, marked={SOURCE_SHEET: MARKED}, min_dxf_refs=3)
-    assert_parts_kept(src, out, marked=MARKED)
-    assert_libreoffice_reads(out, tmp_path)
 
 
 PIVOT = (
