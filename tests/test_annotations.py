@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from perfsheet.core.annotations import (
     HELPER_HEADERS,
     NO_INDICATORS,
@@ -217,3 +219,67 @@ def test_seed_annotation_plan_is_free_and_marks_nothing(seed_result: WorkbookRes
     assert ann.blocked is None and ann.marks == []
     counts = [v[0] for v in ann.values.values() if v[0] is not None]
     assert sum(counts) == 156 and len(counts) == 23
+
+
+# ---- the builder, project by project --------------------------------------------------------
+
+
+def _batched_plans(path: Path) -> list[Any]:
+    """The plans of ``path``'s tables built as the source copy builds them: the builders made
+    from the structures and the grid, then fed each completed project whose indicators are
+    dropped right after (as the summary writer drops them)."""
+    from perfsheet.core.annotations import AnnotationBuilder
+    from perfsheet.core.pipeline import analyze_tables, drop_indicators
+    from perfsheet.io.readers import read_workbook
+
+    wb = read_workbook(path)
+    grids = {g.name: g for g in wb.sheets}
+    analyses = analyze_tables(wb)
+    builders = [
+        AnnotationBuilder.for_deferred(a.deferred, grids.get(a.table.sheet)) for a in analyses
+    ]
+    del wb, grids
+    for analysis, builder in zip(analyses, builders, strict=True):
+        for batch in analysis.batches():
+            for done in batch:
+                builder.add_project(
+                    done.unit, done.project, done.indicator_findings, done.audit_findings
+                )
+                drop_indicators(done.project)
+    return [b.finish() for b in builders]
+
+
+def _layout_inputs() -> list[str]:
+    import layout_workbooks as lw
+
+    return [*lw.LAYOUT_CASES, "seed", "fragments"]
+
+
+@pytest.mark.parametrize("case", _layout_inputs())
+@pytest.mark.parametrize("batch", [None, 1, 3], ids=["batch-default", "batch-1", "batch-3"])
+def test_builder_by_batches_gives_the_whole_tables_plan(
+    case: str, batch: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AnnotationBuilder fed project by project (structural findings first, each project's
+    findings as it is completed, its indicators dropped) = annotation_plan of the whole table,
+    for every layout; batches of 1 and 3 cross every boundary."""
+    import layout_workbooks as lw
+    from perfsheet.core import pipeline
+    from perfsheet.core.pipeline import analyze
+    from perfsheet.io.readers import read_workbook
+    from test_summary_stream import _fragments_and_units
+
+    if batch is not None:
+        monkeypatch.setattr(pipeline, "BATCH", batch)
+    if case == "seed":
+        path = EXAMPLE
+    elif case == "fragments":  # statuses on unit, fragment, orphan and total rows; marks
+        path = _fragments_and_units(tmp_path / "in.xlsx")
+    else:
+        path, _expected = lw.LAYOUT_CASES[case](tmp_path)
+    wb = read_workbook(path)
+    grids = {g.name: g for g in wb.sheets}
+    whole = [annotation_plan(t, grids.get(t.sheet)) for t in analyze(wb).tables]
+    assert _batched_plans(path) == whole
+    if case == "fragments":
+        assert whole[0].marks and any("分页碎片" in str(v[-1]) for v in whole[0].values.values())

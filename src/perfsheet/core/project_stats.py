@@ -161,6 +161,13 @@ class FindingIndex:
             if f.indicator is not None and sev in ("error", "warning"):
                 problems.setdefault(id(p), {}).setdefault(f.indicator, []).append(f.message)
 
+    def project_of(self, row: int | None, name: str | None) -> Project | None:
+        """The project a finding on ``row`` naming project ``name`` belongs to (see above)."""
+        p = self._by_row.get(row) if row is not None else None
+        if p is None and name:
+            p = self._by_name.get(name)
+        return p
+
     def forget(self, project: Project) -> None:
         """Drop what is kept for ``project`` (its rows are written)."""
         self.counts.pop(id(project), None)
