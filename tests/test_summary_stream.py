@@ -279,3 +279,110 @@ def test_streaming_drops_each_projects_indicators(tmp_path: Path) -> None:
     assert len(projects) == 23 and all(p.indicators == [] for p in projects)
     assert all(text is None for a in analyses for text in a.deferred.texts)
     assert plan.totals["indicators"] == 156  # they were written before being dropped
+
+
+# ---- the default path (the source copy), project by project ---------------------------------
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _both_copies(src: Path, tmp: Path, rules: Path | None = None) -> tuple[dict, dict]:
+    """(the copy from analyze()'s whole result, the copy streamed project by project) of
+    ``src``: every part of both packages, and their reports."""
+    from perfsheet.summary import audit_hooks
+
+    whole, stream = tmp / "whole.xlsx", tmp / "stream.xlsx"
+    audit_rules, _, _ = audit_hooks(rules)
+    analyzed = read_and_analyze(src, audit_rules=audit_rules)
+    a = summarize(src, whole, rules=rules, generated_at=WHEN, analyzed=analyzed)
+    b = summarize(src, stream, rules=rules, generated_at=WHEN)
+    assert a.model_dump(exclude={"output"}) == b.model_dump(exclude={"output"})
+    return _parts(whole), _parts(stream)
+
+
+def _assert_same_parts(a: dict[str, bytes], b: dict[str, bytes]) -> None:
+    assert list(a) == list(b)
+    for name in a:
+        assert a[name] == b[name], name
+
+
+@pytest.mark.parametrize("case", ["seed", "fragments", "two-tables", "legacy-warning"])
+def test_source_copy_streamed_is_the_same_package(tmp_path: Path, batch: int, case: str) -> None:
+    """The default path streams (annotation builders fed project by project, the grid gone
+    after the structures): the same package, part by part, as from the whole result."""
+    rules = None
+    if case == "seed":
+        src = SEED
+    elif case == "fragments":
+        src = _fragments_and_units(tmp_path / "in.xlsx")
+    elif case == "two-tables":
+        src = write_xlsx(
+            tmp_path / "in.xlsx",
+            {
+                "表1": table_rows(projects=[P("维修项目", (30, 20, 0, 10), indicators=MESSY)]),
+                "表2": table_rows(projects=[P("旧体系项目", (10, 10, 0, 0), indicators=LEGACY)]),
+            },
+        )
+    else:
+        rules = tmp_path / "rules.toml"
+        rules.write_text('[indicator-legacy]\nseverity = "warning"\n', encoding="utf-8")
+        src = write_xlsx(
+            tmp_path / "in.xlsx",
+            table_rows(
+                projects=[
+                    P("旧体系项目", (10, 10, 0, 0), indicators=LEGACY),
+                    P("新体系项目", (8, 8, 0, 0), indicators=NEW_SCHEME),
+                ]
+            ),
+        )
+    whole, stream = _both_copies(src, tmp_path, rules)
+    _assert_same_parts(whole, stream)
+
+
+def test_source_copy_streamed_every_layout(tmp_path: Path) -> None:
+    import layout_workbooks as lw
+
+    for name, build in lw.LAYOUT_CASES.items():
+        if name == "forms_xls":
+            continue
+        d = tmp_path / name
+        d.mkdir()
+        path, _expected = build(d)
+        whole, stream = _both_copies(path, d)
+        _assert_same_parts(whole, stream)
+
+
+def test_source_copy_failing_late_rebuilds_like_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package the copy gives up on while assembling (after the streamed rows were written):
+    the input is read and analyzed again and its sheets rebuilt, as the whole-result path
+    does."""
+    from perfsheet.io import source_copy
+
+    def fail(*_args: Any, **_kwargs: Any) -> None:
+        raise source_copy.SourceCopyError("测试")
+
+    monkeypatch.setattr(source_copy, "_assemble", fail)
+    src = _fragments_and_units(tmp_path / "in.xlsx")
+    whole, stream = _both_copies(src, tmp_path)
+    assert _cells_of(whole) == _cells_of(stream)
+    report = summarize(src, tmp_path / "again.xlsx", generated_at=WHEN)
+    assert report.mode == "rebuilt" and any("测试" in n for n in report.notes)
+
+
+def _cells_of(parts: dict[str, bytes]) -> dict[str, list[list[Any]]]:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(buf.getvalue()))
+    return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}

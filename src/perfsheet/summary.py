@@ -4,9 +4,12 @@
 returns a :class:`SummaryReport` and prints nothing (``perfsheet summary`` renders it:
 :func:`perfsheet.commands.run_summary`); the batch converter calls it too. The input file is
 only read: the output goes to a temporary file next to the output and is moved into place at
-the end. Without the source
-sheets (and without a result analyzed beforehand) the analysis and the writing go project by
-project (:func:`_summarize_stream`): peak memory stays near the size of the input's grid.
+the end. Unless a result analyzed beforehand is given, the analysis and the writing go project
+by project: peak memory stays near the size of the input's grid. Without the source sheets
+that is :func:`_summarize_stream`; with them (an .xlsx/.xlsm), :func:`_summarize_copy` also
+builds the helper columns and marks of the source copy from each project as it is written. An
+.xls, or a package the source copy does not understand, is analyzed whole and its sheets are
+rebuilt from their values.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,9 +29,11 @@ from perfsheet.core.counts import Counts
 from perfsheet.errors import OutputError, TableNotFoundError, UsageError
 
 if TYPE_CHECKING:
+    from perfsheet.core.annotations import AnnotationBuilder, AnnotationPlan
     from perfsheet.core.audit import AuditRules
     from perfsheet.core.grid import WorkbookGrid
     from perfsheet.core.models import Finding, Project, Table, WorkbookResult
+    from perfsheet.core.pipeline import TableAnalysis
     from perfsheet.core.summary_rows import QualityScorer, SummaryPlan
     from perfsheet.io.summary_writer import WriteReport
     from perfsheet.io.template import TemplateSpec
@@ -273,11 +278,7 @@ def _summarize(
 ) -> SummaryReport:
     from perfsheet.core.annotations import annotation_plan
     from perfsheet.io.atomic import atomic_output
-    from perfsheet.io.summary_writer import (
-        WriteReport,
-        write_standard_only,
-        write_with_source_rebuilt,
-    )
+    from perfsheet.io.summary_writer import WriteReport, write_standard_only
 
     if analyzed is None and not with_source:
         return _summarize_stream(
@@ -290,42 +291,125 @@ def _summarize(
             quality_doc=quality_doc,
             generated_at=generated_at,
         )
-    if analyzed is None:
-        analyzed = read_and_analyze(input_path, sheet=sheet, audit_rules=audit_rules)
-    grid, result, own, names = analyzed.grid, analyzed.result, analyzed.own, analyzed.names
-    del analyzed
+    report = WriteReport(mode="standard")
+    copy = input_path.suffix.lower() in (".xlsx", ".xlsm")
+    with atomic_output(out) as tmp:
+        if analyzed is None and copy:
+            plan, copied = _summarize_copy(
+                tmp,
+                input_path,
+                report,
+                sheet=sheet,
+                spec=spec,
+                audit_rules=audit_rules,
+                scorer=scorer,
+                quality_doc=quality_doc,
+                generated_at=generated_at,
+            )
+            if not copied:  # the whole input again, its sheets rebuilt from their values
+                analyzed = read_and_analyze(input_path, sheet=sheet, audit_rules=audit_rules)
+                plan = _fresh_plan(plan)
+                _rebuild(tmp, analyzed, plan, spec, report)
+            return _report(input_path, out, plan, report)
+        if analyzed is None:
+            analyzed = read_and_analyze(input_path, sheet=sheet, audit_rules=audit_rules)
+        plan = summary_plan(
+            spec,
+            analyzed.result,
+            input_path.name,
+            with_source=with_source,
+            scorer=scorer,
+            quality_doc=quality_doc,
+            names=analyzed.names,
+            generated_at=generated_at,
+        )
+        if not with_source:
+            write_standard_only(tmp, plan, spec, [(analyzed.result, input_path.name)])
+        else:
+            result, own = analyzed.result, analyzed.own
+            grids = {g.name: g for g in analyzed.grid.sheets}
+            annotations = [annotation_plan(t, grids.get(t.sheet)) for t in result.tables]
+            del grids
+            if not (
+                copy and _source_copy(tmp, input_path, plan, spec, result, annotations, report, own)
+            ):
+                if report.mode == "copy":  # the copy failed: the plan may be consumed
+                    plan = _fresh_plan(plan)
+                _rebuild(tmp, analyzed, plan, spec, report, annotations)
+    return _report(input_path, out, plan, report)
 
+
+def _rebuild(
+    tmp: Path,
+    analyzed: AnalyzedInput,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    report: WriteReport,
+    annotations: list[AnnotationPlan] | None = None,
+) -> None:
+    """The summary with the input's sheets rebuilt from their values (.xls, or a package the
+    source copy does not understand)."""
+    from perfsheet.core.annotations import annotation_plan
+    from perfsheet.io.summary_writer import write_with_source_rebuilt
+
+    result, grid = analyzed.result, analyzed.grid
+    if annotations is None:
+        grids = {g.name: g for g in grid.sheets}
+        annotations = [annotation_plan(t, grids.get(t.sheet)) for t in result.tables]
+    report.mode = "rebuilt"
+    report.annotated.clear()
+    write_with_source_rebuilt(tmp, grid, plan, spec, result, annotations, report)
+
+
+def _summarize_copy(
+    tmp: Path,
+    input_path: Path,
+    report: WriteReport,
+    *,
+    sheet: str | None,
+    spec: TemplateSpec,
+    audit_rules: AuditRules,
+    scorer: QualityScorer,
+    quality_doc: str | None,
+    generated_at: _dt.datetime | None,
+) -> tuple[SummaryPlan, bool]:
+    """The default path of an .xlsx/.xlsm, project by project like :func:`_summarize_stream`:
+    the annotation builders (:class:`~perfsheet.core.annotations.AnnotationBuilder`) see the
+    grid and the tables' structures, then the grid goes; each completed project feeds the
+    standard sheets and its table's builder before its indicators are dropped; the finished
+    plans give the helper columns and marks of the source copy. (the plan, False) when the
+    copy does not understand the package (the caller rebuilds the sheets)."""
+    from perfsheet.core.annotations import AnnotationBuilder
+    from perfsheet.core.models import WorkbookResult
+    from perfsheet.core.pipeline import analyze_tables
+    from perfsheet.io.summary_writer import streaming_needs_exact_scheme
+
+    grid, own, names = _read_input(input_path, sheet)
+    # (exact_scheme: a builder must see every audit finding that counts as final)
+    analyses = analyze_tables(
+        grid, sheet=sheet, rules=audit_rules, exact_scheme=streaming_needs_exact_scheme(audit_rules)
+    )
+    grids = {g.name: g for g in grid.sheets}
+    builders = [
+        AnnotationBuilder.for_deferred(a.deferred, grids.get(a.table.sheet)) for a in analyses
+    ]
+    file = grid.path
+    del grid, grids  # the builders and the structures do not reference it: its memory goes now
+    shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
     plan = summary_plan(
         spec,
-        result,
+        shell,
         input_path.name,
-        with_source=with_source,
+        with_source=True,
         scorer=scorer,
         quality_doc=quality_doc,
         names=names,
         generated_at=generated_at,
     )
-    suffix = input_path.suffix.lower()
-    report = WriteReport(mode="standard")
-    with atomic_output(out) as tmp:
-        if not with_source:
-            del grid  # not needed any more
-            write_standard_only(tmp, plan, spec, [(result, input_path.name)])
-        else:
-            grids = {g.name: g for g in grid.sheets}
-            annotations = [annotation_plan(t, grids.get(t.sheet)) for t in result.tables]
-            del grids
-            if suffix in (".xlsx", ".xlsm") and _source_copy(
-                tmp, input_path, plan, spec, result, annotations, report, own
-            ):
-                pass
-            else:
-                if report.mode == "copy":  # the copy failed: the plan may be consumed
-                    plan = _fresh_plan(plan)
-                report.mode = "rebuilt"
-                report.annotated.clear()
-                write_with_source_rebuilt(tmp, grid, plan, spec, result, annotations, report)
-    return _report(input_path, out, plan, report)
+    copied = _source_copy(
+        tmp, input_path, plan, spec, shell, builders, report, own, analyses=analyses
+    )
+    return plan, copied
 
 
 def _summarize_stream(
@@ -398,12 +482,14 @@ def _report(input_path: Path, out: Path, plan: SummaryPlan, report: WriteReport)
 def _source_copy(
     tmp: Path,
     source: Path,
-    plan: Any,
-    spec: Any,
-    result: Any,
-    annotations: list[Any],
-    report: Any,
+    plan: SummaryPlan,
+    spec: TemplateSpec,
+    result: WorkbookResult,
+    annotations: Sequence[AnnotationPlan] | Sequence[AnnotationBuilder],
+    report: WriteReport,
     own: set[str],
+    *,
+    analyses: Sequence[TableAnalysis] | None = None,
 ) -> bool:
     """The default path for .xlsx/.xlsm: every part of the user's package copied into ``tmp``
     as it is, the sheets with helper columns and marks, plus the standard sheets
@@ -414,7 +500,9 @@ def _source_copy(
     report.mode = "copy"
     notes = len(report.skipped)
     try:
-        write_with_source_copy(tmp, source, plan, spec, result, annotations, report, own)
+        write_with_source_copy(
+            tmp, source, plan, spec, result, annotations, report, own, analyses=analyses
+        )
     except SourceCopyError as err:
         del report.skipped[notes:]  # the rebuild reports blocked tables again
         report.skipped.append(f"无法按原格式复制输入（{err}），原表按数值重建")

@@ -59,6 +59,9 @@ from perfsheet.io.xlsx_merge import ZipOut, part_name, rels_name, xml_unescape
 from perfsheet.io.xlsx_stream import escape_text
 
 if TYPE_CHECKING:
+    from perfsheet.core.annotations import AnnotationBuilder
+    from perfsheet.core.models import WorkbookResult
+    from perfsheet.core.pipeline import ProjectAnalysis, TableAnalysis
     from perfsheet.core.summary_rows import SummaryPlan
 
 _OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -1678,16 +1681,28 @@ def _prepare(
     styles = _Styles(pkg.text(pkg.styles_part))
     plan = _Plan(pkg, kept, drop, drop_wb_rels, {}, styles)
     plan.taken = set(pkg.infos) - drop
-    by_name = {s.name: s for s in kept}
     for ann in annotations:
         if ann.blocked:
             report.skipped.append(ann.blocked)
-            continue
-        ref = by_name.get(ann.sheet)
-        if ref is None or ref.kind != "worksheet":
-            continue
-        plan.edits.setdefault(ref.part, _SheetEdit(ref)).add_plan(ann)
-        report.annotated.append(ann.sheet)
+        elif _annotated(plan, ann.sheet) is not None:
+            report.annotated.append(ann.sheet)
+    return plan
+
+
+def _annotated(plan: _Plan, sheet: str) -> _SheetRef | None:
+    """The worksheet of the copy that gets the helper columns of ``sheet``'s tables."""
+    ref = {s.name: s for s in plan.kept}.get(sheet)
+    return ref if ref is not None and ref.kind == "worksheet" else None
+
+
+def _prepare_edits(plan: _Plan, annotations: Sequence[AnnotationPlan]) -> None:
+    """The sheet edits of the finished ``annotations`` (the same, in the same order, as
+    :func:`_prepare` saw), the selected tabs, and the notes parts they change."""
+    pkg, kept = plan.pkg, plan.kept
+    for ann in annotations:
+        ref = None if ann.blocked else _annotated(plan, ann.sheet)
+        if ref is not None:
+            plan.edits.setdefault(ref.part, _SheetEdit(ref)).add_plan(ann)
     for ref in kept:
         if ref.kind in _SHEET_KINDS and _selected(pkg, ref.part):
             plan.edits.setdefault(ref.part, _SheetEdit(ref)).untick = True
@@ -1712,7 +1727,6 @@ def _prepare(
         if edit.notes.part is not None and edit.notes.render() is None:
             plan.ct_drop.add(edit.notes.part)  # every note was perfsheet's: the part goes
             plan.removed.add(edit.notes.part)
-    return plan
 
 
 def write_with_source_copy(
@@ -1720,15 +1734,24 @@ def write_with_source_copy(
     source: Path,
     plan: SummaryPlan,
     spec: Any,
-    result: Any,
-    annotations: Sequence[AnnotationPlan],
+    result: WorkbookResult,
+    annotations: Sequence[AnnotationPlan] | Sequence[AnnotationBuilder],
     report: Any,
     own: set[str] | frozenset[str] = frozenset(),
+    *,
+    analyses: Sequence[TableAnalysis] | None = None,
 ) -> None:
     """Write ``out``: the user's package ``source`` with helper columns and marks, plus the
     standard sheets of ``plan`` (see the module docstring). Raises :class:`SourceCopyError`
     for a package this copy does not understand: before anything is written when it can be
-    seen from the package's small parts, else while the sheets are copied."""
+    seen from the package's small parts, else while the sheets are copied.
+
+    ``result`` is the analyzed input and ``annotations`` its plans; or, with ``analyses`` (the
+    input analyzed project by project, nothing completed yet), ``result`` holds only their
+    tables (the titles' placeholders) and ``annotations`` are their
+    :class:`~perfsheet.core.annotations.AnnotationBuilder` (one per analysis, in order): each
+    is fed its table's projects as their rows are written, and finished before the user's
+    sheets are copied."""
     from perfsheet.io.summary_writer import _workbook, placeholders_for, source_default_font
 
     try:
@@ -1738,12 +1761,23 @@ def write_with_source_copy(
     with z:
         with _unexpected():
             prep = _prepare(z, annotations, set(own), report)
+            if analyses is None:
+                _prepare_edits(prep, annotations)  # type: ignore[arg-type]
         font = source_default_font(source) or spec.default_font
         sheets_class = _shifted_sheets_class()
+        builders: Sequence[AnnotationBuilder] = annotations if analyses is not None else ()  # type: ignore[assignment]
 
         def finish(package: Path, spools: Any, path: Path) -> None:
+            plans = [b.finish() for b in builders]
             with _unexpected():
+                if analyses is not None:
+                    _prepare_edits(prep, plans)
                 _assemble(prep, package, spools, path, plan.sheet_names[SHEET_PROJECTS])
+
+        def each(k: int, done: ProjectAnalysis) -> None:
+            builders[k].add_project(
+                done.unit, done.project, done.indicator_findings, done.audit_findings
+            )
 
         with _workbook(
             out, constant_memory=True, font=font, when=plan.generated_at, finish=finish
@@ -1756,7 +1790,10 @@ def write_with_source_copy(
                 placeholders=placeholders_for(plan, [result]),
                 xf_offset=prep.styles.xf_offset,
             )
-            sheets.add(result, source.name)
+            if analyses is None:
+                sheets.add(result, source.name)
+            else:
+                sheets.add_tables(analyses, source.name, each=each)
             sheets.finish()
 
 

@@ -42,7 +42,7 @@ from perfsheet.core.annotations import ERROR_FILL, HELPER_FILL, NOTE_AUTHOR, Ann
 from perfsheet.core.checks import FindingMerge
 from perfsheet.core.grid import SheetGrid, WorkbookGrid, quote_sheet
 from perfsheet.core.models import Finding, WorkbookResult
-from perfsheet.core.pipeline import TableAnalysis, drop_indicators
+from perfsheet.core.pipeline import ProjectAnalysis, TableAnalysis, drop_indicators
 from perfsheet.core.sheets import (
     RATIO_FORMAT,
     SHEET_DETAIL,
@@ -305,10 +305,18 @@ class StandardSheets:
         self._write_rows(self.sheets[SHEET_PROJECTS], p.project_rows(result, source_file))
         self._write_rows(self.sheets[SHEET_FINDINGS], p.finding_rows(result, source_file))
 
-    def add_tables(self, analyses: Sequence[TableAnalysis], source_file: str | None = None) -> None:
+    def add_tables(
+        self,
+        analyses: Sequence[TableAnalysis],
+        source_file: str | None = None,
+        *,
+        each: Callable[[int, ProjectAnalysis], None] | None = None,
+    ) -> None:
         """The same rows as :meth:`add` of the analyzed result, produced project by project
         (:class:`~perfsheet.core.pipeline.TableAnalysis`): each project's 绩效指标明细 rows and
         项目汇总 row are written and its indicators dropped before the next one is parsed.
+        ``each(k, done)`` sees every completed project of ``analyses[k]`` before its
+        indicators are dropped (the source copy's helper columns are built from them).
 
         校验结果 keeps the order of :func:`~perfsheet.core.pipeline.analyze`: the structural
         findings merged with each project's indicator findings (sheet order), then the table's
@@ -357,6 +365,8 @@ class StandardSheets:
                             (f.severity, f.rule, rows.finding_row(f)) for f in d.audit_findings
                         ]
                         rows.done(d.project)
+                        if each is not None:
+                            each(k, d)
                         drop_indicators(d.project)  # written: the parsed indicators can go
                     self._write_findings(findings, rows, due)
                     if audited:
