@@ -33,6 +33,13 @@ XML is copied. Moving ``s="N"`` while copying the finished standard package inst
 an inflate, a regex pass and a deflate of every cell: 6.5 s more (measured on the 160,000-row
 detail sheet of 20,000 projects, a 16 s run); rendering the rows with moved indices is free.
 
+The rows of the standard sheets come from the whole analyzed result, or project by project
+(``analyses``: the default ``perfsheet summary`` path, which never holds every parsed indicator);
+then the helper columns and marks come from
+:class:`~perfsheet.core.annotations.AnnotationBuilder` fed the same projects, and the sheet edits
+that depend on them (values, marks, notes) are prepared once the rows are written, just before
+the package is assembled.
+
 Nothing here loads a whole user worksheet: the big parts are streamed (regular expressions on
 bounded chunks, as the rest of the package code does); the small ones (workbook, relationships,
 styles, notes) are read whole, with regular expressions, never an XML parser on user input.
@@ -49,7 +56,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from perfsheet.core.annotations import ERROR_FILL, HELPER_FILL, NOTE_AUTHOR, AnnotationPlan
 from perfsheet.core.grid import cell_ref, col_number
@@ -1762,10 +1769,10 @@ def write_with_source_copy(
         with _unexpected():
             prep = _prepare(z, annotations, set(own), report)
             if analyses is None:
-                _prepare_edits(prep, annotations)  # type: ignore[arg-type]
+                _prepare_edits(prep, cast("Sequence[AnnotationPlan]", annotations))
         font = source_default_font(source) or spec.default_font
         sheets_class = _shifted_sheets_class()
-        builders: Sequence[AnnotationBuilder] = annotations if analyses is not None else ()  # type: ignore[assignment]
+        builders = cast("Sequence[AnnotationBuilder]", annotations if analyses is not None else ())
 
         def finish(package: Path, spools: Any, path: Path) -> None:
             plans = [b.finish() for b in builders]
