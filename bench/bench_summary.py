@@ -324,6 +324,15 @@ def bench_size(projects: int, repeats: int, work: Path, do_default: bool) -> dic
     }
     res["time_ratio"] = round(res["no_source_s"] / res["floor_s"], 3)
     res["time_ratio_own_writer_floor"] = round(res["no_source_s"] / res["floor_own_writer_s"], 3)
+    # the same ratios round by round (each round runs the three back to back): their median,
+    # min and max are the figures to quote on a shared machine
+    for key, base in (("floor", floor_t), ("own_writer_floor", own_t)):
+        ratios = sorted(f / b for f, b in zip(fast_t, base, strict=True))
+        res[f"paired_ratio_{key}"] = {
+            "median": round(statistics.median(ratios), 3),
+            "min": round(ratios[0], 3),
+            "max": round(ratios[-1], 3),
+        }
     _w, _m, out = run_child([py, "-c", PHASES, str(src), str(work / "phases.xlsx")], env())
     res["phases"] = json.loads(out.strip().splitlines()[-1])
     # what perfsheet summary adds to the floor besides the pipeline (analyze: parser, table
