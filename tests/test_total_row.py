@@ -17,7 +17,7 @@ import pytest
 
 from live_payload import SEED_XLSX, run, seed_payload
 from perfsheet.core.grid import col_number
-from perfsheet.core.sheets import SHEET_PROJECTS, header_key
+from perfsheet.core.sheets import SHEET_PROJECTS, TOTAL_ROW_LOOK, header_key
 from perfsheet.core.total_row import TotalCell, place_totals, total_formula, total_label
 from summary_helpers import lo_number, lo_sheets
 
@@ -133,6 +133,30 @@ def test_the_three_outputs_write_the_same_total_row(files: dict[str, Path]) -> N
         '=IFERROR(SUMPRODUCT([指标数]2:24,[定量指标占比]2:24)/SUM([指标数]2:24),"")'
     )
     assert summary["指标质量"] == '=IFERROR(SUBTOTAL(101,[指标质量]2:24),"")'
+
+
+def total_look_of_file(path: Path) -> set[tuple[bool, str, str | None]]:
+    """(bold, fill colour, top rule) of every cell of 项目汇总's total row."""
+    ws = openpyxl.load_workbook(path)[SHEET_PROJECTS]
+    at = next(r for r in ws.iter_rows() if any(str(c.value).startswith("合计（") for c in r))
+    width = max(c.column for c in ws[1] if c.value is not None)
+    return {(bool(c.font.b), str(c.fill.fgColor.rgb)[-6:], c.border.top.style) for c in at[:width]}
+
+
+@pytest.mark.usefixtures("live_engine")
+def test_the_three_outputs_draw_the_total_row_alike(files: dict[str, Path]) -> None:
+    """One look (core.sheets.TOTAL_ROW_LOOK): bold on a grey fill under a double rule in both
+    files (the consolidated workbook had a thin rule and no fill); the live book draws what
+    xlwings can — the fill (bold is not in the actions it queues)."""
+    grey = str(TOTAL_ROW_LOOK["bg_color"]).lstrip("#").upper()
+    want = {(True, grey, "double")}
+    assert total_look_of_file(files["summary"]) == want
+    assert total_look_of_file(files["consolidated"]) == want
+    _result, _queued, after = run("summary", seed_payload(name=SEED_XLSX.name))
+    rows = after.rows(SHEET_PROJECTS)
+    total_row = len(rows)
+    fills = {after.fills.get((SHEET_PROJECTS, total_row, c)) for c in range(1, len(rows[0]) + 1)}
+    assert fills == {"#" + grey}
 
 
 SUMMED = ("总计", "财政拨款", "财政专户拨款", "其他资金", "指标数", "产出指标数", "错误数")

@@ -43,6 +43,7 @@ from perfsheet.io.xlsx_stream import (
     SheetLook,
     StreamSheet,
     StreamWorkbook,
+    col_letter,
     measure_row,
     parse_wrap_info,
     render_cell,
@@ -289,16 +290,20 @@ class _Builder:
         first, last = 2, r - 1
         with_formulas = len(sh.parts) == 1  # one sheet: formulas over its rows
         weights = {col: weight for col, _func, weight in head.totals}
-        cells: list[tuple[int, str]] = []
+        cells: dict[int, str] = {}
         for col, func, value in _total_values(head, agg, sh.rows):
             style = _total_style(head, col)
             formula = total_formula(func, col, first, last, weights[col]) if with_formulas else None
             if formula is not None:
-                cells.append((col, render_formula(col, r, formula, value, style)))
+                cells[col] = render_formula(col, r, formula, value, style)
             elif value is not None:
-                cells.append((col, render_cell(col, value, style, row=str(r))))
-        cells.sort()
-        part.write_raw_row("".join(c for _, c in cells))
+                cells[col] = render_cell(col, value, style, row=str(r))
+        # the row's empty cells drawn like its totals (fill, rule), as in every output
+        for col in range(len(head.header)):
+            if col not in cells:
+                cells[col] = f'<c r="{col_letter(col)}{r}" s="{_total_style(head, col)}"/>'
+        cells = dict(sorted(cells.items()))
+        part.write_raw_row("".join(cells.values()))
 
 
 def write_consolidated(

@@ -236,6 +236,10 @@ def column_def(sheet: str, key: str) -> ColumnDef:
     raise KeyError(key)
 
 
+#: the total row of 项目汇总 in every output: bold, on a light grey fill, under a double rule
+#: (XlsxWriter-style properties; the live book draws what xlwings can: the fill and bold)
+TOTAL_ROW_LOOK: dict[str, object] = {"bold": True, "top": 6, "bg_color": "#F2F2F2"}
+
 # Number formats of the standard columns
 RATIO_FORMAT = "0.0%"
 AMOUNT_FORMAT = "#,##0.00"

@@ -59,6 +59,7 @@ from perfsheet.core.sheets import (
     SHEET_PROJECTS,
     SHEETS_FACT,
     STANDARD_SHEETS,
+    TOTAL_ROW_LOOK,
     own_sheets,
     standard_sheet_names,
 )
@@ -106,7 +107,6 @@ OUTPUT_FOLDER = "绩效汇总输出"
 HELPER_WIDTH, STATUS_WIDTH = 8.0, 30.0
 #: helper columns wider than HELPER_WIDTH (a qualitative 目标值 is text)
 HELPER_WIDTHS: dict[str, float] = {"目标值": 14.0, "计量单位": 9.0, "定量/定性": 9.0}
-TOTAL_FILL = "#F2F2F2"
 
 
 class ActionResult(BaseModel):
@@ -570,8 +570,8 @@ def _write_standard_sheet(
     set_number_formats(sheet, first, bottom, 1, formats)
     if footer and width:
         total_range = sheet.range((bottom, 1), (bottom, width))
-        total_range.color = TOTAL_FILL
-        total_range.font.bold = True
+        total_range.color = str(TOTAL_ROW_LOOK["bg_color"])
+        total_range.font.bold = bool(TOTAL_ROW_LOOK["bold"])
     set_fills(book, sheet, _row_fills(sheet_spec, block[1 : 1 + len(rows)], first))
     set_column_widths(book, sheet, {c.index + 1: c.width for c in columns if c.width is not None})
     freeze_rows(sheet, header_row)

@@ -50,6 +50,7 @@ from perfsheet.core.sheets import (
     SHEET_NOTES,
     SHEET_PROJECTS,
     STANDARD_SHEETS,
+    TOTAL_ROW_LOOK,
     ColumnKind,
 )
 from perfsheet.core.summary_rows import Link, SummaryPlan, TableRows
@@ -169,7 +170,7 @@ class StandardSheets:
                 body["num_format"] = fmt
             link = {**body, "font_color": "#0563C1", "underline": 1}
             total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
-            total.update({"bold": True, "top": 6, "bg_color": "#F2F2F2"})
+            total.update(TOTAL_ROW_LOOK)
             cols.append(
                 _Col(
                     index=c.index,

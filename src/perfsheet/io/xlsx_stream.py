@@ -36,6 +36,7 @@ from typing import IO, Any
 
 from perfsheet.core.grid import col_letter as grid_col_letter
 from perfsheet.core.grid import quote_sheet
+from perfsheet.core.sheets import TOTAL_ROW_LOOK
 
 # Cell formats (indexes into cellXfs of the styles part, :func:`styles_xml`).
 STYLE_DEFAULT = 0
@@ -133,6 +134,15 @@ def _font(style: dict[str, Any], base: dict[str, Any], bold: bool = False) -> st
     return f'<font>{out}<family val="2"/></font>'
 
 
+def _fill(color: object) -> str:
+    if not color:
+        return '<fill><patternFill patternType="none"/></fill>'
+    return (
+        f'<fill><patternFill patternType="solid"><fgColor rgb="{_rgb(str(color))}"/>'
+        '<bgColor indexed="64"/></patternFill></fill>'
+    )
+
+
 def _border(style: dict[str, Any]) -> str:
     out = ""
     for side in ("left", "right", "top", "bottom"):
@@ -209,14 +219,10 @@ def styles_xml(
         numfmts = f'<numFmts count="{len(custom)}">{numfmts}</numFmts>'
     base = font or {}
     fonts = [_font({}, base), _font({}, base, bold=True), _font(head, base)]
-    fill = (
-        f'<fill><patternFill patternType="solid"><fgColor rgb="{_rgb(head["bg_color"])}"/>'
-        '<bgColor indexed="64"/></patternFill></fill>'
-        if head.get("bg_color")
-        else '<fill><patternFill patternType="none"/></fill>'
-    )
-    rule = '<border><left/><right/><top style="thin"><color auto="1"/></top><bottom/><diagonal/>'
-    rule += "</border>"
+    fill = _fill(head.get("bg_color"))
+    # the total rows look as in every output (core.sheets.TOTAL_ROW_LOOK): fill 3, border 2
+    total_fill = _fill(TOTAL_ROW_LOOK.get("bg_color"))
+    rule = _border({"top": TOTAL_ROW_LOOK.get("top", 0)})
     borders = ["<border><left/><right/><top/><bottom/><diagonal/></border>", _border(head), rule]
     # Number formats: Excel's built-in ids where the format is one (4 is "#,##0.00"), ours
     # from 164.
@@ -231,10 +237,10 @@ def styles_xml(
         _xf(num["amount"], extra=top),  # AMOUNT
         _xf(num["ratio"], extra=top),  # RATIO
         _xf(num["score"], extra=top),  # SCORE
-        _xf(0, font=1, border=2),  # TOTAL
-        _xf(num["amount"], font=1, border=2),  # TOTAL_AMOUNT
-        _xf(num["ratio"], font=1, border=2),  # TOTAL_RATIO
-        _xf(num["score"], font=1, border=2),  # TOTAL_SCORE
+        _xf(0, font=1, fill=3, border=2),  # TOTAL
+        _xf(num["amount"], font=1, fill=3, border=2),  # TOTAL_AMOUNT
+        _xf(num["ratio"], font=1, fill=3, border=2),  # TOTAL_RATIO
+        _xf(num["score"], font=1, fill=3, border=2),  # TOTAL_SCORE
         _xf(0, extra=wrap),  # WRAP
     ]
     dxfs = "".join(
@@ -245,8 +251,8 @@ def styles_xml(
     return (
         _DECL + f'<styleSheet xmlns="{_NS}">{numfmts}'
         f'<fonts count="{len(fonts)}">{"".join(fonts)}</fonts>'
-        '<fills count="3"><fill><patternFill patternType="none"/></fill>'
-        f'<fill><patternFill patternType="gray125"/></fill>{fill}</fills>'
+        '<fills count="4"><fill><patternFill patternType="none"/></fill>'
+        f'<fill><patternFill patternType="gray125"/></fill>{fill}{total_fill}</fills>'
         f'<borders count="{len(borders)}">{"".join(borders)}</borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
         "</cellStyleXfs>"
