@@ -18,7 +18,7 @@ import contextlib
 import datetime as _dt
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -380,36 +380,62 @@ def _summarize_copy(
     plans give the helper columns and marks of the source copy. (the plan, False) when the
     copy does not understand the package (the caller rebuilds the sheets)."""
     from perfsheet.core.annotations import AnnotationBuilder
-    from perfsheet.core.models import WorkbookResult
-    from perfsheet.core.pipeline import analyze_tables
-    from perfsheet.io.summary_writer import streaming_needs_exact_scheme
 
-    grid, own, names = _read_input(input_path, sheet)
-    # (exact_scheme: a builder must see every audit finding that counts as final)
-    analyses = analyze_tables(
-        grid, sheet=sheet, rules=audit_rules, exact_scheme=streaming_needs_exact_scheme(audit_rules)
-    )
-    grids = {g.name: g for g in grid.sheets}
-    builders = [
-        AnnotationBuilder.for_deferred(a.deferred, grids.get(a.table.sheet)) for a in analyses
-    ]
-    file = grid.path
-    del grid, grids  # the builders and the structures do not reference it: its memory goes now
-    shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
-    plan = summary_plan(
-        spec,
-        shell,
-        input_path.name,
-        with_source=True,
-        scorer=scorer,
-        quality_doc=quality_doc,
-        names=names,
-        generated_at=generated_at,
+    def builders_of(grid: WorkbookGrid, analyses: list[TableAnalysis]) -> list[AnnotationBuilder]:
+        grids = {g.name: g for g in grid.sheets}
+        return [
+            AnnotationBuilder.for_deferred(a.deferred, grids.get(a.table.sheet)) for a in analyses
+        ]
+
+    analyses, plan, shell, own, builders = _streamed(
+        input_path, sheet, spec, audit_rules, scorer, quality_doc, generated_at, builders_of
     )
     copied = _source_copy(
         tmp, input_path, plan, spec, shell, builders, report, own, analyses=analyses
     )
     return plan, copied
+
+
+def _streamed(
+    input_path: Path,
+    sheet: str | None,
+    spec: TemplateSpec,
+    audit_rules: AuditRules,
+    scorer: QualityScorer,
+    quality_doc: str | None,
+    generated_at: _dt.datetime | None,
+    builders_of: Callable[[WorkbookGrid, list[TableAnalysis]], list[AnnotationBuilder]] | None,
+) -> tuple[
+    list[TableAnalysis], SummaryPlan, WorkbookResult, set[str], list[AnnotationBuilder] | None
+]:
+    """What both streaming paths start from: the input read, its tables' structures built
+    (nothing parsed yet), the source's annotation builders made (``builders_of``, with the
+    source) while the grid is there, the grid released, and the plan. Returns (analyses,
+    plan, the structures as a result shell, perfsheet's own sheets, builders)."""
+    from perfsheet.core.models import WorkbookResult
+    from perfsheet.core.pipeline import analyze_tables
+    from perfsheet.io.summary_writer import streaming_needs_exact_scheme
+
+    grid, own, names = _read_input(input_path, sheet)
+    # (exact_scheme: a writer or a builder must see every audit finding that counts as final)
+    analyses = analyze_tables(
+        grid, sheet=sheet, rules=audit_rules, exact_scheme=streaming_needs_exact_scheme(audit_rules)
+    )
+    builders = builders_of(grid, analyses) if builders_of is not None else None
+    file = grid.path
+    del grid  # the structures and the builders do not reference it: its memory goes now
+    shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
+    plan = summary_plan(
+        spec,
+        shell,
+        input_path.name,
+        with_source=builders_of is not None,
+        scorer=scorer,
+        quality_doc=quality_doc,
+        names=names,
+        generated_at=generated_at,
+    )
+    return analyses, plan, shell, own, builders
 
 
 def _summarize_stream(
@@ -426,32 +452,13 @@ def _summarize_stream(
     """``--no-source``: the standard sheets written project by project (the same workbook as
     ``write_standard_only`` of ``analyze``'s result; the parsed indicators and findings of a
     large table never all exist at once)."""
-    from perfsheet.core.models import WorkbookResult
-    from perfsheet.core.pipeline import analyze_tables
     from perfsheet.io.atomic import atomic_output
-    from perfsheet.io.summary_writer import (
-        WriteReport,
-        streaming_needs_exact_scheme,
-        write_standard_stream,
-    )
+    from perfsheet.io.summary_writer import WriteReport, write_standard_stream
 
-    grid, _own, names = _read_input(input_path, sheet)
-    analyses = analyze_tables(
-        grid, sheet=sheet, rules=audit_rules, exact_scheme=streaming_needs_exact_scheme(audit_rules)
+    analyses, plan, shell, _own, _none = _streamed(
+        input_path, sheet, spec, audit_rules, scorer, quality_doc, generated_at, None
     )
-    file = grid.path
-    del grid  # the structures do not reference it: its memory goes now
-    shell = WorkbookResult(file=file, tables=[a.table for a in analyses])
-    plan = summary_plan(
-        spec,
-        shell,
-        input_path.name,
-        with_source=False,
-        scorer=scorer,
-        quality_doc=quality_doc,
-        names=names,
-        generated_at=generated_at,
-    )
+    file = shell.file
     del shell
     with atomic_output(out) as tmp:
         write_standard_stream(tmp, plan, spec, file, analyses, input_path.name)
