@@ -10,11 +10,11 @@ import pytest
 from perfsheet.core.annotations import (
     HELPER_HEADERS,
     NO_INDICATORS,
-    TARGET_HELPER_HEADERS,
     annotation_plan,
     target_helper_runs,
 )
 from perfsheet.core.grid import MergedRange, SheetGrid
+from perfsheet.core.headers import TARGET_HELPERS
 from perfsheet.core.models import Finding, WorkbookResult
 from perfsheet.core.sheets import SHEET_DETAIL
 from summary_helpers import EXAMPLE, plan, rows_as_dicts, sample_grid, sample_table
@@ -115,7 +115,7 @@ def test_row_list_plan_has_one_target_line_per_indicator_row() -> None:
     table, grid = _analyzed(SMALL_ROWS)
     assert table.layout == "rows"
     ann = annotation_plan(table, grid)
-    assert ann.layout == "rows" and ann.headers == list(TARGET_HELPER_HEADERS)
+    assert ann.layout == "rows" and ann.headers == list(TARGET_HELPERS)
     assert (ann.header_row, ann.start_col, ann.helper_columns[0]) == (3, 8, "H")
     assert ann.number_formats == [None] * 5 and ann.more_header_rows == []
     # the first indicator row is the project's row: its project findings are that row's
@@ -129,7 +129,7 @@ def test_row_list_plan_has_one_target_line_per_indicator_row() -> None:
     assert ann.values[6][:4] == [None] * 4
     assert ann.values[6][4].startswith(NO_INDICATORS + "；第6行项目「乙项目」缺少产出指标")
     assert sorted(ann.values) == [4, 5, 6, 7]
-    assert ann.block()[1][0] == list(TARGET_HELPER_HEADERS)
+    assert ann.block()[1][0] == list(TARGET_HELPERS)
 
 
 def test_target_fields_are_the_detail_sheets() -> None:
@@ -171,7 +171,7 @@ def test_target_helper_runs_need_the_whole_run() -> None:
     lone.rows[2].extend(["问题", "计量单位"])  # the user's own columns: not ours
     assert target_helper_runs(lone) == []
     ours = SheetGrid(name="S", rows=[[*r] for r in SMALL_ROWS], origin_col=2)
-    ours.rows[2].extend([None, *TARGET_HELPER_HEADERS])
+    ours.rows[2].extend([None, *TARGET_HELPERS])
     ours.rows[3].extend([None, "≥", 100, "人", "定量"])
     assert target_helper_runs(ours) == [(3, 10)]  # J3 (the grid starts in column B)
     assert target_helper_runs(ours, rows=[4, 5]) == []
@@ -185,7 +185,7 @@ def test_target_helper_headers_are_not_read_as_table_columns() -> None:
     annotated = [[*r] for r in SMALL_ROWS]
     for r, line in annotation_plan(table, grid).values.items():
         annotated[r - 1] = [*annotated[r - 1], *[None] * (7 - len(annotated[r - 1])), *line]
-    annotated[2] = [*annotated[2], *TARGET_HELPER_HEADERS]
+    annotated[2] = [*annotated[2], *TARGET_HELPERS]
     again, _g = _analyzed(annotated)
     assert "op" not in again.columns and "问题" not in again.columns
     assert again.units == table.units and again.findings == table.findings

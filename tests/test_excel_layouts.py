@@ -36,10 +36,10 @@ from perfsheet.core.annotations import (
     ERROR_FILL,
     HELPER_FILL,
     HELPER_HEADERS,
-    TARGET_HELPER_HEADERS,
     annotation_plan,
 )
 from perfsheet.core.grid import SheetGrid, WorkbookGrid
+from perfsheet.core.headers import TARGET_HELPERS
 from perfsheet.core.pipeline import analyze
 from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_NOTES, SHEET_PROJECTS
 from perfsheet.errors import PerfsheetError
@@ -47,7 +47,7 @@ from perfsheet.excel import actions
 from perfsheet.excel.live_book import read_active
 from perfsheet.io.readers import read_workbook
 
-TARGETS = list(TARGET_HELPER_HEADERS)
+TARGETS = list(TARGET_HELPERS)
 N = len(TARGETS)
 
 

@@ -3,7 +3,7 @@
 :func:`annotation_plan` gives, for one table, the helper columns to write right of it (cell
 address -> value / number format), the cells to mark (fill and note), the columns of an earlier
 run to clear, and the user content in the way. A packed table gets :data:`HELPER_HEADERS` on
-its project rows; a row list or a form gets :data:`TARGET_HELPER_HEADERS` on every indicator
+its project rows; a row list or a form gets :data:`TARGET_HELPERS` on every indicator
 row. The source copy, the rebuilt sheets of an .xls and the xlwings live-book adapter apply it.
 
 One implementation, :class:`AnnotationBuilder`: what needs the sheet's values is decided before
@@ -85,7 +85,7 @@ class AnnotationPlan(_Plain):
     :meth:`block` gives it as one 2-D array (what a live-book adapter writes in one call).
     Which helper columns depend on the table's layout: a packed table gets
     :data:`HELPER_HEADERS` on its project rows, a row list or a form gets
-    :data:`TARGET_HELPER_HEADERS` on every indicator row. ``more_header_rows`` repeat the
+    :data:`TARGET_HELPERS` on every indicator row. ``more_header_rows`` repeat the
     headers further down (a row list's header repeated after a page break, the indicator grid of
     every further form stacked on the sheet): their ``values`` are the headers themselves, so
     writers that only know ``values`` still write them.
@@ -149,27 +149,23 @@ class AnnotationPlan(_Plain):
         return out
 
 
-#: headers of the helper columns of a row list or a form: the target of each indicator row,
-#: read as 绩效指标明细 reads it (:func:`target_fields` of :func:`effective_target`), and the
-#: indicator's problems
-TARGET_HELPER_HEADERS: tuple[str, ...] = TARGET_HELPERS
 #: 问题 of a project row of a row list that has no indicator row
 NO_INDICATORS = "未填写绩效指标"
 
 
 def _target_run_at(line: Sequence[object], j: int) -> bool:
-    n = len(TARGET_HELPER_HEADERS)
+    n = len(TARGET_HELPERS)
     if j + n > len(line):
         return False
-    return all(header_key(line[j + i]) == h for i, h in enumerate(TARGET_HELPER_HEADERS))
+    return all(header_key(line[j + i]) == h for i, h in enumerate(TARGET_HELPERS))
 
 
 def target_helper_runs(grid: SheetGrid, rows: Iterable[int] | None = None) -> list[tuple[int, int]]:
-    """(row, first column) of every run of :data:`TARGET_HELPER_HEADERS` (all of them, in
+    """(row, first column) of every run of :data:`TARGET_HELPERS` (all of them, in
     order, in adjacent cells of one row) on the sheet, or in ``rows``: the header cells of
     target helper columns an earlier 解析指标 wrote. Only the whole run counts, so a user's own
     column called 计量单位 or 问题 is never taken for ours."""
-    first = TARGET_HELPER_HEADERS[0]
+    first = TARGET_HELPERS[0]
     out: list[tuple[int, int]] = []
     if rows is None:
         numbered: Iterable[tuple[int, Sequence[object]]] = enumerate(grid.rows, grid.origin_row)
@@ -407,7 +403,7 @@ class AnnotationBuilder:
                             break
             top = self.first_row
         else:
-            n = len(TARGET_HELPER_HEADERS)
+            n = len(TARGET_HELPERS)
             if indicators is None:
                 indicators = [p.indicators for _unit, p in iter_projects(table)]
             header_rows = _grid_header_rows(
@@ -528,7 +524,7 @@ class AnnotationBuilder:
         """The plan (after every project was added)."""
         values = self._packed_values() if self.packed else self._grid_values()
         header_row = self.header_rows[0] if not self.packed else self.header_rows[-1]
-        headers = HELPER_HEADERS if self.packed else TARGET_HELPER_HEADERS
+        headers = HELPER_HEADERS if self.packed else TARGET_HELPERS
         formats: list[str | None] = [None] * len(headers)
         if self.packed:
             formats[5] = RATIO_FORMAT
@@ -659,10 +655,8 @@ class AnnotationBuilder:
     def _grid_values(self) -> dict[int, list[Any]]:
         """A row list or a form: on every indicator row, 比较符 / 目标值 / 计量单位 / 定量/定性
         of its target (the very fields of 绩效指标明细) and its 问题."""
-        n = len(TARGET_HELPER_HEADERS)
-        values: dict[int, list[Any]] = {
-            r: list(TARGET_HELPER_HEADERS) for r in self.header_rows[1:]
-        }
+        n = len(TARGET_HELPERS)
+        values: dict[int, list[Any]] = {r: list(TARGET_HELPERS) for r in self.header_rows[1:]}
         problems = self._problems()
         for _unit, p in iter_projects(self.table):
             has, rows = self._project_rows(p)
@@ -679,7 +673,7 @@ def annotation_plan(table: Table, grid: SheetGrid | None = None) -> AnnotationPl
     :class:`AnnotationBuilder` over the whole table.
 
     A packed table gets :data:`HELPER_HEADERS` right of the table, one line per project row; a
-    row list or a form gets :data:`TARGET_HELPER_HEADERS` right of the table (of the indicator
+    row list or a form gets :data:`TARGET_HELPERS` right of the table (of the indicator
     grid for forms), one line per indicator row.
 
     Without ``grid`` the plan cannot see user content or earlier helper columns: it assumes the
