@@ -114,6 +114,7 @@ def test_display_widths() -> None:
     number format shows them."""
     from perfsheet.io.xlsx_stream import (
         STYLE_RATIO,
+        STYLE_SCORE,
         STYLE_WRAP,
         text_width,
         value_width,
@@ -124,6 +125,7 @@ def test_display_widths() -> None:
     assert text_width("\ud800") == 2  # a lone surrogate does not raise
     assert value_width(273101.18, STYLE_AMOUNT) == len("273,101.18")
     assert value_width(0.5, STYLE_RATIO) == len("50.0%")
+    assert value_width(86.7, STYLE_SCORE) == len("87")  # 指标质量 is shown as "0"
     assert value_width(12, STYLE_WRAP) == 2
     assert value_width(True) == 5
 

@@ -387,13 +387,14 @@ def wrapped_lines(line_widths: Sequence[float], column_width: float) -> int:
     return sum(1 if w <= room else math.ceil(w / full) for w in line_widths)
 
 
+# how the built-in number formats (core.sheets.KIND_FORMATS) show a number, for widths
 _NUMBER_TEXT = {
     STYLE_AMOUNT: "{:,.2f}",
     STYLE_RATIO: "{:.1%}",
-    STYLE_SCORE: "{:.1f}",
+    STYLE_SCORE: "{:.0f}",
     STYLE_TOTAL_AMOUNT: "{:,.2f}",
     STYLE_TOTAL_RATIO: "{:.1%}",
-    STYLE_TOTAL_SCORE: "{:.1f}",
+    STYLE_TOTAL_SCORE: "{:.0f}",
 }
 
 
