@@ -14,11 +14,10 @@ from perfsheet.core.audit import (
     audit_project,
     audit_table,
     default_rules,
-    quality_counts,
-    quality_score,
 )
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import Amounts, Finding, Project, Table, Unit
+from perfsheet.core.quality_score import quality_counts, quality_score
 from perfsheet.io.rules_file import rules_from_toml
 
 

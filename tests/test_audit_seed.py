@@ -18,9 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from perfsheet.cli import app
-from perfsheet.core.audit import QUALITY_RULES, quality_counts, quality_score
+from perfsheet.core.audit import QUALITY_RULES
 from perfsheet.core.models import Finding, Project, Table
 from perfsheet.core.pipeline import analyze
+from perfsheet.core.quality_score import quality_counts, quality_score
 from perfsheet.io.readers import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

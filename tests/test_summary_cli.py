@@ -231,7 +231,7 @@ def test_quality_scores_and_audit_problems_come_from_the_audit(
     example: Path, tmp_path: Path
 ) -> None:
     from perfsheet import analyze_file
-    from perfsheet.core.audit import quality_score
+    from perfsheet.core.quality_score import quality_score
 
     out = tmp_path / "质量.xlsx"
     assert invoke("summary", str(example), "-o", str(out), "--no-source").exit_code == 0

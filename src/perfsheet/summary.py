@@ -101,7 +101,7 @@ def audit_hooks(
     rules: AuditRules | str | os.PathLike[str] | None,
 ) -> tuple[AuditRules, QualityScorer, str]:
     """(rules for analyze, the 指标质量 scorer for 项目汇总, its documentation for 说明)."""
-    from perfsheet.core import audit
+    from perfsheet.core.quality_score import quality_score
     from perfsheet.io.rules_file import resolve_rules
 
     loaded = resolve_rules(rules)
@@ -114,7 +114,7 @@ def audit_hooks(
         table: Table, project: Project, findings: Sequence[Finding] | None = None
     ) -> float | None:
         if findings is not None:  # the project's own findings (a streaming writer)
-            return audit.quality_score(project, findings, loaded)
+            return quality_score(project, findings, loaded)
         by_name = index.get(id(table))
         if by_name is None:
             index.clear()
@@ -122,7 +122,7 @@ def audit_hooks(
             for f in table.findings:
                 if f.project is not None:
                     by_name.setdefault(f.project, []).append(f)
-        return audit.quality_score(project, by_name.get(project.name, ()), loaded)
+        return quality_score(project, by_name.get(project.name, ()), loaded)
 
     doc = (
         "指标质量 = round(70 × 合格指标数 / 指标数 + 30 × 已覆盖的必备类别数 / 必备类别数)；"

@@ -33,15 +33,7 @@ What each per-indicator rule looks for in one indicator (its heuristics) is in
 (:class:`TableAudit`: one project at a time, with a bounded memo of per-indicator results) and
 turns what they find into findings.
 
-:func:`quality_score` turns a project's indicators and findings into the 0–100 指标质量 score
-shown in 项目汇总::
-
-    指标质量 = round(70 × 合格指标数 / 指标数 + 30 × 已覆盖的必备类别数 / 必备类别数)
-
-where an indicator is 合格 unless a ``warning``/``error`` finding of an ``indicator-*`` rule
-points at it (``Finding.indicator``) or one of its values is a placeholder or missing; the
-coverage term is full when ``indicator-coverage`` is disabled or nothing is required; a project
-without indicators scores 0.
+The 指标质量 score of a project is :mod:`perfsheet.core.quality_score`.
 """
 
 from __future__ import annotations
@@ -61,7 +53,6 @@ from perfsheet.core.audit_heuristics import (
     indicator_values,
     is_legacy_category,
     is_placeholder_text,
-    is_placeholder_value,
     misfiled_reasons,
     norm_text,
     period_reasons,
@@ -94,9 +85,6 @@ __all__ = [
     "audit_table",
     "default_rules",
     "is_new_scheme",
-    "project_findings",
-    "quality_counts",
-    "quality_score",
 ]
 
 VAGUE: Final = "indicator-vague"
@@ -505,79 +493,3 @@ class TableAudit:
     def keep_rule(self, rule: str) -> bool:
         """:meth:`keep` for a finding of rule ``rule``."""
         return self.new_scheme is not None or self.seen_new_scheme or rule != LEGACY
-
-
-# --------------------------------------------------------------------------------------------
-# Per-project summary: counts and the 指标质量 score
-# --------------------------------------------------------------------------------------------
-
-
-def project_findings(findings: Iterable[Finding], project: Project) -> list[Finding]:
-    """The findings that belong to ``project`` (same name and row)."""
-    return [
-        f for f in findings if f.project == project.name and (f.row is None or f.row == project.row)
-    ]
-
-
-def quality_counts(findings: Iterable[Finding], project: Project | None = None) -> dict[str, int]:
-    """Number of findings per audit rule (all seven ids, zeros included), optionally only those
-    of ``project``."""
-    selected = project_findings(findings, project) if project is not None else list(findings)
-    counts = dict.fromkeys(QUALITY_RULES, 0)
-    for f in selected:
-        if f.rule in counts:
-            counts[f.rule] += 1
-    return counts
-
-
-def _indicator_ok(ind: Indicator) -> bool:
-    if is_placeholder_text(ind.name):
-        return False
-    values = indicator_values(ind)
-    if not values:
-        return False
-    for v in values:
-        if is_placeholder_value(v) or (v.target is not None and v.target.kind == "empty"):
-            return False
-    return True
-
-
-def quality_score(
-    project: Project, findings: Iterable[Finding], rules: AuditRules | None = None
-) -> int:
-    """指标质量 (0–100) of one project, from its indicators and findings.
-
-    ``round(70 × 合格指标数 / 指标数 + 30 × 已覆盖的必备类别数 / 必备类别数)``:
-
-    - an indicator is 合格 unless a ``warning``/``error`` finding of an ``indicator-*`` rule
-      names it (``Finding.indicator`` = its 序号) or its name or a value is a placeholder
-      (待单位补充…) or missing;
-    - 必备类别 are ``rules.required_categories`` (产出/效益/满意度指标 by default); the coverage
-      term is 30 when ``indicator-coverage`` is disabled or nothing is required;
-    - a project without indicators scores 0.
-
-    ``findings`` may be the project's findings or a whole table's (filtered by project name and
-    row); findings of other projects are ignored.
-    """
-    rules = rules or default_rules()
-    indicators = project.indicators
-    if not indicators:
-        return 0
-    flagged = {
-        f.indicator
-        for f in project_findings(findings, project)
-        if f.indicator is not None
-        and f.severity in ("error", "warning")
-        and f.rule.startswith("indicator-")
-    }
-    good = sum(1 for ind in indicators if ind.seq not in flagged and _indicator_ok(ind))
-    required = rules.required_categories if rules.enabled(COVERAGE) else ()
-    if required:
-        present = {
-            c for ind in indicators for c in (canonical_level1(ind), canonical_level2(ind)) if c
-        }
-        coverage = sum(1 for c in required if c in present) / len(required)
-    else:
-        coverage = 1.0
-    score = 70 * good / len(indicators) + 30 * coverage
-    return max(0, min(100, int(score + 0.5)))

@@ -84,7 +84,7 @@ class Link:
 # The summary plan
 # --------------------------------------------------------------------------------------------
 
-#: ``quality(table, project) -> score 0..100 | None``; wired to perfsheet.core.audit when present.
+#: ``quality(table, project) -> score 0..100 | None``; wired to perfsheet.core.quality_score.
 #: A streaming writer calls ``quality(table, project, findings)`` with the project's own
 #: (indicator and audit) findings instead, as ``perfsheet.summary.audit_hooks``' scorer allows.
 QualityScorer = Callable[..., float | None]
