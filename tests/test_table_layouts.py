@@ -178,6 +178,29 @@ def test_grand_total_without_units_is_checked_against_projects(tmp_path: Path) -
     assert all("2 个项目之和" in f.message for f in grand)
 
 
+def test_grand_total_labelled_in_the_unit_column(tmp_path: Path) -> None:
+    """A 市场监管局 list: 预算单位 first, and its 合计 row says so under 预算单位 with the project
+    name cell empty. It is the grand total (checked against the projects), not a nameless
+    project."""
+    indicators = (
+        "1.产出指标-数量指标-抽检批次：≥3000批次；\n2.满意度指标-服务对象满意度指标-满意度：≥90%"
+    )
+    rows = [
+        ["2025年度市场监督管理局项目支出绩效目标表"],
+        ["单位：万元"],
+        ["预算单位", "项目名称", "资金总额", "其中：一般公共预算", "单位自筹", "绩效指标"],
+        ["市场监督管理局", "食品安全抽检", 120, 100, 20, indicators],
+        ["市场监督管理局", "特种设备检验", 80, 65, 15, indicators],
+        ["合计", None, 200, 165, 35, None],
+    ]
+    t = _one(write_xlsx(tmp_path / "市场监管局.xlsx", rows, merges=["A1:F1"]))
+    assert [p.name for u in t.units for p in u.projects] == ["食品安全抽检", "特种设备检验"]
+    assert t.grand_total is not None and t.grand_total.row == 6
+    assert t.grand_total.amounts.total == 200
+    assert _money(t) == []
+    assert not [f for f in t.findings if f.rule == "project-unnamed"]
+
+
 # --- amount unit ------------------------------------------------------------------------------
 
 

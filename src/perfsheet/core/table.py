@@ -574,6 +574,16 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
         (only,) = cells.values()
         if _NOTE_ROW.match(_plain(_text(only))):
             return None  # a note under the table or a page number
+    if not name and has_amounts and money:
+        # a total row labelled in another column left of the money (合计 under 预算单位 or
+        # 序号): the label counts as the row's name, as it would in the name column
+        first_money = min(money.values())
+        for col in sorted(cells):
+            if col < first_money and col != roles.get("name") and isinstance(cells[col], str):
+                label = _plain(cells[col])
+                if label in _GRAND_NAMES or label in _SUBTOTAL_NAMES:
+                    name = label
+                break
     if name:
         if _plain(name) in _GRAND_NAMES:
             kind = "grand"
