@@ -139,12 +139,23 @@ pid = os.posix_spawnp(args[0], args, os.environ)
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - t
 with open(report, "w") as fh:
-    json.dump([os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss], fh)
+    cpu = usage.ru_utime + usage.ru_stime  # with the processes it waited for (render process)
+    json.dump([os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss, cpu], fh)
 """
 
 
 def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MiB, stdout) of one child process.
+    """(wall seconds, peak RSS in MiB, stdout) of one child process (:func:`run_child_cpu`)."""
+    wall, peak, _cpu, out = run_child_cpu(args, env)
+    return wall, peak, out
+
+
+def run_child_cpu(
+    args: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, float, str]:
+    """(wall seconds, peak RSS in MiB, CPU seconds, stdout) of one child process. The CPU time
+    includes the processes the child waited for (the render process of a large summary); the
+    peak is the largest single process's, not their sum.
 
     The child is started by a tiny launcher process: ``ru_maxrss`` of a process counts the
     memory it had before ``exec``, so children forked straight from this (large) bench process
@@ -159,14 +170,14 @@ def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float
             env=env,
             timeout=3600,
         )
-        code, wall, maxrss = json.loads(Path(report).read_text())
+        code, wall, maxrss, cpu = json.loads(Path(report).read_text())
     finally:
         os.unlink(report)
     out = proc.stdout.decode("utf-8", "replace")
     if code != 0 or proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace")
         raise SystemExit(f"child failed ({code}): {' '.join(args)}\n{out}\n{err}")
-    return wall, maxrss / 1024, out
+    return wall, maxrss / 1024, cpu, out
 
 
 # The steps of ``summary --no-source`` (the streaming path) in one process, with the peak RSS
@@ -197,8 +208,12 @@ shell = WorkbookResult(file="x", tables=[a.table for a in analyses])
 plan = summary_plan(spec, shell, "x", with_source=False, scorer=scorer, quality_doc=doc)
 del shell
 t = time.perf_counter()
-write_standard_stream(Path(sys.argv[2]), plan, spec, "x", analyses, "x")
+from perfsheet.io.xlsx_splice import render_process
+with render_process(True):  # as perfsheet summary does
+    write_standard_stream(Path(sys.argv[2]), plan, spec, "x", analyses, "x")
 out["stream_s"] = time.perf_counter() - t; out["stream_mb"] = rss()
+# the render process's own peak (the only child this process waited for)
+out["render_process_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
 del analyses
 grid = read_workbook(Path(sys.argv[1]))
 t = time.perf_counter(); result = analyze(grid, rules=rules)
@@ -217,6 +232,14 @@ def dump_cells(xlsx: Path, cells: Path) -> None:
             rows = wb.get_sheet_by_name(name).to_python()
             for i in range(0, len(rows), 2000):
                 marshal.dump((name, rows[i : i + 2000]), fh)
+
+
+# ``perfsheet summary --no-source`` with every step in one process (no render process)
+SINGLE = r"""
+import sys
+import perfsheet
+perfsheet.summarize(sys.argv[1], sys.argv[2], with_source=False, render_process=False)
+"""
 
 
 # The I/O floor: read IN with calamine, write the reference cells without styles. argv[4]
@@ -295,6 +318,7 @@ def bench_size(projects: int, repeats: int, work: Path, do_default: bool) -> dic
     dump_cells(out_fast, cells)
 
     fast_t, fast_m, floor_t, floor_m, own_t, own_m = [], [], [], [], [], []
+    fast_cpu, own_cpu, single_t, single_m = [], [], [], []
     for _ in range(repeats):
         w, m, _ = run_child(
             [py, "-c", FLOOR, str(src), str(cells), str(work / "floor.xlsx"), "xlsxwriter"]
@@ -303,14 +327,20 @@ def bench_size(projects: int, repeats: int, work: Path, do_default: bool) -> dic
         loading = float(_.strip().splitlines()[-1]) if _.strip() else 0.0
         floor_t.append(w - loading)
         floor_m.append(m)
-        w, m, _ = run_child(
+        w, m, cpu, _ = run_child_cpu(
             [py, "-c", FLOOR, str(src), str(cells), str(work / "floor_own.xlsx"), "own"], env()
         )
-        own_t.append(w - (float(_.strip().splitlines()[-1]) if _.strip() else 0.0))
+        loading = float(_.strip().splitlines()[-1]) if _.strip() else 0.0
+        own_t.append(w - loading)
+        own_cpu.append(cpu - loading)
         own_m.append(m)
-        w, m, _ = run_child([*summary, "--no-source", "-o", str(out_fast)], env())
+        w, m, cpu, _ = run_child_cpu([*summary, "--no-source", "-o", str(out_fast)], env())
         fast_t.append(w)
+        fast_cpu.append(cpu)
         fast_m.append(m)
+        w, m, _ = run_child([py, "-c", SINGLE, str(src), str(work / "single.xlsx")], env())
+        single_t.append(w)
+        single_m.append(m)
     res = {
         "projects": projects,
         "input_mb": round(src.stat().st_size / 2**20, 1),
@@ -321,13 +351,23 @@ def bench_size(projects: int, repeats: int, work: Path, do_default: bool) -> dic
         "floor_own_writer_peak_mb": round(max(own_m), 1),
         "no_source_s": round(min(fast_t), 2),
         "no_source_peak_mb": round(max(fast_m), 1),
+        "one_process_s": round(min(single_t), 2),
+        "one_process_peak_mb": round(max(single_m), 1),
     }
     res["time_ratio"] = round(res["no_source_s"] / res["floor_s"], 3)
     res["time_ratio_own_writer_floor"] = round(res["no_source_s"] / res["floor_own_writer_s"], 3)
-    # the same ratios round by round (each round runs the three back to back): their median,
-    # min and max are the figures to quote on a shared machine
-    for key, base in (("floor", floor_t), ("own_writer_floor", own_t)):
-        ratios = sorted(f / b for f, b in zip(fast_t, base, strict=True))
+    # the same ratios round by round (each round runs its commands back to back): their
+    # median, min and max are the figures to quote on a shared machine
+    pairs = (
+        ("floor", fast_t, floor_t),
+        ("own_writer_floor", fast_t, own_t),
+        # CPU seconds of both processes against the floor's (one process): the work done
+        ("cpu_own_writer_floor", fast_cpu, own_cpu),
+        # every step in one process, against the same floor
+        ("one_process_own_writer_floor", single_t, own_t),
+    )
+    for key, ours, base in pairs:
+        ratios = sorted(f / b for f, b in zip(ours, base, strict=True))
         res[f"paired_ratio_{key}"] = {
             "median": round(statistics.median(ratios), 3),
             "min": round(ratios[0], 3),
@@ -393,6 +433,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'':>6} floor with our row writer instead of XlsxWriter: "
                 f"{r['floor_own_writer_s']} s, peak {r['floor_own_writer_peak_mb']} MB; "
                 f"no-source = {r['time_ratio_own_writer_floor']}× that",
+                flush=True,
+            )
+            for key, label in (
+                ("own_writer_floor", "no-source (render process) / floor with our row writer"),
+                ("cpu_own_writer_floor", "CPU seconds of both processes / the floor's"),
+                ("one_process_own_writer_floor", "no-source in one process / the same floor"),
+            ):
+                q = r[f"paired_ratio_{key}"]
+                print(
+                    f"{'':>6} {label}: median of {repeats} paired rounds {q['median']}× "
+                    f"({q['min']}–{q['max']})",
+                    flush=True,
+                )
+            print(
+                f"{'':>6} one process: {r['one_process_s']} s, peak {r['one_process_peak_mb']} "
+                f"MB; the render process's own peak {r['phases']['render_process_mb']} MB",
                 flush=True,
             )
             ph = r["phases"]

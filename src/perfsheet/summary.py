@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -218,6 +219,7 @@ def summarize(
     timeout: float | None = None,
     spec: TemplateSpec | None = None,
     analyzed: AnalyzedInput | None = None,
+    render_process: bool = True,
 ) -> SummaryReport:
     """Write the summary workbook of ``input_path`` (default ``<名称>_绩效汇总.xlsx`` next to
     it) and say what was written; the input is only read.
@@ -233,6 +235,9 @@ def summarize(
     ``spec`` (a loaded :class:`~perfsheet.io.template.TemplateSpec`) overrides ``template``:
     the batch converter reads the template once and passes it to every file. ``analyzed``
     (from :func:`read_and_analyze` with the same rules) saves reading and analyzing again.
+    ``render_process``: a large output's rows are rendered and deflated in a second process
+    while this one analyses (:mod:`perfsheet.io.render_process`; only on a machine with more
+    than one core); False keeps all the work in this process (the batch converter's workers).
     """
     from perfsheet.io.pdf import is_pdf_file
     from perfsheet.io.template import load_template
@@ -246,21 +251,29 @@ def summarize(
         spec = load_template(Path(template) if template is not None else None)
     audit_rules, scorer, quality_doc = audit_hooks(rules)
 
+    from perfsheet.io.render_process import RenderProcessError
     from perfsheet.io.safety import limited
+    from perfsheet.io.xlsx_splice import render_process as rendering
 
+    run = functools.partial(
+        _summarize,
+        input_path,
+        out,
+        sheet=sheet,
+        spec=spec,
+        with_source=with_source,
+        audit_rules=audit_rules,
+        scorer=scorer,
+        quality_doc=quality_doc,
+        generated_at=generated_at,
+        analyzed=analyzed,
+    )
     with gc_paused(), limited(str(input_path), timeout):
-        return _summarize(
-            input_path,
-            out,
-            sheet=sheet,
-            spec=spec,
-            with_source=with_source,
-            audit_rules=audit_rules,
-            scorer=scorer,
-            quality_doc=quality_doc,
-            generated_at=generated_at,
-            analyzed=analyzed,
-        )
+        try:
+            with rendering(render_process):
+                return run()
+        except RenderProcessError:  # it died (killed, out of memory): all again, here
+            return run()
 
 
 def _summarize(

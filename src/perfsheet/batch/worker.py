@@ -227,6 +227,7 @@ def write_output(
             with_source=True,
             rules=job.rules,
             analyzed=analyzed,
+            render_process=False,  # the other files keep the other cores busy
         )
         return
     scorer, quality_doc = quality

@@ -1315,6 +1315,7 @@ def _cell(p: str, ref: str, value: Any, s: int) -> bytes:
 
 def _shifted_sheets_class() -> type:
     from perfsheet.io.summary_writer import StandardSheets
+    from perfsheet.io.xlsx_splice import RowRender
 
     class _ShiftedSheets(StandardSheets):  # type: ignore[misc, valid-type]
         """:class:`StandardSheets` whose spooled rows name their cell formats by their index in
@@ -1333,7 +1334,9 @@ def _shifted_sheets_class() -> type:
                     m = re.fullmatch(r' s="(\d+)"', attr)
                     return f' s="{int(m.group(1)) + off}"' if m else attr
 
-                sheet.render = ([(a, shift(s), shift(ls)) for a, s, ls in cols], max_col, wrapped)
+                sheet.render = RowRender(
+                    [(a, shift(s), shift(ls)) for a, s, ls in cols], max_col, wrapped
+                )
             return sheet.render
 
     return _ShiftedSheets

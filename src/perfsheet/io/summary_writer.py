@@ -53,15 +53,14 @@ from perfsheet.core.sheets import (
     TOTAL_ROW_LOOK,
     ColumnKind,
 )
-from perfsheet.core.summary_rows import Link, SummaryPlan, TableRows
+from perfsheet.core.summary_rows import SummaryPlan, TableRows
 from perfsheet.core.timestamps import format_timestamp
 from perfsheet.core.total_row import TotalCell, place_totals
 from perfsheet.io.private_api import close_row_data, xf_index
 from perfsheet.io.template import SheetSpec, TemplateSpec, fill_placeholders
-from perfsheet.io.xlsx_splice import RowSpool, RowSpools
-from perfsheet.io.xlsx_stream import cell_xml, col_letter, text_cell
+from perfsheet.io.xlsx_splice import RowRender, RowSpool, RowSpools
+from perfsheet.io.xlsx_stream import col_letter
 
-_MAX_LINKS = 65_000  # Excel's limit is 65,530 hyperlinks per worksheet
 _MAX_CHART_PROJECTS = 40
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAX_CELL = 32_767
@@ -87,22 +86,6 @@ class _Col:
     width: float | None = None
 
 
-_MAX_LINES = 8
-_NARROW_RUNS = re.compile("[\x00-\u2e7f]+")
-
-
-def _lines(value: object, width: float) -> int:
-    """Estimated wrapped lines of a cell: CJK characters are two width units wide."""
-    if not isinstance(value, str) or not value:
-        return 1
-    if value.isascii():
-        units = len(value)
-    else:  # wide = every character from U+2E80 on: 2 × length − the narrow runs
-        units = 2 * len(value) - sum(map(len, _NARROW_RUNS.findall(value)))
-    lines = -(-units // max(int(width) - 1, 1)) + value.count("\n")
-    return min(max(lines, 1), _MAX_LINES)
-
-
 @dataclass(slots=True)
 class _Sheet:
     name: str
@@ -112,9 +95,8 @@ class _Sheet:
     first_row: int  # 0-based first data row
     next_row: int
     spool: RowSpool
-    links: int = 0
     by_key: dict[str, _Col] = field(default_factory=dict)
-    render: Any = None  # (cols, max_col, wrapped) for _write_rows, computed on first use
+    render: RowRender | None = None  # for _write_rows, computed on first use
 
 
 class StandardSheets:
@@ -247,43 +229,11 @@ class StandardSheets:
     # -- rows ---------------------------------------------------------------------------------
 
     def _write_rows(self, sheet: _Sheet, rows: Iterable[tuple]) -> None:
-        """Data rows, rendered to SpreadsheetML and spooled (see :mod:`perfsheet.io.xlsx_splice`);
-        a :class:`Link` becomes the cell's text plus an internal hyperlink."""
-        spool = sheet.spool
-        cols, max_col, wrapped = self._render(sheet)
-        r = sheet.next_row
-        links = sheet.links
-        add_row = spool.add_row
-        for row in rows:
-            n = str(r + 1)
-            cells = []
-            for (letter, s, link_s), v in zip(cols, row, strict=False):
-                if v is None:
-                    continue
-                if type(v) is Link:
-                    ref = letter + n
-                    if links < _MAX_LINKS:
-                        cells.append(text_cell(ref, v.text, link_s))
-                        spool.add_link(ref, v.location, v.text)
-                        links += 1
-                    else:
-                        cells.append(text_cell(ref, v.text, s))
-                else:
-                    c = cell_xml(letter + n, v, s)
-                    if c:
-                        cells.append(c)
-            height = None
-            if wrapped:
-                # row heights for wrapped text (Excel does not grow rows it reads from a file)
-                lines = max(_lines(row[i], w) for i, w in wrapped)
-                if lines > 1:
-                    height = 15 * lines + 2
-            add_row(r + 1, "".join(cells), max_col, height)
-            r += 1
-        sheet.next_row = r
-        sheet.links = links
+        """Data rows, rendered to SpreadsheetML and spooled (see :mod:`perfsheet.io.xlsx_splice`;
+        a :class:`Link` becomes the cell's text plus an internal hyperlink)."""
+        sheet.next_row += self.spools.write(sheet.spool, self._render(sheet), sheet.next_row, rows)
 
-    def _render(self, sheet: _Sheet) -> tuple[list[tuple[str, str, str]], int, list]:
+    def _render(self, sheet: _Sheet) -> RowRender:
         """What :meth:`_write_rows` needs of a sheet's columns (asking XlsxWriter for the
         formats' indexes registers them: the first call per sheet fixes the order)."""
         if sheet.render is None:
@@ -297,7 +247,7 @@ class StandardSheets:
             ]
             max_col = max((c.index for c in sheet.cols), default=0)
             wrapped = [(i, c.width) for i, c in enumerate(sheet.cols) if c.wrap and c.width]
-            sheet.render = (cols, max_col, wrapped)
+            sheet.render = RowRender(cols, max_col, wrapped)
         return sheet.render
 
     def add(self, result: WorkbookResult, source_file: str | None = None) -> None:
@@ -575,6 +525,7 @@ def _workbook(
         try:
             yield _Book(wb, spools)
             wb.close()
+            spools.finish()
         finally:
             for ws in wb.worksheets():  # open row-data files of an unfinished workbook
                 close_row_data(ws)

@@ -10,6 +10,7 @@ it is written (the spliced rows of a standard sheet are hundreds of megabytes of
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import struct
@@ -35,12 +36,52 @@ _DOS_TIME = 0
 _ZIP64 = 45
 
 
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total, i = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[i]
+        vector >>= 1
+        i += 1
+    return total
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, row) for row in matrix]
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``len(b)`` (zlib has this
+    function, Python's zlib module does not expose it): ``crc1`` is carried through ``len2``
+    zero bytes by squaring the one-zero-bit operator, in O(log len2) steps."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four zero bits
+    while True:
+        even = _gf2_square(odd)  # the first square is one zero byte
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = _gf2_square(even)
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return (crc1 ^ crc2) & 0xFFFFFFFF
+
+
 class _Member:
     """A member being written: deflated as it comes, its local header patched on close."""
 
     def __init__(self, out: ZipOut, bname: bytes, flags: int, level: int) -> None:
         self.out = out
         self.bname, self.flags = bname, flags
+        self.level = level
         self.comp = zlib.compressobj(level, zlib.DEFLATED, -15)
         self.crc = 0
         self.usize = self.csize = 0
@@ -55,6 +96,22 @@ class _Member:
             self.out.fp.write(c)
             self.csize += len(c)
         return len(data)
+
+    def write_deflated(self, path: str | os.PathLike[str], crc: int, size: int) -> None:
+        """Append a file of raw deflate data that ends on a byte boundary (a sync flush, not
+        a final block) and holds ``size`` bytes whose CRC-32 is ``crc``: its blocks follow
+        ours as they are, so big spooled rows are never deflated twice."""
+        c = self.comp.flush(zlib.Z_SYNC_FLUSH)  # end our blocks on a byte boundary
+        self.out.fp.write(c)
+        self.csize += len(c)
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_COPY_CHUNK):
+                self.out.fp.write(chunk)
+                self.csize += len(chunk)
+        self.crc = crc32_combine(self.crc, crc, size)
+        self.usize += size
+        # a new stream: nothing after the piece refers back into it or before it
+        self.comp = zlib.compressobj(self.level, zlib.DEFLATED, -15)
 
     def close(self) -> None:
         if self.comp is None:
