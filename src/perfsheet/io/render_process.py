@@ -19,6 +19,7 @@ the batch converter's workers, so Linux runs what Windows runs.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import marshal
 import multiprocessing as mp
 import pickle
@@ -109,10 +110,12 @@ class RenderProcess:
         if key not in self.spools:
             self.spools[key] = spool
             self._send(("spool", key, spool.state(), tuple(render)))
-        rows = rows if isinstance(rows, list) else list(rows)
-        for i in range(0, len(rows), _BATCH):
-            self._send(("rows", key, start + i, rows[i : i + _BATCH]))
-        return len(rows)
+        n = 0
+        it = iter(rows)  # a table's audit rows come as a generator: never all in memory
+        while batch := list(itertools.islice(it, _BATCH)):
+            self._send(("rows", key, start + n, batch))
+            n += len(batch)
+        return n
 
     def finish(self) -> None:
         """Wait for the process to write every row; each spool it was sent takes what was
