@@ -33,6 +33,7 @@ from perfsheet.core.sheets import (
     REQUIRED_SHEETS,
     SHEET_NOTES,
     STANDARD_SHEETS,
+    TOTAL_ROW_LOOK,
     header_key,
 )
 from perfsheet.errors import InputError, UsageError
@@ -108,6 +109,25 @@ class SheetSpec(_Model):
             return column.body_style["num_format"]
         kind = _kind(self.name, column.key)
         return KIND_FORMATS.get(kind) if kind else None
+
+    def body_style(self, column: ColumnSpec) -> Style:
+        """The format of a column's data cells: the template's body style with the column's
+        number format (:meth:`number_format`). Every writer of the standard sheets formats
+        its data cells with it (the summary workbook, the consolidated workbook)."""
+        body = dict(column.body_style)
+        fmt = self.number_format(column)
+        if fmt is not None:
+            body["num_format"] = fmt
+        return body
+
+    def total_style(self, column: ColumnSpec) -> Style:
+        """The format of a column's cell in the total row: its body style (without a font
+        colour or underline) in the look of every total row
+        (:data:`~perfsheet.core.sheets.TOTAL_ROW_LOOK`: bold, grey fill, double rule)."""
+        body = self.body_style(column)
+        total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
+        total.update(TOTAL_ROW_LOOK)
+        return total
 
 
 def _kind(sheet: str, key: str | None) -> str | None:
