@@ -142,19 +142,6 @@ class TemplateSpec(_Model):
     def sheet(self, name: str) -> SheetSpec | None:
         return self.sheets.get(name)
 
-    def kind_formats(self) -> dict[str, str]:
-        """One number format per kind of column (``amount``, ``ratio``, ``score``, ``int``),
-        for a writer that formats cells by kind (the consolidated workbook): the format of
-        the first column of that kind in the template's sheets, else the kind's default."""
-        out: dict[str, str] = {}
-        for sheet in self.sheets.values():
-            for column in sheet.columns:
-                kind = _kind(sheet.name, column.key)
-                fmt = sheet.number_format(column)
-                if kind in KIND_FORMATS and fmt is not None:
-                    out.setdefault(kind, fmt)
-        return {**KIND_FORMATS, **out}
-
 
 # --------------------------------------------------------------------------------------------
 # Loading
