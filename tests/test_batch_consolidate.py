@@ -298,3 +298,36 @@ def test_aggregates_are_read_from_the_end_of_a_cache(tmp_path: Path) -> None:
     assert aggs["项目汇总"].sums[3] == pytest.approx(sum(10.0 * (i + 1) for i in range(3000)))
     assert aggs["绩效指标明细"].widths[2] == 2 * 2 + 4  # 项目2999
     assert set(aggs) == {DEPT_SHEET, "绩效指标明细", "项目汇总", "校验结果", "说明"}
+
+
+def test_a_width_the_template_sets_is_kept_and_its_texts_wrap(tmp_path: Path) -> None:
+    """A column the template makes narrower than any fitted one (12) keeps that width; its
+    texts wider than it are noted by the cache and their rows made high enough; a hidden
+    column's text takes no room."""
+    import dataclasses
+
+    by_key = {c.key: c for c in LOOK.sheets["绩效指标明细"]}
+    columns = [
+        by_key["部门名称"],
+        dataclasses.replace(by_key["项目名称"], width=12.0),
+        dataclasses.replace(by_key["问题"], hidden=True),
+    ]
+    head = LOOK.cache_header(columns, ["部门名称", "项目名称", "问题"])
+    meta = read_meta(_cache(tmp_path / "a.rows.jsonl", "甲局", 1))
+    assert meta is not None
+    path = tmp_path / "w.rows.jsonl"
+    name = "农村义务教育学生营养改善"  # 24 units: fits a fitted column, not one 12 wide
+    with CacheWriter(path, meta) as w:
+        w.header("绩效指标明细", head)
+        w.row("绩效指标明细", ["甲局", name, "短"])
+        w.row("绩效指标明细", ["甲局", "短名", "很长的问题说明" * 10])
+        w.commit()
+    out = tmp_path / "merged.xlsx"
+    write_consolidated(out, [path], [])
+    wb = openpyxl.load_workbook(out)
+    ws = wb["绩效指标明细"]
+    assert ws.column_dimensions["B"].width == pytest.approx(12.71, abs=0.01)
+    assert ws.column_dimensions["C"].hidden
+    assert ws.row_dimensions[2].height == pytest.approx(15 * 3)  # 10 units a line
+    assert ws.row_dimensions[3].height is None
+    wb.close()

@@ -12,8 +12,8 @@ rendering — most of the cost of writing the consolidated workbook — thus hap
 in parallel; the parent only numbers rows and copies bytes. A cell's format is an index into the
 styles part computed from the template (:class:`perfsheet.batch.layout.ConsolidatedLook`; the
 sheet's header line says which, ``styles_id``), so a cache is only ever merged into a workbook
-with the same styles part. Totals columns are summed here too,
-and the widest value of each column is measured (the parent fits the column widths to it).
+with the same styles part. Totals columns are summed here too, and the widest value of each
+column is measured (the parent fits the column widths to it).
 
 File layout, one record per line — JSON documents, except the rows (most of the file), which
 are ``R``, the sheet name, the texts that may wrap (:func:`~perfsheet.io.xlsx_stream.wrap_info`,

@@ -108,8 +108,9 @@ def fit_widths(
     caps = caps or {}
     out: list[float] = []
     for c, h in enumerate(header):
-        if c < len(fixed) and fixed[c] is not None:
-            out.append(float(fixed[c]))  # type: ignore[arg-type]
+        own = fixed[c] if c < len(fixed) else None
+        if own is not None:
+            out.append(float(own))
             continue
         head = max(text_width(line) for line in display_header(h).split("\n")) + HEADER_PADDING
         body = widest.get(c)
@@ -240,7 +241,11 @@ class _Builder:
             cap = SHEET_WIDTH_CAP.get(base, WIDTH_CAP)
             sh.widths = fit_widths(head.header, seen, caps, cap, head.widths)
             font_size = self.styles.book.font_size
-            sh.line_heights = [_line_height(font_size(s)) for s in head.styles]
+            hidden = set(head.hidden)  # its text takes no room
+            sh.line_heights = [
+                0.0 if c in hidden else _line_height(font_size(s))
+                for c, s in enumerate(head.styles)
+            ]
             self.sheets[base] = sh
             self._new_part(sh)
         return sh
@@ -269,9 +274,9 @@ class _Builder:
         tallest, wrapped = 0.0, False
         for c, ws in parse_wrap_info(wrap).items():
             if c < len(widths):
-                lines = wrapped_lines(ws, widths[c])
-                wrapped = wrapped or lines > 1
                 line = heights[c] if c < len(heights) else _line_height(11)
+                lines = wrapped_lines(ws, widths[c])
+                wrapped = wrapped or (lines > 1 and line > 0)
                 tallest = max(tallest, lines * line)
         return tallest if wrapped else None
 
