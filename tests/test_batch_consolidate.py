@@ -1,4 +1,8 @@
-"""The consolidated workbook is streamed from row caches: rows, totals, overflow, text."""
+"""The consolidated workbook is streamed from row caches: rows, totals, overflow, text.
+
+The caches here are written directly, with sheet headers made for a few columns of the
+built-in template's layout (:class:`ConsolidatedLook`: the cell formats the workers would give
+those columns)."""
 
 from __future__ import annotations
 
@@ -16,18 +20,29 @@ from perfsheet.batch.cache import (
     read_meta,
 )
 from perfsheet.batch.consolidate import DEPT_SHEET, display_header, write_consolidated
+from perfsheet.batch.layout import ConsolidatedLook
 from perfsheet.batch.models import Counts
+from perfsheet.core.sheets import header_key
 
-DETAIL = CacheHeader(
-    header=["部门名称", "来源文件", "项目名称", "总计（万元）"],
-    kinds=["text", "text", "text", "amount"],
+LOOK = ConsolidatedLook()
+
+
+def _head(
+    sheet: str, header: list[str], totals: list[tuple[int, str, int | None]] | None = None
+) -> CacheHeader:
+    """A sheet header with these columns (by header text) of the consolidated layout."""
+    by_key = {c.key: c for c in LOOK.sheets[sheet]}
+    columns = [by_key[header_key(h)] for h in header]
+    return LOOK.cache_header(columns, header, totals or [], "合计（{n} 行）")
+
+
+DETAIL = _head("绩效指标明细", ["部门名称", "来源文件", "项目名称", "总计（万元）"])
+PROJECTS = _head(
+    "项目汇总",
+    ["部门名称", "来源文件", "项目名称", "总计（万元）", "指标数", "定量指标占比"],
+    [(2, "label", None), (3, "sum", None), (4, "sum", None), (5, "ratio", 4)],
 )
-PROJECTS = CacheHeader(
-    header=["部门名称", "来源文件", "项目名称", "总计（万元）", "指标数", "定量指标占比"],
-    kinds=["text", "text", "text", "amount", "int", "ratio"],
-    totals=[(2, "label", None), (3, "sum", None), (4, "sum", None), (5, "ratio", 4)],
-)
-DEPT = CacheHeader(header=["部门名称", "来源文件", "项目数"], kinds=["text", "text", "int"])
+DEPT = _head(DEPT_SHEET, ["部门名称", "来源文件", "项目数"])
 
 
 def _cache(path: Path, dept: str, n: int, *, extra: list[object] | None = None) -> Path:
@@ -47,13 +62,13 @@ def _cache(path: Path, dept: str, n: int, *, extra: list[object] | None = None) 
         w.row(DEPT_SHEET, [dept, src, n])
         w.header("绩效指标明细", DETAIL)
         w.header("项目汇总", PROJECTS)
-        w.header("校验结果", CacheHeader(header=["部门名称", "说明"]))
+        w.header("校验结果", _head("校验结果", ["部门名称", "说明"]))
         for i in range(n):
             w.row("绩效指标明细", [dept, src, f"项目{i}", 10.0 * (i + 1)])
             w.row("项目汇总", [dept, src, f"项目{i}", 10.0 * (i + 1), 2, 0.5])
         if extra:
             w.row("绩效指标明细", [dept, src, *extra])
-        w.header("说明", CacheHeader(header=["类别", "名称", "内容"]))
+        w.header("说明", _head("说明", ["类别", "名称", "内容"]))
         w.row("说明", ["文件", "per-file note", "must not be copied"])
         w.commit()
     return path
@@ -173,7 +188,7 @@ def test_sheets_are_set_up_for_printing_like_the_template(tmp_path: Path) -> Non
     meta = read_meta(a)
     assert meta is not None
     with CacheWriter(findings, meta) as w:
-        w.header("校验结果", CacheHeader(header=["部门名称", "级别", "规则", "说明"]))
+        w.header("校验结果", _head("校验结果", ["部门名称", "级别", "规则", "说明"]))
         for level in ("错误", "警告", "提示"):
             w.row("校验结果", ["乙局", level, "row-total", "说明文字"])
         w.commit()
@@ -212,9 +227,10 @@ def test_sheets_are_set_up_for_printing_like_the_template(tmp_path: Path) -> Non
         ("A2:D4", '$B2="提示"', "FFDDEBF7"),
     ]
     assert not wb["项目汇总"].conditional_formatting
-    # header cells as the template's header, every cell in its default font
-    head = spec.sheets["绩效指标明细"].columns[0].header_style
+    # header cells as the template sheet's header (部门汇总: 项目汇总's), every cell in its
+    # default font
     for name in (DEPT_SHEET, "绩效指标明细", "校验结果"):
+        head = spec.sheets[name if name != DEPT_SHEET else "项目汇总"].columns[0].header_style
         a1 = wb[name]["A1"]
         assert a1.fill.fgColor.rgb == "FF" + head["bg_color"].lstrip("#")
         assert a1.font.b and a1.font.color.rgb == "FF" + head["font_color"].lstrip("#")
@@ -282,3 +298,36 @@ def test_aggregates_are_read_from_the_end_of_a_cache(tmp_path: Path) -> None:
     assert aggs["项目汇总"].sums[3] == pytest.approx(sum(10.0 * (i + 1) for i in range(3000)))
     assert aggs["绩效指标明细"].widths[2] == 2 * 2 + 4  # 项目2999
     assert set(aggs) == {DEPT_SHEET, "绩效指标明细", "项目汇总", "校验结果", "说明"}
+
+
+def test_a_width_the_template_sets_is_kept_and_its_texts_wrap(tmp_path: Path) -> None:
+    """A column the template makes narrower than any fitted one (12) keeps that width; its
+    texts wider than it are noted by the cache and their rows made high enough; a hidden
+    column's text takes no room."""
+    import dataclasses
+
+    by_key = {c.key: c for c in LOOK.sheets["绩效指标明细"]}
+    columns = [
+        by_key["部门名称"],
+        dataclasses.replace(by_key["项目名称"], width=12.0),
+        dataclasses.replace(by_key["问题"], hidden=True),
+    ]
+    head = LOOK.cache_header(columns, ["部门名称", "项目名称", "问题"])
+    meta = read_meta(_cache(tmp_path / "a.rows.jsonl", "甲局", 1))
+    assert meta is not None
+    path = tmp_path / "w.rows.jsonl"
+    name = "农村义务教育学生营养改善"  # 24 units: fits a fitted column, not one 12 wide
+    with CacheWriter(path, meta) as w:
+        w.header("绩效指标明细", head)
+        w.row("绩效指标明细", ["甲局", name, "短"])
+        w.row("绩效指标明细", ["甲局", "短名", "很长的问题说明" * 10])
+        w.commit()
+    out = tmp_path / "merged.xlsx"
+    write_consolidated(out, [path], [])
+    wb = openpyxl.load_workbook(out)
+    ws = wb["绩效指标明细"]
+    assert ws.column_dimensions["B"].width == pytest.approx(12.71, abs=0.01)
+    assert ws.column_dimensions["C"].hidden
+    assert ws.row_dimensions[2].height == pytest.approx(15 * 3)  # 10 units a line
+    assert ws.row_dimensions[3].height is None
+    wb.close()

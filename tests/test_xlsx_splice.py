@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perfsheet.io.private_api import xf_index
-from perfsheet.io.xlsx_splice import wrapped_row_lines as _lines
 from perfsheet.io.xlsx_splice import RowSpools, TooManyRowsError
+from perfsheet.io.xlsx_splice import wrapped_row_lines as _lines
 from perfsheet.io.xlsx_stream import EXCEL_MAX_ROWS, cell_xml, text_cell
 from summary_helpers import check_package
 

@@ -9,8 +9,11 @@ contributes its rows without being parsed again.
 
 Rows are stored already rendered as SpreadsheetML cells (:mod:`perfsheet.io.xlsx_stream`): the
 rendering — most of the cost of writing the consolidated workbook — thus happens in the workers,
-in parallel; the parent only numbers rows and copies bytes. Totals columns are summed here too,
-and the widest value of each column is measured (the parent fits the column widths to it).
+in parallel; the parent only numbers rows and copies bytes. A cell's format is an index into the
+styles part computed from the template (:class:`perfsheet.batch.layout.ConsolidatedLook`; the
+sheet's header line says which, ``styles_id``), so a cache is only ever merged into a workbook
+with the same styles part. Totals columns are summed here too, and the widest value of each
+column is measured (the parent fits the column widths to it).
 
 File layout, one record per line — JSON documents, except the rows (most of the file), which
 are ``R``, the sheet name, the texts that may wrap (:func:`~perfsheet.io.xlsx_stream.wrap_info`,
@@ -18,7 +21,7 @@ for the row's height) and the rendered cells separated by tabs (decoding JSON st
 of escaped quotes was half of the parent's serial work; a line feed inside cell text is
 written as the equivalent character reference ``&#10;``)::
 
-    {"format": "perfsheet-batch-rows", "version": 6, "fingerprint": …, "input_size": …, …}
+    {"format": "perfsheet-batch-rows", "version": 7, "fingerprint": …, "input_size": …, …}
     {"sheet": "绩效指标明细", "head": {"header": […], "kinds": […], "totals": …}}  # once
     R<TAB>绩效指标明细<TAB>12=31/8<TAB><c r="A\x01" …>…</c>…        # one per row, in order
     {"sheet": "项目汇总", "agg": {"rows": 12, "sums": {"4": 1.5}, "widths": …}}  # every sheet
@@ -50,12 +53,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from perfsheet.batch.models import Counts
 from perfsheet.batch.naming import temp_path_for
-from perfsheet.io.xlsx_stream import KIND_STYLE, measure_row, render_cells
+from perfsheet.io.xlsx_stream import (
+    MIN_WRAP_WIDTH,
+    WIDTH_PADDING,
+    measure_row,
+    number_shower,
+    render_cells,
+)
 
 CACHE_FORMAT = "perfsheet-batch-rows"
-CACHE_VERSION = 6  # 5: rows and aggregates by table, the tables listed in the meta
+CACHE_VERSION = 7  # 5: rows and aggregates by table, the tables listed in the meta
 # 6: rows note the texts that may wrap; every sheet has aggregates, with the widest value per
 # column
+# 7: cells carry the template's cell format of their column (indexes into the styles part of
+# batch.layout.ConsolidatedLook, named by the sheet header's styles_id), not fixed ones
 
 
 class TableInfo(BaseModel):
@@ -84,21 +95,37 @@ class CacheMeta(BaseModel):
 
 
 class CacheHeader(BaseModel):
-    """How a sheet of the consolidated workbook looks: header texts, column kinds (``amount``,
-    ``ratio``… for number formats), widths, and the columns of its total row as
-    ``(column, func, weight column)`` with func ``label`` / ``sum`` / ``average`` / ``count`` /
-    ``ratio``."""
+    """How a sheet of the consolidated workbook looks, column by column
+    (:meth:`perfsheet.batch.layout.ConsolidatedLook.cache_header` makes it from the template):
+    header texts, column keys and kinds, the cell formats of the header, data and total-row
+    cells (indexes into the styles part named by ``styles_id``), the number formats (widths
+    are measured as shown), the widths the template sets (None: fitted to the values), the
+    hidden columns, and the columns of its total row as ``(column, func, weight column)``
+    with func ``label`` / ``sum`` / ``average`` / ``count`` / ``ratio``."""
 
     model_config = ConfigDict(extra="ignore")
 
     header: list[str]
+    keys: list[str | None] = Field(default_factory=list)
     kinds: list[str | None] = Field(default_factory=list)
+    styles: list[int] = Field(default_factory=list)  # data cells
+    header_styles: list[int] = Field(default_factory=list)
+    total_styles: list[int] = Field(default_factory=list)
+    formats: list[str | None] = Field(default_factory=list)
     widths: list[float | None] = Field(default_factory=list)
+    hidden: list[int] = Field(default_factory=list)
     totals: list[tuple[int, str, int | None]] = Field(default_factory=list)
     total_label: str = "合计（{n} 行）"  # ``{n}``: the number of data rows
+    styles_id: str = ""  # ConsolidatedLook.digest of the styles part the indexes refer to
 
-    def styles(self) -> list[int]:
-        return [KIND_STYLE.get(k or "", 0) for k in self.kinds]
+    def wrap_at(self) -> list[float]:
+        """Per column, the widest text that still fits on one line: the cell of a column the
+        template gives a width holds that width less the padding; a fitted one
+        :data:`~perfsheet.io.xlsx_stream.MIN_WRAP_WIDTH`."""
+        return [
+            MIN_WRAP_WIDTH if w is None else min(MIN_WRAP_WIDTH, max(w - WIDTH_PADDING, 0.0))
+            for w in self.widths
+        ]
 
 
 class Aggregate(BaseModel):
@@ -133,11 +160,13 @@ def _is_number(v: Any) -> bool:
 
 
 class _SheetState:
-    __slots__ = ("agg", "aggs", "head", "styles")
+    __slots__ = ("agg", "aggs", "head", "shows", "styles", "wrap_at")
 
     def __init__(self, head: CacheHeader, table: int = 0) -> None:
         self.head = head
-        self.styles = head.styles()
+        self.styles = head.styles
+        self.shows = [number_shower(f) for f in head.formats]
+        self.wrap_at = head.wrap_at()
         self.agg = Aggregate()  # the current table's
         self.aggs = {table: self.agg}  # table -> its aggregate
 
@@ -185,7 +214,7 @@ class CacheWriter:
         st = self._sheets[sheet]
         assert self._fh is not None
         cells = render_cells(values, st.styles)
-        seen, wrap = measure_row(values, st.styles)
+        seen, wrap = measure_row(values, st.shows, st.wrap_at)
         self._fh.write(f"R\t{sheet}\t{wrap}\t{cells.replace(chr(10), '&#10;')}\n")
         agg = st.agg
         agg.rows += 1
@@ -236,6 +265,11 @@ def read_meta(path: Path) -> CacheMeta | None:
             first = fh.readline(1 << 24)  # the table list of a workbook with many tables
     except (OSError, UnicodeDecodeError):
         return None
+    return _current(first)
+
+
+def _current(first: str) -> CacheMeta | None:
+    """The meta of a sidecar's first line, or ``None`` when foreign or of another version."""
     try:
         meta = CacheMeta.model_validate_json(first)
     except ValidationError:
@@ -272,7 +306,10 @@ def iter_records(path: Path) -> Iterator[Record]:
     streamed (exactly one of head, row and aggregate is set; a row comes with its
     :func:`~perfsheet.io.xlsx_stream.wrap_info`, empty otherwise)."""
     with open(path, encoding="utf-8") as fh:
-        fh.readline()
+        meta = fh.readline(1 << 24)
+        if not _current(meta):
+            # rows rendered by another version carry other cell formats: never merge them
+            raise ValueError(f"行缓存 {path} 不是本版本的格式，请用 --force 重新转换")
         for line in fh:
             if line.startswith("R\t"):
                 _, sheet, wrap, cells = line.rstrip("\n").split("\t", 3)

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from perfsheet import __version__
 from perfsheet.batch.cache import CACHE_VERSION, read_meta
-from perfsheet.batch.consolidate import sheet_looks, template_styles, write_consolidated
+from perfsheet.batch.consolidate import sheet_looks, write_consolidated
 from perfsheet.batch.discovery import Candidate, discover
 from perfsheet.batch.duplicates import find_duplicates
 from perfsheet.batch.engine import connect_dask, default_workers, run_dask, run_local
+from perfsheet.batch.layout import ConsolidatedLook
 from perfsheet.batch.models import ConvertReport, FileEntry, FileJob, FileResult, Summary
 from perfsheet.batch.naming import (
     CACHE_DIR,
@@ -93,8 +94,12 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprint(template: Path | None, rules: AuditRules | None, with_source: bool) -> str:
-    """Everything besides the input that changes an output: an output made otherwise is stale."""
+def fingerprint(
+    template: Path | None, rules: AuditRules | None, with_source: bool, styles: str = ""
+) -> str:
+    """Everything besides the input that changes an output: an output made otherwise is stale.
+    ``styles``: the digest of the consolidated workbook's styles part, which the cells of the
+    row caches refer to (:attr:`~perfsheet.batch.layout.ConsolidatedLook.digest`)."""
     # (the rules' own content, not where they came from)
     rules_text = None if rules is None else rules.model_dump_json(exclude={"source"})
     doc = {
@@ -103,6 +108,7 @@ def fingerprint(template: Path | None, rules: AuditRules | None, with_source: bo
         "with_source": with_source,
         "template": _sha256_file(template) if template else None,
         "rules": rules_text,
+        "styles": styles,
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -226,7 +232,9 @@ def convert_with(opts: ConvertOptions, progress: ProgressCallback | None = None)
         if client is not None:
             client.close()
         raise
-    fp = fingerprint(opts.template, rules, opts.with_source)
+    # the consolidated workbook's columns and cell formats, as the workers compute them
+    look = ConsolidatedLook(spec)
+    fp = fingerprint(opts.template, rules, opts.with_source, look.digest)
 
     entries: list[FileEntry | None] = [
         item if isinstance(item, FileEntry) else None for item in found.items
@@ -347,14 +355,14 @@ def convert_with(opts: ConvertOptions, progress: ProgressCallback | None = None)
     if not outcome.interrupted and caches:
         target = outdir / CONSOLIDATED_NAME
         try:
-            with dups.merge_inputs(caches, outdir / CACHE_DIR, spec) as merged:
+            with dups.merge_inputs(caches, outdir / CACHE_DIR, look) as merged:
                 write_consolidated(
                     target,
                     merged,
-                    _notes(summary, len(caches)),
+                    _notes(summary, len(caches), look),
                     tmpdir=outdir / CACHE_DIR,
                     looks=sheet_looks(spec),
-                    styles=template_styles(spec),
+                    styles=look,
                 )
             consolidated = str(target)
         except KeyboardInterrupt:
@@ -481,8 +489,11 @@ def _duplicates_note(summary: Summary) -> str:
     return f"{n} 个，未计入本工作簿（只计一次）；每个在「校验结果」中有一条警告，见 {REPORT_NAME}"
 
 
-def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
-    """The 说明 sheet of the consolidated workbook: batch facts, then the plan's column docs."""
+def _notes(
+    summary: Summary, files: int, look: ConsolidatedLook
+) -> list[tuple[str, str, str | None]]:
+    """The 说明 sheet of the consolidated workbook: batch facts, then the plan's column docs
+    (of ``look``'s columns)."""
     from perfsheet.batch.consolidate import DEPT_SHEET
     from perfsheet.batch.consolidate import NOTES_SHEET as NOTES
     from perfsheet.batch.rows import CONSOLIDATED_UNIT, consolidated_plan
@@ -526,7 +537,7 @@ def _notes(summary: Summary, files: int) -> list[tuple[str, str, str | None]]:
             f"{CONSOLIDATED_UNIT}）、项目数、指标数、错误数、警告数",
         )
     )
-    for note in consolidated_plan().note_rows():
+    for note in consolidated_plan(look).note_rows():
         if note and note[0] != "文件":
             rows.append(tuple(note[:3]))  # type: ignore[arg-type]
     return rows

@@ -9,13 +9,17 @@ continues on ``<name>（2）``. Sheets with totals end with a total row: ``SUBTO
 filtering sums what is visible) with their values, computed from the caches' partial sums.
 Each sheet is set up for printing as the summary template's sheet of the same name (A4
 landscape, one page wide, header row repeated, page header and footer, tab colour;
-``部门汇总`` as ``项目汇总``; ``绩效指标明细`` on A3, see :func:`sheet_looks`), header cells and
-the default font are the template's, and 校验结果's rows are coloured by 级别.
+``部门汇总`` as ``项目汇总``; ``绩效指标明细`` on A3, see :func:`sheet_looks`), its columns are
+headed and formatted as the template's (header texts, header, data and total-row cells, number
+formats, default font: :mod:`perfsheet.batch.layout`; the cache header of each sheet carries
+them), and 校验结果's rows are coloured by 级别.
 
-Column widths fit the longest value of the column (measured by the workers, :class:`Aggregate`
-``widths``) and the header, up to a cap (:data:`WIDTH_CAP`, :data:`WIDTH_CAPS`): a longer text
-wraps (body cells wrap) rather than being cut off, and its row is as high as the lines it
-takes (the workers note which texts may wrap, :func:`~perfsheet.io.xlsx_stream.wrap_info`).
+Column widths fit the longest value of the column (measured by the workers as its number
+format shows it, :class:`Aggregate` ``widths``) and the header, up to a cap (:data:`WIDTH_CAP`,
+:data:`WIDTH_CAPS`), unless the template gives the column a width of its own (kept; see
+:mod:`perfsheet.batch.layout`): a longer text wraps (body cells wrap) rather than being cut
+off, and its row is as high as the lines it takes, in its column's font size (the workers
+note which texts may wrap, :func:`~perfsheet.io.xlsx_stream.wrap_info`).
 Headers break before a unit in brackets (``财政专户拨款（万元）`` shows as ``财政专户拨款``
 over ``（万元）``, :func:`display_header`), and a column is at least as wide as the longest
 line of its header. Widths and totals are known before the first row is copied: the
@@ -25,30 +29,28 @@ aggregates are read first, from the end of each cache.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfsheet.batch.cache import Aggregate, CacheHeader, iter_records, read_aggregates
+from perfsheet.batch.layout import DEPT_SHEET, NOTES_SHEET, ConsolidatedLook
 from perfsheet.batch.naming import temp_path_for
 from perfsheet.core.total_row import total_formula
 from perfsheet.io.xlsx_stream import (
     EXCEL_MAX_ROWS,
     STYLE_DEFAULT,
-    STYLE_WRAP,
-    TOTAL_STYLE,
     WIDTH_PADDING,
     SheetLook,
     StreamSheet,
     StreamWorkbook,
     col_letter,
     measure_row,
+    number_shower,
     parse_wrap_info,
     render_cell,
     render_formula,
-    styles_xml,
     text_width,
     value_width,
     wrap_info,
@@ -58,9 +60,7 @@ from perfsheet.io.xlsx_stream import (
 if TYPE_CHECKING:
     from perfsheet.io.template import TemplateSpec
 
-DEPT_SHEET = "部门汇总"
-NOTES_SHEET = "说明"
-LEVEL_HEADER = "级别"
+LEVEL_KEY = "级别"
 
 PAPER_A3 = 8  # Excel's paperSize codes: 8 = A3, 9 = A4
 PAPER_A4 = 9
@@ -71,7 +71,7 @@ PAPER_A4 = 9
 #: readable scale.
 WIDTH_CAP = 25.0
 SHEET_WIDTH_CAP = {"绩效指标明细": 21.0}
-#: Columns that may be wider (per sheet, by header): the file name and department of
+#: Columns that may be wider (per sheet, by column key): the file name and department of
 #: 部门汇总 are shown whole on one line; findings and notes are sentences.
 WIDTH_CAPS: dict[str, dict[str, float]] = {
     DEPT_SHEET: {"部门名称": 60.0, "来源文件": 100.0, "工作表": 40.0},
@@ -97,34 +97,26 @@ def display_header(text: str) -> str:
 def fit_widths(
     header: Sequence[str],
     widest: Mapping[int, float],
-    caps: Mapping[str, float] | None = None,
+    caps: Mapping[int, float] | None = None,
     cap: float = WIDTH_CAP,
+    fixed: Sequence[float | None] = (),
 ) -> list[float]:
-    """Column widths: the widest value plus padding, at most the cap of the column (``cap``
-    unless ``caps`` names its header), and at least the longest line of the header as
-    displayed (:func:`display_header`) — headers break only where they are meant to."""
+    """Column widths: ``fixed[col]`` where given (the template's); else the widest value plus
+    padding, at most the cap of the column (``caps[col]``, else ``cap``), and at least the
+    longest line of the header as displayed (:func:`display_header`) — headers break only
+    where they are meant to."""
     caps = caps or {}
     out: list[float] = []
     for c, h in enumerate(header):
+        own = fixed[c] if c < len(fixed) else None
+        if own is not None:
+            out.append(float(own))
+            continue
         head = max(text_width(line) for line in display_header(h).split("\n")) + HEADER_PADDING
         body = widest.get(c)
-        fit = 0.0 if body is None else min(body + WIDTH_PADDING, caps.get(h, cap))
+        fit = 0.0 if body is None else min(body + WIDTH_PADDING, caps.get(c, cap))
         out.append(round(max(head, fit, MIN_WIDTH), 1))
     return out
-
-
-def template_styles(spec: TemplateSpec | None = None) -> str:
-    """The styles part of the consolidated workbook: header cells styled like the template's
-    绩效指标明细 header, every cell in the template's default font, amounts, ratios and scores
-    in the template's number formats (one per kind, :meth:`TemplateSpec.kind_formats`)
-    (``spec``; the built-in template when None). The totals' look is the stream writer's."""
-    from perfsheet.core.sheets import SHEET_DETAIL
-    from perfsheet.io.template import load_template
-
-    spec = spec if spec is not None else load_template(None)
-    detail = spec.sheets.get(SHEET_DETAIL)
-    header = detail.columns[0].header_style if detail and detail.columns else None
-    return styles_xml(header or None, spec.default_font, spec.kind_formats())
 
 
 def sheet_looks(spec: TemplateSpec | None = None) -> dict[str, SheetLook]:
@@ -164,6 +156,7 @@ class _Sheet:
     agg: Aggregate = field(default_factory=Aggregate)  # of every input (read beforehand)
     rows: int = 0  # data rows over all parts
     widths: list[float] = field(default_factory=list)  # of every part
+    line_heights: list[float] = field(default_factory=list)  # points per line, per column
 
 
 @dataclass(slots=True)
@@ -197,16 +190,14 @@ def _total_values(head: CacheHeader, agg: Aggregate, n: int) -> list[tuple[int, 
 
 
 def _total_style(head: CacheHeader, col: int) -> int:
-    styles = head.styles()
-    style = TOTAL_STYLE.get(styles[col] if col < len(styles) else STYLE_DEFAULT)
-    return style if style is not None else TOTAL_STYLE[STYLE_DEFAULT]
+    styles = head.total_styles
+    return styles[col] if col < len(styles) else STYLE_DEFAULT
 
 
-def _line_height(styles: str) -> float:
-    """Points per line of wrapped text in the default font (the first font of ``styles``):
-    15 for 11 pt, as Excel's default row."""
-    m = re.search(r'<sz val="([0-9.]+)"/>', styles)
-    return round(float(m.group(1) if m else 11) * 15 / 11, 2)
+def _line_height(size: float) -> float:
+    """Points per line of wrapped text in a font of ``size`` points: 15 for 11 pt, as Excel's
+    default row."""
+    return round(size * 15 / 11, 2)
 
 
 class _Builder:
@@ -215,21 +206,24 @@ class _Builder:
         tmpdir: Path | None,
         max_rows: int,
         looks: Mapping[str, SheetLook],
-        styles: str,
+        styles: ConsolidatedLook,
         aggs: Mapping[str, Aggregate],
     ) -> None:
-        self.book = StreamWorkbook(tmpdir=tmpdir, title="绩效汇总（合并）", styles=styles)
+        self.book = StreamWorkbook(tmpdir=tmpdir, title="绩效汇总（合并）", styles=styles.xml)
         self.max_data_rows = max_rows - 2  # header and total row
         self.sheets: dict[str, _Sheet] = {}
         self.looks = looks
+        self.styles = styles
         self.aggs = aggs
-        self.line_height = _line_height(styles)
 
     def sheet(
         self, base: str, head: CacheHeader, widest: Mapping[int, float] | None = None
     ) -> _Sheet:
         """The sheet ``base``, created on first use with its column widths fitted to the values
         of every input (their aggregates, read beforehand), the total row, and ``widest``."""
+        if head.styles_id != self.styles.digest:
+            # its cells name formats of another styles part (another template or version)
+            raise ValueError(f"行缓存中工作表 {base} 的单元格格式与本次合并的模板不一致")
         sh = self.sheets.get(base)
         if sh is None:
             sh = _Sheet(base=base, head=head, agg=self.aggs.get(base) or Aggregate())
@@ -237,11 +231,21 @@ class _Builder:
             for col, w in (widest or {}).items():
                 seen[col] = max(w, seen.get(col, 0.0))
             if head.totals and sh.agg.rows:
+                formats = head.formats
                 for col, _func, value in _total_values(head, sh.agg, sh.agg.rows):
-                    w = value_width(value, _total_style(head, col)) * BOLD_FACTOR
+                    fmt = formats[col] if col < len(formats) else None
+                    w = value_width(value, fmt) * BOLD_FACTOR
                     seen[col] = max(w, seen.get(col, 0.0))
+            named = WIDTH_CAPS.get(base, {})
+            caps = {c: named[k] for c, k in enumerate(head.keys) if k in named}
             cap = SHEET_WIDTH_CAP.get(base, WIDTH_CAP)
-            sh.widths = fit_widths(head.header, seen, WIDTH_CAPS.get(base), cap)
+            sh.widths = fit_widths(head.header, seen, caps, cap, head.widths)
+            font_size = self.styles.book.font_size
+            hidden = set(head.hidden)  # its text takes no room
+            sh.line_heights = [
+                0.0 if c in hidden else _line_height(font_size(s))
+                for c, s in enumerate(head.styles)
+            ]
             self.sheets[base] = sh
             self._new_part(sh)
         return sh
@@ -250,10 +254,13 @@ class _Builder:
         k = len(sh.parts) + 1
         name = sh.base if k == 1 else f"{sh.base[:26]}（{k}）"
         look = self.looks.get(sh.base, SheetLook())
-        if LEVEL_HEADER in sh.head.header:
-            look = dataclasses.replace(look, level_col=sh.head.header.index(LEVEL_HEADER))
-        header = [display_header(h) for h in sh.head.header]
-        part = self.book.add_sheet(name, header, sh.widths, look)
+        head = sh.head
+        if LEVEL_KEY in head.keys:
+            look = dataclasses.replace(look, level_col=head.keys.index(LEVEL_KEY))
+        header = [display_header(h) for h in head.header]
+        part = self.book.add_sheet(
+            name, header, sh.widths, look, header_styles=head.header_styles, hidden=head.hidden
+        )
         sh.parts.append(part)
         return part
 
@@ -263,16 +270,15 @@ class _Builder:
         (LibreOffice 7.4 converting headless to PDF stopped at two lines)."""
         if not wrap:
             return None
-        widths = sh.widths
-        lines = max(
-            (
-                wrapped_lines(ws, widths[c])
-                for c, ws in parse_wrap_info(wrap).items()
-                if c < len(widths)
-            ),
-            default=1,
-        )
-        return lines * self.line_height if lines > 1 else None
+        widths, heights = sh.widths, sh.line_heights
+        tallest, wrapped = 0.0, False
+        for c, ws in parse_wrap_info(wrap).items():
+            if c < len(widths):
+                line = heights[c] if c < len(heights) else _line_height(11)
+                lines = wrapped_lines(ws, widths[c])
+                wrapped = wrapped or (lines > 1 and line > 0)
+                tallest = max(tallest, lines * line)
+        return tallest if wrapped else None
 
     def append(self, sh: _Sheet, fragment: str, wrap: str = "") -> None:
         part = sh.parts[-1]
@@ -311,18 +317,19 @@ def write_consolidated(
     caches: Iterable[Path],
     notes: Iterable[Sequence[Any]],
     *,
-    notes_header: Sequence[str] = ("类别", "名称", "内容"),
     tmpdir: Path | None = None,
     max_rows: int = EXCEL_MAX_ROWS,
     looks: Mapping[str, SheetLook] | None = None,
-    styles: str | None = None,
+    styles: ConsolidatedLook | None = None,
 ) -> ConsolidatedStats:
     """Stream the row caches into ``path`` (written to a temporary file, then renamed).
 
-    ``notes`` are the rows of the ``说明`` sheet (a cache's own 说明 rows describe one file and
-    are not copied). ``looks``: print setup per sheet (:func:`sheet_looks`), ``styles``: the
-    styles part (:func:`template_styles`); the built-in template's when None. Returns the data
-    rows written per sheet — the sum of the per-file rows.
+    ``notes`` are the rows of the ``说明`` sheet, (类别, 名称, 内容) each (a cache's own 说明 rows
+    describe one file and are not copied). ``looks``: print setup per sheet
+    (:func:`sheet_looks`), ``styles``: the columns' look (the template's, the one the caches
+    were written with; the caches' cell formats must be its: ``ValueError`` otherwise); the
+    built-in template's when None. Returns the data rows written per sheet — the sum of the
+    per-file rows.
 
     Two passes over the caches: their aggregates first (read from the end of each file), so
     that the column widths and the totals are known before the first row is copied; then
@@ -339,7 +346,7 @@ def write_consolidated(
         tmpdir,
         max_rows,
         sheet_looks() if looks is None else looks,
-        template_styles() if styles is None else styles,
+        ConsolidatedLook() if styles is None else styles,
         aggs,
     )
     try:
@@ -355,17 +362,19 @@ def write_consolidated(
                     b.append(sh, fragment, wrap)
                 elif head is not None:
                     b.sheet(sheet, head)
+        columns = b.styles.sheets[NOTES_SHEET]
+        notes_head = b.styles.cache_header(columns, [c.text for c in columns])
+        shows = [number_shower(f) for f in notes_head.formats]
+        wrap_at = notes_head.wrap_at()
         notes_rows = [list(note) for note in notes]
-        notes_styles = [STYLE_WRAP] * len(notes_header)
         widest: dict[int, float] = {}
         for note in notes_rows:
-            for col, w in measure_row(note, notes_styles)[0].items():
+            for col, w in measure_row(note, shows, wrap_at)[0].items():
                 widest[col] = max(w, widest.get(col, 0.0))
-        notes_head = CacheHeader(header=list(notes_header), kinds=["text"] * len(notes_header))
         notes_sheet = b.sheet(NOTES_SHEET, notes_head, widest)
         for note in notes_rows:
-            height = b.height(notes_sheet, wrap_info(note))
-            notes_sheet.parts[-1].write_values(note, notes_styles, height)
+            height = b.height(notes_sheet, wrap_info(note, wrap_at))
+            notes_sheet.parts[-1].write_values(note, notes_head.styles, height)
             notes_sheet.rows += 1
         for sh in b.sheets.values():
             b.footer(sh)

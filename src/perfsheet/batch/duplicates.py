@@ -53,7 +53,7 @@ from perfsheet.core.models import Table, WorkbookResult
 from perfsheet.core.rules import RULES
 
 if TYPE_CHECKING:
-    from perfsheet.io.template import TemplateSpec
+    from perfsheet.batch.layout import ConsolidatedLook
 
 RULE = "duplicate-table"
 RULE_NAME = RULES[RULE].name_zh
@@ -142,7 +142,7 @@ class Duplicates:
 
     @contextlib.contextmanager
     def merge_inputs(
-        self, caches: dict[int, str], tmpdir: Path, spec: TemplateSpec | None = None
+        self, caches: dict[int, str], tmpdir: Path, look: ConsolidatedLook | None = None
     ) -> Iterator[list[Path]]:
         """The row caches to merge, in report order: a copy without the duplicate tables for
         the inputs that have some (unless kept), and last one holding the 校验结果 warnings.
@@ -162,7 +162,7 @@ class Duplicates:
             if self.found:
                 warnings = temp_path_for(tmpdir / "duplicates.rows.jsonl")
                 made.append(warnings)
-                self.write_warnings(warnings, spec)
+                self.write_warnings(warnings, look)
                 paths.append(warnings)
             yield paths
         finally:
@@ -170,14 +170,16 @@ class Duplicates:
                 with contextlib.suppress(OSError):
                     os.unlink(p)
 
-    def write_warnings(self, path: Path, spec: TemplateSpec | None = None) -> None:
-        """A row cache with one 校验结果 row (警告) per duplicate, in the consolidated layout."""
+    def write_warnings(self, path: Path, look: ConsolidatedLook | None = None) -> None:
+        """A row cache with one 校验结果 row (警告) per duplicate, in the consolidated layout
+        (``look``'s; the built-in template's when None)."""
+        from perfsheet.batch.layout import ConsolidatedLook
         from perfsheet.batch.rows import consolidated_plan, head
         from perfsheet.core.sheets import SHEET_FINDINGS
         from perfsheet.core.summary_rows import TableRows
-        from perfsheet.io.template import load_template
 
-        plan = consolidated_plan(spec if spec is not None else load_template(None))
+        look = look if look is not None else ConsolidatedLook()
+        plan = consolidated_plan(look)
         layout = plan.layout[SHEET_FINDINGS]
         rule_col = layout.index("规则") if "规则" in layout else None
         meta = CacheMeta(
@@ -191,7 +193,7 @@ class Duplicates:
             counts=Counts(warnings=len(self.found)),
         )
         with CacheWriter(path, meta) as w:
-            w.header(SHEET_FINDINGS, head(plan, SHEET_FINDINGS, dept_first=True))
+            w.header(SHEET_FINDINGS, head(plan, SHEET_FINDINGS, look))
             for f in self.found:
                 d = f.duplicate
                 table = Table.model_construct(

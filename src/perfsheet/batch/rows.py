@@ -1,106 +1,51 @@
 """What one input contributes to the consolidated workbook, as row-cache records.
 
 The rows come from the same summary plan as every summary workbook
-(:class:`perfsheet.core.summary_rows.SummaryPlan`), with a fixed consolidated layout: the standard
-columns plus 来源文件 (after 部门名称), 部门名称 in front of 校验结果, and amounts converted to
-one unit (万元) so that departments that report in 元 and in 万元 add up. ``部门汇总`` (one row
-per table) is built here. Each sheet's rows are written table by table (:meth:`CacheWriter.table`),
-so that the parent can leave a duplicate table out of the merge.
+(:class:`perfsheet.core.summary_rows.SummaryPlan`), with the consolidated layout of
+:mod:`perfsheet.batch.layout`: the template's columns plus 部门名称 and 来源文件, and amounts
+converted to one unit (万元) so that departments that report in 元 and in 万元 add up.
+``部门汇总`` (one row per table) is built here. Each sheet's rows are written table by table
+(:meth:`CacheWriter.table`), so that the parent can leave a duplicate table out of the merge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from perfsheet import __version__
 from perfsheet.batch.cache import CacheHeader, CacheWriter
-from perfsheet.batch.consolidate import DEPT_SHEET
+from perfsheet.batch.layout import (
+    CONSOLIDATED_UNIT,
+    DEPT_HEADER,
+    DEPT_SHEET,
+    DEPT_TOTALS,
+    ConsolidatedLook,
+)
 from perfsheet.core.counts import count_table
 from perfsheet.core.models import Table, WorkbookResult
 from perfsheet.core.total_row import total_label
 
 if TYPE_CHECKING:
     from perfsheet.core.summary_rows import QualityScorer, SummaryPlan
-    from perfsheet.io.template import TemplateSpec
-
-CONSOLIDATED_UNIT = "万元"
-SOURCE_KEY = "来源文件"
-DEPT_KEY = "部门名称"
-
-DEPT_HEADER = [
-    "部门名称",
-    "来源文件",
-    "工作表",
-    "原金额单位",
-    f"总计（{CONSOLIDATED_UNIT}）",
-    f"财政拨款（{CONSOLIDATED_UNIT}）",
-    f"财政专户拨款（{CONSOLIDATED_UNIT}）",
-    f"其他资金（{CONSOLIDATED_UNIT}）",
-    "项目数",
-    "指标数",
-    "错误数",
-    "警告数",
-]
-DEPT_KINDS = ["text", "text", "text", "text", "amount", "amount", "amount", "amount"] + ["int"] * 4
-DEPT_WIDTHS: list[float | None] = [22, 28, 18, 10, 14, 14, 14, 14, 8, 8, 8, 8]
-DEPT_TOTALS: list[tuple[int, str, int | None]] = [(0, "label", None)] + [
-    (c, "sum", None) for c in range(4, 12)
-]
-
-
-def _with_source(keys: Sequence[str | None], *, dept: bool) -> list[str | None]:
-    """The template's columns with 部门名称 (where the plan knows it) and 来源文件 after it."""
-    keys = [k for k in keys if k != SOURCE_KEY]
-    if dept and DEPT_KEY not in keys:
-        keys.insert(0, DEPT_KEY)
-    at = keys.index(DEPT_KEY) + 1 if DEPT_KEY in keys else 0
-    return [*keys[:at], SOURCE_KEY, *keys[at:]]
 
 
 def consolidated_plan(
-    spec: TemplateSpec | None = None,
+    look: ConsolidatedLook | None = None,
     quality: QualityScorer | None = None,
     quality_doc: str | None = None,
 ) -> SummaryPlan:
-    """A summary plan with the consolidated layout: the template's columns (``spec``; the
-    built-in template when None) plus 部门名称 and 来源文件, amounts in 万元."""
-    from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS, default_layout
+    """A summary plan with the consolidated layout (``look``'s columns; the built-in
+    template's when None), amounts in 万元."""
     from perfsheet.core.summary_rows import SummaryPlan
 
-    if spec is not None:
-        base = {name: [c.key for c in s.columns] for name, s in spec.sheets.items()}
-    else:
-        base = {}
-
-    def keys(sheet: str) -> list[str | None]:
-        return list(base.get(sheet) or default_layout(sheet))
-
-    layout = {
-        SHEET_DETAIL: _with_source(keys(SHEET_DETAIL), dept=True),
-        SHEET_PROJECTS: _with_source(keys(SHEET_PROJECTS), dept=True),
-        # 校验结果 has no 部门名称 column in the plan: write_rows puts it in front.
-        SHEET_FINDINGS: _with_source(keys(SHEET_FINDINGS), dept=False),
-    }
+    look = look if look is not None else ConsolidatedLook()
     return SummaryPlan(
-        layout=layout,
+        layout=look.plan_layout(),
         amount_unit=CONSOLIDATED_UNIT,
         version=__version__,
         quality=quality,
         quality_doc=quality_doc,
     )
-
-
-def _widths(plan: SummaryPlan, sheet: str) -> list[float | None]:
-    from perfsheet.core.sheets import column_def
-
-    out: list[float | None] = []
-    for key in plan.layout[sheet]:
-        try:
-            out.append(column_def(sheet, key).width if key else None)
-        except KeyError:
-            out.append(None)
-    return out
 
 
 def _totals(plan: SummaryPlan, sheet: str) -> list[tuple[int, str, int | None]]:
@@ -118,18 +63,22 @@ def _totals(plan: SummaryPlan, sheet: str) -> list[tuple[int, str, int | None]]:
     return out
 
 
-def head(plan: SummaryPlan, sheet: str, *, dept_first: bool = False) -> CacheHeader:
-    header = list(plan.headers(sheet))
-    kinds: list[str | None] = list(plan.kinds(sheet))
-    widths = _widths(plan, sheet)
-    totals = _totals(plan, sheet)
-    if dept_first:
-        header.insert(0, DEPT_KEY)
-        kinds.insert(0, "text")
-        widths.insert(0, 18)
-        totals = [(c + 1, f, None if w is None else w + 1) for c, f, w in totals]
+def head(plan: SummaryPlan, sheet: str, look: ConsolidatedLook) -> CacheHeader:
+    """The cache header of a standard sheet: ``look``'s columns, headed as in the summary
+    workbook (:meth:`SummaryPlan.header_text` of the template's text)."""
+    columns = look.sheets[sheet]
+    header = [plan.header_text(sheet, c.key, c.text) for c in columns]
+    front = len(columns) - len(plan.layout[sheet])  # 部门名称 before 校验结果's plan columns
+    totals = [(c + front, f, None if w is None else w + front) for c, f, w in _totals(plan, sheet)]
     label = total_label("{n}", "个项目" if totals else "行")  # {n}: filled in by the merge
-    return CacheHeader(header=header, kinds=kinds, widths=widths, totals=totals, total_label=label)
+    return look.cache_header(columns, header, totals, label)
+
+
+def dept_head(look: ConsolidatedLook) -> CacheHeader:
+    """The cache header of 部门汇总."""
+    return look.cache_header(
+        look.sheets[DEPT_SHEET], DEPT_HEADER, DEPT_TOTALS, total_label("{n}", "个表格")
+    )
 
 
 def _factor(table: Table) -> float:
@@ -170,22 +119,18 @@ def dept_row(table: Table, source: str) -> list[Any]:
 
 
 def write_rows(
-    result: WorkbookResult, source: str, cache: CacheWriter, plan: SummaryPlan
+    result: WorkbookResult,
+    source: str,
+    cache: CacheWriter,
+    plan: SummaryPlan,
+    look: ConsolidatedLook,
 ) -> dict[str, int]:
-    """Append the consolidated rows of ``result`` to ``cache``; returns rows per sheet."""
+    """Append the consolidated rows of ``result`` to ``cache`` (``plan``: made by
+    :func:`consolidated_plan` of ``look``); returns rows per sheet."""
     from perfsheet.core.sheets import SHEET_DETAIL, SHEET_FINDINGS, SHEET_PROJECTS
 
     counts: dict[str, int] = {}
-    cache.header(
-        DEPT_SHEET,
-        CacheHeader(
-            header=DEPT_HEADER,
-            kinds=DEPT_KINDS,
-            widths=DEPT_WIDTHS,
-            totals=DEPT_TOTALS,
-            total_label=total_label("{n}", "个表格"),
-        ),
-    )
+    cache.header(DEPT_SHEET, dept_head(look))
     for t, table in enumerate(result.tables):
         cache.table(t)
         cache.row(DEPT_SHEET, dept_row(table, source))
@@ -197,7 +142,7 @@ def write_rows(
         (SHEET_DETAIL, plan.detail_rows),
         (SHEET_PROJECTS, plan.project_rows),
     ):
-        cache.header(sheet, head(plan, sheet))
+        cache.header(sheet, head(plan, sheet, look))
         n = 0
         for t, one in enumerate(ones):
             cache.table(t)
@@ -206,7 +151,7 @@ def write_rows(
                 n += 1
         counts[sheet] = n
 
-    cache.header(SHEET_FINDINGS, head(plan, SHEET_FINDINGS, dept_first=True))
+    cache.header(SHEET_FINDINGS, head(plan, SHEET_FINDINGS, look))
     n = 0
     for t, one in enumerate(ones):
         cache.table(t)

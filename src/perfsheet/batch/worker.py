@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from perfsheet.batch.cache import CACHE_FORMAT, CACHE_VERSION, CacheMeta, CacheWriter
 from perfsheet.batch.duplicates import table_infos
+from perfsheet.batch.layout import ConsolidatedLook
 from perfsheet.batch.models import Counts, FileJob, FileResult, ReasonCode
 from perfsheet.batch.naming import inside, temp_path_for
 from perfsheet.batch.rows import consolidated_plan, write_rows
@@ -183,7 +184,9 @@ def _convert(job: FileJob) -> Counts:
     )
     try:
         with CacheWriter(cache, meta) as rows:
-            write_rows(result, job.source, rows, consolidated_plan(spec, scorer, quality_doc))
+            look = ConsolidatedLook(spec)
+            plan = consolidated_plan(look, scorer, quality_doc)
+            write_rows(result, job.source, rows, plan, look)
             write_output(job, result, output, spec, (scorer, quality_doc), analyzed)
             rows.commit()
     except PerfsheetError:

@@ -50,7 +50,6 @@ from perfsheet.core.sheets import (
     SHEET_NOTES,
     SHEET_PROJECTS,
     STANDARD_SHEETS,
-    TOTAL_ROW_LOOK,
     ColumnKind,
 )
 from perfsheet.core.summary_rows import SummaryPlan, TableRows
@@ -146,13 +145,9 @@ class StandardSheets:
         cols: list[_Col] = []
         for c in spec.columns:
             kind = kinds.get(c.key) if c.key else None
-            body = dict(c.body_style)
-            fmt = spec.number_format(c)
-            if fmt is not None:
-                body["num_format"] = fmt
+            body = spec.body_style(c)
             link = {**body, "font_color": "#0563C1", "underline": 1}
-            total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
-            total.update(TOTAL_ROW_LOOK)
+            total = spec.total_style(c)
             cols.append(
                 _Col(
                     index=c.index,

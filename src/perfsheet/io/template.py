@@ -33,6 +33,7 @@ from perfsheet.core.sheets import (
     REQUIRED_SHEETS,
     SHEET_NOTES,
     STANDARD_SHEETS,
+    TOTAL_ROW_LOOK,
     header_key,
 )
 from perfsheet.errors import InputError, UsageError
@@ -109,6 +110,25 @@ class SheetSpec(_Model):
         kind = _kind(self.name, column.key)
         return KIND_FORMATS.get(kind) if kind else None
 
+    def body_style(self, column: ColumnSpec) -> Style:
+        """The format of a column's data cells: the template's body style with the column's
+        number format (:meth:`number_format`). Every writer of the standard sheets formats
+        its data cells with it (the summary workbook, the consolidated workbook)."""
+        body = dict(column.body_style)
+        fmt = self.number_format(column)
+        if fmt is not None:
+            body["num_format"] = fmt
+        return body
+
+    def total_style(self, column: ColumnSpec) -> Style:
+        """The format of a column's cell in the total row: its body style (without a font
+        colour or underline) in the look of every total row
+        (:data:`~perfsheet.core.sheets.TOTAL_ROW_LOOK`: bold, grey fill, double rule)."""
+        body = self.body_style(column)
+        total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
+        total.update(TOTAL_ROW_LOOK)
+        return total
+
 
 def _kind(sheet: str, key: str | None) -> str | None:
     return next((c.kind for c in COLUMNS.get(sheet, ()) if c.key == key), None)
@@ -121,19 +141,6 @@ class TemplateSpec(_Model):
 
     def sheet(self, name: str) -> SheetSpec | None:
         return self.sheets.get(name)
-
-    def kind_formats(self) -> dict[str, str]:
-        """One number format per kind of column (``amount``, ``ratio``, ``score``, ``int``),
-        for a writer that formats cells by kind (the consolidated workbook): the format of
-        the first column of that kind in the template's sheets, else the kind's default."""
-        out: dict[str, str] = {}
-        for sheet in self.sheets.values():
-            for column in sheet.columns:
-                kind = _kind(sheet.name, column.key)
-                fmt = sheet.number_format(column)
-                if kind in KIND_FORMATS and fmt is not None:
-                    out.setdefault(kind, fmt)
-        return {**KIND_FORMATS, **out}
 
 
 # --------------------------------------------------------------------------------------------

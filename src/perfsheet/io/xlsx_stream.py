@@ -12,10 +12,11 @@ Why not XlsxWriter for bulk rows: it spends ~5–10 µs per cell in Python. Two 
 What is written follows ECMA-376 Part 1 (SpreadsheetML) and the package structure Excel itself
 produces: ``[Content_Types].xml``, package and workbook relationships, ``docProps/core.xml``,
 ``xl/workbook.xml`` (sheets, ``_xlnm._FilterDatabase`` names, full recalculation on load),
-``xl/styles.xml`` (a fixed set of cell formats, :data:`STYLE_*`), and one worksheet part per
-sheet (frozen header row, column widths, inline strings, numbers, booleans, formulas with cached
-values, autofilter). Sheet XML is spooled to temporary files while rows arrive and zipped at
-:meth:`StreamWorkbook.close`, so memory stays flat.
+``xl/styles.xml`` (the cell formats a :class:`StyleBook` collected, one per distinct look; a
+cell names its format by index), and one worksheet part per sheet (frozen header row, column
+widths, inline strings, numbers, booleans, formulas with cached values, autofilter). Sheet XML
+is spooled to temporary files while rows arrive and zipped at :meth:`StreamWorkbook.close`, so
+memory stays flat.
 
 Text never becomes a formula (it is always an inline string), characters XML 1.0 cannot carry
 are written in Excel's ``_xHHHH_`` notation, and cells are capped at Excel's 32,767 characters.
@@ -29,42 +30,15 @@ import math
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from perfsheet.core.grid import col_letter as grid_col_letter
 from perfsheet.core.grid import quote_sheet
-from perfsheet.core.sheets import TOTAL_ROW_LOOK
 
-# Cell formats (indexes into cellXfs of the styles part, :func:`styles_xml`).
-STYLE_DEFAULT = 0
-STYLE_HEADER = 1
-STYLE_AMOUNT = 2
-STYLE_RATIO = 3
-STYLE_SCORE = 4
-STYLE_TOTAL = 5
-STYLE_TOTAL_AMOUNT = 6
-STYLE_TOTAL_RATIO = 7
-STYLE_TOTAL_SCORE = 8
-STYLE_WRAP = 9  # top-aligned, wrapping: text and plain numbers
-
-KIND_STYLE = {
-    "amount": STYLE_AMOUNT,
-    "ratio": STYLE_RATIO,
-    "score": STYLE_SCORE,
-    "text": STYLE_WRAP,
-    "link": STYLE_WRAP,
-    "int": STYLE_WRAP,
-    "number": STYLE_WRAP,
-}
-TOTAL_STYLE = {
-    STYLE_DEFAULT: STYLE_TOTAL,
-    STYLE_AMOUNT: STYLE_TOTAL_AMOUNT,
-    STYLE_RATIO: STYLE_TOTAL_RATIO,
-    STYLE_SCORE: STYLE_TOTAL_SCORE,
-}
+STYLE_DEFAULT = 0  # the plain cell (cellXfs 0 of every styles part, :class:`StyleBook`)
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
@@ -83,11 +57,6 @@ _BORDER_NAMES = {
 }  # fmt: skip
 _HALIGN = {"left", "center", "right", "fill", "justify", "centerContinuous", "distributed"}
 _VALIGN = {"top": "top", "vcenter": "center", "bottom": "bottom", "vjustify": "justify"}
-
-#: The header cells' look when no template style is given (light blue, bold, thin borders).
-DEFAULT_HEADER: dict[str, Any] = {
-    "bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top", "text_wrap": True,
-}  # fmt: skip
 
 
 def _xf(num: int, font: int = 0, fill: int = 0, border: int = 0, extra: str = "") -> str:
@@ -186,82 +155,87 @@ LEVEL_COLORS = (
 _BUILTIN_NUMFMTS = {
     "General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
 }  # fmt: skip
-#: the number formats of STYLE_AMOUNT, STYLE_RATIO, STYLE_SCORE when none are given
-DEFAULT_FORMATS = {"amount": "#,##0.00", "ratio": "0.0%", "score": "0.0"}
+_NO_FILL = '<fill><patternFill patternType="none"/></fill>'
+_GRAY_FILL = '<fill><patternFill patternType="gray125"/></fill>'  # reserved by Excel: fill 1
+_HIDDEN = ' hidden="1"'
+_NO_BORDER = "<border><left/><right/><top/><bottom/><diagonal/></border>"
 
 
-def styles_xml(
-    header: dict[str, Any] | None = None,
-    font: dict[str, Any] | None = None,
-    formats: Mapping[str, str] | None = None,
-) -> str:
-    """``xl/styles.xml``: the fixed cell formats :data:`STYLE_DEFAULT`… with the header cells
-    styled by ``header`` and every cell in the default ``font`` (XlsxWriter-style property
-    dicts, as a summary template gives them: ``bold``, ``bg_color``, ``font_color``, borders,
-    ``align``…), and the number formats of the ``amount`` / ``ratio`` / ``score`` cells (and
-    their totals) from ``formats``; the built-in look when None. Cell indexes do not depend on
-    them, so rows rendered earlier (the batch row caches) fit any styles part."""
-    head = DEFAULT_HEADER if header is None else header
-    wanted = {**DEFAULT_FORMATS, **(formats or {})}
-    custom: dict[str, int] = {}
-    num: dict[str, int] = {}
-    for kind in ("amount", "ratio", "score"):
-        code = wanted[kind]
-        if code in _BUILTIN_NUMFMTS:
-            num[kind] = _BUILTIN_NUMFMTS[code]
-        else:
-            num[kind] = custom.setdefault(code, 164 + len(custom))
-    numfmts = "".join(
-        f'<numFmt numFmtId="{i}" formatCode="{escape_text(code).replace(chr(34), "&quot;")}"/>'
-        for code, i in custom.items()
-    )
-    if custom:
-        numfmts = f'<numFmts count="{len(custom)}">{numfmts}</numFmts>'
-    base = font or {}
-    fonts = [_font({}, base), _font({}, base, bold=True), _font(head, base)]
-    fill = _fill(head.get("bg_color"))
-    # the total rows look as in every output (core.sheets.TOTAL_ROW_LOOK): fill 3, border 2
-    total_fill = _fill(TOTAL_ROW_LOOK.get("bg_color"))
-    rule = _border({"top": TOTAL_ROW_LOOK.get("top", 0)})
-    borders = ["<border><left/><right/><top/><bottom/><diagonal/></border>", _border(head), rule]
-    # Number formats: Excel's built-in ids where the format is one (4 is "#,##0.00"), ours
-    # from 164.
-    # Body cells are top-aligned; text wraps (STYLE_WRAP): a column is as wide as its longest
-    # value only up to a cap (see the consolidated workbook), so a longer text takes more
-    # lines instead of being cut off. (An explicit style, not cellXfs 0: LibreOffice does not
-    # apply the alignment of xf 0 to cells without a style attribute.)
-    top, wrap = '<alignment vertical="top"/>', '<alignment vertical="top" wrapText="1"/>'
-    xfs = [
-        _xf(0),  # STYLE_DEFAULT
-        _xf(0, font=2, fill=2, border=1, extra=_alignment(head)),  # STYLE_HEADER
-        _xf(num["amount"], extra=top),  # AMOUNT
-        _xf(num["ratio"], extra=top),  # RATIO
-        _xf(num["score"], extra=top),  # SCORE
-        _xf(0, font=1, fill=3, border=2),  # TOTAL
-        _xf(num["amount"], font=1, fill=3, border=2),  # TOTAL_AMOUNT
-        _xf(num["ratio"], font=1, fill=3, border=2),  # TOTAL_RATIO
-        _xf(num["score"], font=1, fill=3, border=2),  # TOTAL_SCORE
-        _xf(0, extra=wrap),  # WRAP
-    ]
-    dxfs = "".join(
-        f'<dxf><font><color rgb="FF{fc}"/></font><fill><patternFill>'
-        f'<bgColor rgb="FF{bc}"/></patternFill></fill></dxf>'
-        for _level, fc, bc in LEVEL_COLORS
-    )
-    return (
-        _DECL + f'<styleSheet xmlns="{_NS}">{numfmts}'
-        f'<fonts count="{len(fonts)}">{"".join(fonts)}</fonts>'
-        '<fills count="4"><fill><patternFill patternType="none"/></fill>'
-        f'<fill><patternFill patternType="gray125"/></fill>{fill}{total_fill}</fills>'
-        f'<borders count="{len(borders)}">{"".join(borders)}</borders>'
-        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-        "</cellStyleXfs>"
-        f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
-        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-        f'<dxfs count="{len(LEVEL_COLORS)}">{dxfs}</dxfs>'
-        '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
-        'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
-    )
+class StyleBook:
+    """The styles part of a streamed workbook, built from cell looks given as XlsxWriter-style
+    property dicts (what a summary template gives: ``bold``, ``font_color``, ``bg_color``,
+    borders, ``align``, ``valign``, ``text_wrap``, ``num_format``…) over a default ``font``.
+
+    :meth:`add` returns the cell format index (``s="…"``) of a look, the same index for the
+    same look; index 0 is the plain cell. Indexes depend only on the looks added and their
+    order, so rows rendered in another process (the batch row caches) fit a book built by
+    the same calls. Differential formats 0..2 are 校验结果's 级别 colours (:data:`LEVEL_COLORS`).
+    """
+
+    def __init__(self, font: Mapping[str, Any] | None = None) -> None:
+        self.font = dict(font or {})
+        self._fonts: dict[str, int] = {_font({}, self.font): 0}
+        self._fills: dict[str, int] = {_NO_FILL: 0, _GRAY_FILL: 1}
+        self._borders: dict[str, int] = {_NO_BORDER: 0}
+        self._numfmts: dict[str, int] = {}  # custom format code -> id (from 164)
+        self._xfs: dict[str, int] = {_xf(0): 0}
+        self._sizes: list[float] = [float(self.font.get("font_size") or 11)]
+        self._memo: dict[tuple[tuple[str, Any], ...], int] = {}
+
+    def add(self, style: Mapping[str, Any]) -> int:
+        """The cell format index of ``style``."""
+        key = tuple(sorted(style.items()))
+        index = self._memo.get(key)
+        if index is not None:
+            return index
+        props = dict(style)
+        font = self._fonts.setdefault(_font(props, self.font), len(self._fonts))
+        fill = self._fills.setdefault(_fill(props.get("bg_color")), len(self._fills))
+        border = self._borders.setdefault(_border(props), len(self._borders))
+        num = 0
+        code = props.get("num_format")
+        if code:
+            num = _BUILTIN_NUMFMTS.get(str(code), -1)
+            if num < 0:
+                num = self._numfmts.setdefault(str(code), 164 + len(self._numfmts))
+        xf = _xf(num, font, fill, border, _alignment(props))
+        index = self._xfs.get(xf)
+        if index is None:
+            index = self._xfs[xf] = len(self._xfs)
+            self._sizes.append(float(props.get("font_size") or self._sizes[0]))
+        self._memo[key] = index
+        return index
+
+    def font_size(self, index: int) -> float:
+        """The font size (points) of the cell format ``index``."""
+        return self._sizes[index] if 0 <= index < len(self._sizes) else self._sizes[0]
+
+    def xml(self) -> str:
+        """``xl/styles.xml``."""
+        numfmts = "".join(
+            f'<numFmt numFmtId="{i}" formatCode="{_attr(code)}"/>'
+            for code, i in self._numfmts.items()
+        )
+        if numfmts:
+            numfmts = f'<numFmts count="{len(self._numfmts)}">{numfmts}</numFmts>'
+        dxfs = "".join(
+            f'<dxf><font><color rgb="FF{fc}"/></font><fill><patternFill>'
+            f'<bgColor rgb="FF{bc}"/></patternFill></fill></dxf>'
+            for _level, fc, bc in LEVEL_COLORS
+        )
+        return (
+            _DECL + f'<styleSheet xmlns="{_NS}">{numfmts}'
+            f'<fonts count="{len(self._fonts)}">{"".join(self._fonts)}</fonts>'
+            f'<fills count="{len(self._fills)}">{"".join(self._fills)}</fills>'
+            f'<borders count="{len(self._borders)}">{"".join(self._borders)}</borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+            "</cellStyleXfs>"
+            f'<cellXfs count="{len(self._xfs)}">{"".join(self._xfs)}</cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            f'<dxfs count="{len(LEVEL_COLORS)}">{dxfs}</dxfs>'
+            '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
+            'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
+        )
 
 
 # --------------------------------------------------------------------------------- cell rendering
@@ -355,17 +329,18 @@ def text_width(text: str) -> float:
     return (len(text) + len(text.encode("utf-8", "surrogatepass"))) / 2
 
 
-#: No column of the consolidated workbook is capped below this width (display units), so a
-#: one-line text at most this wide never wraps: the row caches note only wider texts and
-#: texts with line feeds (:func:`wrap_info`).
+#: No fitted column of the consolidated workbook is capped below this width (display units),
+#: so a one-line text at most this wide never wraps there: the row caches note only wider
+#: texts and texts with line feeds (:func:`wrap_info`; a column given a narrower width by the
+#: template notes its own limit, ``wrap_at`` of :func:`measure_row`).
 MIN_WRAP_WIDTH = 20.0
 
 
-def wrap_info(values: Sequence[Any]) -> str:
+def wrap_info(values: Sequence[Any], wrap_at: Sequence[float] = ()) -> str:
     """The texts of a row that may take more than one line, for :func:`wrapped_lines`:
     ``"col=w/w,col=w"`` — 0-based column, then the width of each of its lines (one per line
     feed); empty when every cell fits on one line in any column."""
-    return measure_row(values)[1]
+    return measure_row(values, wrap_at=wrap_at)[1]
 
 
 def parse_wrap_info(info: str) -> dict[int, list[float]]:
@@ -387,19 +362,91 @@ def wrapped_lines(line_widths: Sequence[float], column_width: float) -> int:
     return sum(1 if w <= room else math.ceil(w / full) for w in line_widths)
 
 
-# how the built-in number formats (core.sheets.KIND_FORMATS) show a number, for widths
-_NUMBER_TEXT = {
-    STYLE_AMOUNT: "{:,.2f}",
-    STYLE_RATIO: "{:.1%}",
-    STYLE_SCORE: "{:.0f}",
-    STYLE_TOTAL_AMOUNT: "{:,.2f}",
-    STYLE_TOTAL_RATIO: "{:.1%}",
-    STYLE_TOTAL_SCORE: "{:.0f}",
-}
+ShowNumber = Callable[[float], str]
+
+_NUMBER_CODE = re.compile(
+    r'"([^"]*)"|\\(.)|(_.)|\*.|\[[^\]]*\]'  # literal, escaped, room for a character, fill, [Red]
+    r"|([0#?][0#?,.]*(?:[Ee][+-]?[0#?]+)?|\.[0#?][0#?,]*)"  # the digits
+    r"|(.)"
+)
+_DATE_CODE = re.compile(r"[yYmMdDhHsS]")
 
 
-def value_width(v: Any, style: int = STYLE_DEFAULT) -> float:
-    """Display width of a cell value as shown with the number format of ``style``."""
+def _section(code: str) -> ShowNumber:
+    """How one section of a number format shows a non-negative number, near enough to
+    measure it: literal text kept, digits as the placeholders ask (decimals, thousands
+    separator, ``%``, trailing ``,`` scaling by 1000, scientific)."""
+    parts: list[str | None] = []  # literals, None where the number goes
+    pattern = ""
+    percent = 0
+    plain = ""  # the code without literals: is it a date?
+    for m in _NUMBER_CODE.finditer(code):
+        quoted, escaped, room, digits, other = m.groups()
+        if quoted is not None or escaped is not None:
+            parts.append(quoted if quoted is not None else escaped)
+        elif room is not None:
+            parts.append(" ")
+        elif digits is not None and not pattern:
+            pattern = digits
+            parts.append(None)
+        elif digits is not None or (other is not None and other != "@"):
+            parts.append(m.group())
+            percent += m.group() == "%"
+            plain += m.group()
+    if not pattern:
+        text = "".join(p or "" for p in parts)
+        return lambda _v: text
+    if _DATE_CODE.search(plain):
+        return lambda _v: code  # a date or time: about as long as its code
+    mantissa = re.split("[Ee]", pattern)[0]
+    whole, _, decimals = mantissa.partition(".")
+    scale = 100.0**percent / 1000.0 ** (len(whole) - len(whole.rstrip(",")))
+    places = sum(c in "0#?" for c in decimals)
+    sci = len(mantissa) < len(pattern)
+    spec = ("," if "," in whole.rstrip(",") else "") + f".{places}" + ("E" if sci else "f")
+    at = parts.index(None)
+    before = "".join(p or "" for p in parts[:at])
+    after = "".join(p or "" for p in parts[at + 1 :])
+    return lambda v: before + format(v * scale, spec) + after
+
+
+def _split_sections(code: str) -> list[str]:
+    out, cur, quoted = [], "", False
+    for ch in code:
+        if ch == '"':
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [*out, cur]
+
+
+@functools.lru_cache(maxsize=256)
+def number_shower(code: str | None) -> ShowNumber | None:
+    """How the number format ``code`` shows a number, for measuring it; None for General
+    (and no format). Sections: positive; negative (shown without its minus sign, as Excel
+    does when the format has a negative section); zero."""
+    if not code or code.strip().lower() == "general":
+        return None
+    sections = [_section(s) for s in _split_sections(code)[:3]]
+    first = sections[0]
+    if len(sections) == 1:
+        return first
+    negative = sections[1]
+    zero = sections[2] if len(sections) > 2 else first
+
+    def show(v: float) -> str:
+        if v < 0:
+            return negative(-v)
+        return zero(v) if v == 0 else first(v)
+
+    return show
+
+
+def value_width(v: Any, num_format: str | None = None) -> float:
+    """Display width of a cell value as shown with the number format ``num_format``."""
     if isinstance(v, str):
         return text_width(v)
     if v is None:
@@ -407,20 +454,31 @@ def value_width(v: Any, style: int = STYLE_DEFAULT) -> float:
     if isinstance(v, bool):
         return 5.0  # TRUE / FALSE
     if isinstance(v, int | float):
-        if not math.isfinite(v):
-            return 5.0
-        fmt = _NUMBER_TEXT.get(style)
-        if fmt is not None:
-            return float(len(fmt.format(v)))
-        return float(min(len(_number(v)), 11))  # General shows at most 11 characters
+        return _number_width(v, number_shower(num_format))
     return text_width(str(v))
 
 
-def measure_row(values: Sequence[Any], styles: Sequence[int] = ()) -> tuple[dict[int, float], str]:
+def _number_width(v: float, show: ShowNumber | None) -> float:
+    if not math.isfinite(v):
+        return 5.0
+    if show is not None:
+        text = show(v)
+        return float(len(text)) if text.isascii() else text_width(text)
+    return float(min(len(_number(v)), 11))  # General shows at most 11 characters
+
+
+def measure_row(
+    values: Sequence[Any],
+    shows: Sequence[ShowNumber | None] = (),
+    wrap_at: Sequence[float] = (),
+) -> tuple[dict[int, float], str]:
     """The display width of each non-empty cell of a row (0-based column -> width,
-    :func:`value_width`), and its :func:`wrap_info`. One pass: it runs on every row of a
-    batch, in the workers."""
-    n_styles = len(styles)
+    :func:`value_width`; numbers as ``shows[col]`` shows them, :func:`number_shower`), and
+    its :func:`wrap_info`: texts wider than ``wrap_at[col]`` (default
+    :data:`MIN_WRAP_WIDTH`) or with line feeds. One pass: it runs on every row of a batch,
+    in the workers."""
+    n_shows = len(shows)
+    n_wrap = len(wrap_at)
     widths: dict[int, float] = {}
     wrap: list[str] = []
     for c, v in enumerate(values):
@@ -433,11 +491,14 @@ def measure_row(values: Sequence[Any], styles: Sequence[int] = ()) -> tuple[dict
                 wrap.append(f"{c}=" + "/".join(f"{x:g}" for x in lines))
             else:
                 w = (len(v) + len(v.encode("utf-8", "surrogatepass"))) / 2
-                if w > MIN_WRAP_WIDTH:
+                if w > (wrap_at[c] if c < n_wrap else MIN_WRAP_WIDTH):
                     wrap.append(f"{c}={w:g}")
             widths[c] = w
         elif v is not None:
-            widths[c] = value_width(v, styles[c] if c < n_styles else STYLE_DEFAULT)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                widths[c] = _number_width(v, shows[c] if c < n_shows else None)
+            else:
+                widths[c] = value_width(v)
     return widths, ",".join(wrap)
 
 
@@ -567,7 +628,7 @@ class StreamWorkbook:
 
     tmpdir: Path | None = None
     title: str = ""
-    styles: str = field(default_factory=styles_xml)  # xl/styles.xml (see styles_xml)
+    styles: str = field(default_factory=lambda: StyleBook().xml())  # xl/styles.xml
     sheets: list[StreamSheet] = field(default_factory=list)
     _filters: dict[int, str] = field(default_factory=dict)
     _spool: tempfile.TemporaryDirectory[str] | None = None
@@ -578,7 +639,11 @@ class StreamWorkbook:
         header: Sequence[str],
         widths: Sequence[float | None] = (),
         look: SheetLook | None = None,
+        header_styles: Sequence[int] = (),
+        hidden: Collection[int] = (),
     ) -> StreamSheet:
+        """A sheet whose first row is ``header`` (cell formats ``header_styles``), with
+        column ``widths`` (None: 14) and the ``hidden`` columns (0-based) hidden."""
         if self._spool is None:
             if self.tmpdir is not None:
                 self.tmpdir.mkdir(parents=True, exist_ok=True)
@@ -590,7 +655,7 @@ class StreamWorkbook:
         fh = open(path, "w", encoding="utf-8", newline="", buffering=1 << 18)  # noqa: SIM115
         cols = "".join(
             f'<col min="{c + 1}" max="{c + 1}" width="{(w or 14) + 0.7109375:.7g}" '
-            'customWidth="1"/>'
+            f'customWidth="1"{_HIDDEN if c in hidden else ""}/>'
             for c, w in enumerate(list(widths) + [None] * (len(header) - len(widths)))
         )
         selected = ' tabSelected="1"' if index == 1 else ""
@@ -604,7 +669,7 @@ class StreamWorkbook:
             f"{'<cols>' + cols + '</cols>' if cols else ''}<sheetData>"
         )
         sheet = StreamSheet(name=name, width=max(1, len(header)), fh=fh, path=path, look=look)
-        cells = render_cells(list(header), [STYLE_HEADER] * len(header)).replace(ROW_MARK, "1")
+        cells = render_cells(list(header), header_styles).replace(ROW_MARK, "1")
         height = f' ht="{look.header_height:g}" customHeight="1"' if look.header_height else ""
         fh.write(f'<row r="1"{height}>{cells}</row>')
         sheet.next_row = 2
