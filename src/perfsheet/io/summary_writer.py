@@ -50,7 +50,6 @@ from perfsheet.core.sheets import (
     SHEET_NOTES,
     SHEET_PROJECTS,
     STANDARD_SHEETS,
-    TOTAL_ROW_LOOK,
     ColumnKind,
 )
 from perfsheet.core.summary_rows import Link, SummaryPlan, TableRows
@@ -164,21 +163,15 @@ class StandardSheets:
         cols: list[_Col] = []
         for c in spec.columns:
             kind = kinds.get(c.key) if c.key else None
-            body = dict(c.body_style)
-            fmt = spec.number_format(c)
-            if fmt is not None:
-                body["num_format"] = fmt
-            link = {**body, "font_color": "#0563C1", "underline": 1}
-            total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
-            total.update(TOTAL_ROW_LOOK)
+            body = spec.body_style(c)
             cols.append(
                 _Col(
                     index=c.index,
                     key=c.key,
                     kind=kind,
                     fmt=self._fmt(body) if body else None,
-                    link_fmt=self._fmt(link),
-                    total_fmt=self._fmt(total),
+                    link_fmt=self._fmt(spec.link_style(c)),
+                    total_fmt=self._fmt(spec.total_style(c)),
                     wrap=bool(body.get("text_wrap")),
                     width=c.width,
                 )

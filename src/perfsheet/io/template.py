@@ -13,6 +13,11 @@ JSON-serializable, XlsxWriter format properties for styles). The built-in templa
 stored as JSON inside the package (``standard_template.json``, produced by
 ``templates/build_template.py`` from ``templates/标准汇总模板.xlsx``), so the fast ``--no-source``
 path never imports openpyxl.
+
+What every writer takes from a column of the spec is said here once: the style of its header
+cell (:attr:`ColumnSpec.header_style`), of its data cells (:meth:`SheetSpec.body_style`), of
+its data cells holding a link (:meth:`SheetSpec.link_style`) and of its cell in the total row
+(:meth:`SheetSpec.total_style`).
 """
 
 from __future__ import annotations
@@ -33,12 +38,15 @@ from perfsheet.core.sheets import (
     REQUIRED_SHEETS,
     SHEET_NOTES,
     STANDARD_SHEETS,
+    TOTAL_ROW_LOOK,
     header_key,
 )
 from perfsheet.errors import InputError, UsageError
 from perfsheet.io.private_api import first_font, loaded_theme
 
 BUILTIN_SPEC = "standard_template.json"
+#: the colour of a link's text (Excel's Hyperlink cell style)
+LINK_COLOR = "#0563C1"
 
 Style = dict[str, Any]  # XlsxWriter format properties
 
@@ -108,6 +116,28 @@ class SheetSpec(_Model):
             return column.body_style["num_format"]
         kind = _kind(self.name, column.key)
         return KIND_FORMATS.get(kind) if kind else None
+
+    def body_style(self, column: ColumnSpec) -> Style:
+        """The style of a column's data cells: the template's, with the number format of
+        :meth:`number_format`."""
+        body = dict(column.body_style)
+        fmt = self.number_format(column)
+        if fmt is not None:
+            body["num_format"] = fmt
+        return body
+
+    def link_style(self, column: ColumnSpec) -> Style:
+        """A data cell holding a link (来源位置, 位置): the body style in the link colour,
+        underlined."""
+        return {**self.body_style(column), "font_color": LINK_COLOR, "underline": 1}
+
+    def total_style(self, column: ColumnSpec) -> Style:
+        """A column's cell in the total row of 项目汇总: the body style without a font colour
+        or underline, in the total row's look (:data:`~perfsheet.core.sheets.TOTAL_ROW_LOOK`)."""
+        body = self.body_style(column)
+        total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
+        total.update(TOTAL_ROW_LOOK)
+        return total
 
 
 def _kind(sheet: str, key: str | None) -> str | None:
