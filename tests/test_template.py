@@ -116,7 +116,7 @@ def test_template_without_a_required_sheet_is_refused_in_chinese(
     path = write_user_template(tmp_path / "缺表.xlsx", drop=missing)
     with pytest.raises(UsageError) as err:
         read_template(path)
-    assert f"缺少工作表：「{missing}」" in str(err.value)
+    assert f"缺少工作表「{missing}」" in str(err.value)
 
 
 def test_template_sheet_without_header_is_refused(tmp_path: Path) -> None:
@@ -177,3 +177,26 @@ def test_with_columns_adds_the_batch_columns_once() -> None:
         default_layout(SHEET_FINDINGS)
     )
     assert [c.key for c in base.sheets[SHEET_DETAIL].columns] == default_layout(SHEET_DETAIL)
+
+
+def test_template_errors_name_the_file(tmp_path: Path) -> None:
+    """A template that is no workbook, or whose parts are not XML, is an InputError; one
+    without a standard sheet a TemplateError; each names the file (CLI and add-in alike)."""
+    import zipfile
+
+    from perfsheet.errors import TemplateError
+
+    broken = tmp_path / "坏" / "模板.xlsx"
+    broken.parent.mkdir()
+    with zipfile.ZipFile(TEMPLATE) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for name in zin.namelist():
+            data = b"<not xml" if name == "xl/workbook.xml" else zin.read(name)
+            zout.writestr(name, data)
+    with pytest.raises(InputError) as err:
+        read_template(broken)
+    assert str(broken) in str(err.value) and "ParseError" in str(err.value)
+    missing = write_user_template(tmp_path / "缺表.xlsx", drop=SHEET_PROJECTS)
+    with pytest.raises(TemplateError) as info:
+        read_template(missing)
+    assert info.value.path == str(missing)
+    assert str(info.value).startswith(f"模板 {missing}：缺少工作表「项目汇总」")

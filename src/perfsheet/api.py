@@ -13,7 +13,8 @@ what they return. The names are re-exported by :mod:`perfsheet` itself::
 Errors are :class:`~perfsheet.errors.PerfsheetError` subclasses with a Chinese message:
 :class:`~perfsheet.errors.InputError` (a file that cannot be read as a table),
 :class:`~perfsheet.errors.OutputError` (an output that cannot be written),
-:class:`~perfsheet.errors.UsageError` (bad arguments),
+:class:`~perfsheet.errors.UsageError` (bad arguments; :class:`~perfsheet.errors.TemplateError`
+for a summary template without a standard sheet),
 :class:`~perfsheet.io.rules_file.RulesFileError` (a rules file with a mistake, file and line).
 """
 

@@ -41,7 +41,7 @@ from perfsheet.core.sheets import (
     TOTAL_ROW_LOOK,
     header_key,
 )
-from perfsheet.errors import InputError, UsageError
+from perfsheet.errors import InputError, TemplateError
 from perfsheet.io.private_api import first_font, loaded_theme
 
 BUILTIN_SPEC = "standard_template.json"
@@ -466,13 +466,13 @@ def _conditional(ws: Any, header_row: int, colors: _Colors) -> list[ConditionalS
     return out
 
 
-def _sheet_spec(ws: Any, sheet: str, colors: _Colors, default_font: Style) -> SheetSpec:
+def _sheet_spec(ws: Any, sheet: str, colors: _Colors, default_font: Style, path: Path) -> SheetSpec:
     from openpyxl.utils.cell import range_boundaries
 
     header_row = _find_header_row(ws, sheet)
     if header_row is None:
         known = "、".join(c.key for c in COLUMNS[sheet][:4])
-        raise UsageError(f"模板工作表「{sheet}」中找不到表头行（应包含 {known} 等列名）")
+        raise TemplateError(str(path), f"工作表「{sheet}」中找不到表头行（应包含 {known} 等列名）")
 
     widths: dict[int, tuple[float | None, bool]] = {}
     for dim in ws.column_dimensions.values():
@@ -599,7 +599,11 @@ def _sheet_spec(ws: Any, sheet: str, colors: _Colors, default_font: Style) -> Sh
 
 
 def read_template(path: Path) -> TemplateSpec:
-    """Read a template workbook (any layout following the rules above) into a spec."""
+    """Read a template workbook (any layout following the rules above) into a spec.
+
+    Raises :class:`~perfsheet.errors.InputError` for a file that is missing or not a readable
+    .xlsx and :class:`~perfsheet.errors.TemplateError` for one without a standard sheet or its
+    header row; both name ``path``."""
     import zipfile
 
     import openpyxl
@@ -608,13 +612,15 @@ def read_template(path: Path) -> TemplateSpec:
         raise InputError(str(path), "模板文件不存在")
     try:
         wb = openpyxl.load_workbook(path, rich_text=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as err:
+    # SyntaxError: xml.etree's ParseError, a part that is not XML
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as err:
         raise InputError(str(path), f"不是可读取的 .xlsx 模板（{type(err).__name__}）") from None
     missing = [s for s in REQUIRED_SHEETS if s not in wb.sheetnames]
     if missing:
-        raise UsageError(
-            f"模板 {path.name} 缺少工作表：{'、'.join(f'「{s}」' for s in missing)}"
-            f"（标准汇总模板须包含 {'、'.join(REQUIRED_SHEETS)}）"
+        raise TemplateError(
+            str(path),
+            f"缺少工作表{'、'.join(f'「{s}」' for s in missing)}"
+            f"（标准汇总模板须包含 {'、'.join(REQUIRED_SHEETS)}）",
         )
     colors = _Colors(loaded_theme(wb))
     default_font: Style = {"font_name": "Calibri", "font_size": 11.0}
@@ -625,7 +631,7 @@ def read_template(path: Path) -> TemplateSpec:
     for name in STANDARD_SHEETS:
         if name not in wb.sheetnames:
             continue
-        sheets[name] = _sheet_spec(wb[name], name, colors, default_font)
+        sheets[name] = _sheet_spec(wb[name], name, colors, default_font, path)
     if SHEET_NOTES not in sheets:
         sheets[SHEET_NOTES] = builtin_template().sheets[SHEET_NOTES]
     return TemplateSpec(source=path.name, default_font=default_font, sheets=sheets)
