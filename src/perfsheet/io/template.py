@@ -14,6 +14,9 @@ stored as JSON inside the package (``standard_template.json``, produced by
 ``templates/build_template.py`` from ``templates/标准汇总模板.xlsx``), so the fast ``--no-source``
 path never imports openpyxl.
 
+The Excel add-in's buttons use the template ``perfsheet.template.xlsx`` found next to the
+workbook or in the user's home folder (:func:`find_template_file`), else the built-in one.
+
 What every writer takes from a column of the spec is said here once: the style of its header
 cell (:attr:`ColumnSpec.header_style`), of its data cells (:meth:`SheetSpec.body_style`), of
 its data cells holding a link (:meth:`SheetSpec.link_style`) and of its cell in the total row
@@ -43,6 +46,7 @@ from perfsheet.core.sheets import (
 )
 from perfsheet.errors import InputError, TemplateError
 from perfsheet.io.private_api import first_font, loaded_theme
+from perfsheet.io.user_files import TEMPLATE_FILE_NAME, find_user_file
 
 BUILTIN_SPEC = "standard_template.json"
 #: the colour of a link's text (Excel's Hyperlink cell style)
@@ -183,6 +187,13 @@ def load_template(path: Path | str | None) -> TemplateSpec:
     if path is None:
         return builtin_template()
     return read_template(Path(path))
+
+
+def find_template_file(workbook_path: Path | None, home: Path | None = None) -> Path | None:
+    """``perfsheet.template.xlsx`` next to the workbook, else in the user's home, else None:
+    the template of the Excel add-in's buttons, found as the rules file is
+    (:func:`perfsheet.io.user_files.find_user_file`)."""
+    return find_user_file(TEMPLATE_FILE_NAME, workbook_path, home)
 
 
 def spec_json(spec: TemplateSpec) -> str:
