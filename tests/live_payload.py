@@ -7,10 +7,11 @@ tables, notes, visibility}]`` — values as Office.js sends them (a rectangle an
 empty cells as ``""``).
 
 ``replay(payload, actions)`` applies the queued actions the way Excel would to the snapshot and
-returns the next payload (what the client sends on the next click) plus the fills and note
-texts, which payloads do not carry. It models only what the actions under test use: values
-(``'`` text prefix, ``HYPERLINK`` shown as its text), fills, notes, and adding, clearing,
-hiding, deleting and activating sheets.
+returns the next payload (what the client sends on the next click) plus what payloads do not
+carry: fills, number formats, fonts, alignment, borders (per cell side), note texts, column
+widths and visibility, row heights, merged ranges and frozen panes. It models only what the
+actions under test use: values (``'`` text prefix, ``HYPERLINK`` shown as its text), those
+formats, notes, and adding, clearing, hiding, deleting and activating sheets.
 """
 
 from __future__ import annotations
@@ -226,6 +227,17 @@ class Workbook:
     fills: dict[tuple[str, int, int], str] = field(default_factory=dict)
     notes: dict[tuple[str, int, int], str] = field(default_factory=dict)
     formats: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    fonts: dict[tuple[str, int, int], dict[str, Any]] = field(default_factory=dict)
+    #: horizontal / vertical alignment (Office.js names) and wrap_text
+    align: dict[tuple[str, int, int], dict[str, Any]] = field(default_factory=dict)
+    #: cell -> side (top, bottom, left, right) -> {line_style, weight, color}
+    borders: dict[tuple[str, int, int], dict[str, dict[str, Any]]] = field(default_factory=dict)
+    widths: dict[tuple[str, int], float] = field(default_factory=dict)  # points
+    hidden: dict[tuple[str, int], bool] = field(default_factory=dict)
+    heights: dict[tuple[str, int], float] = field(default_factory=dict)
+    merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    frozen: dict[str, str] = field(default_factory=dict)  # freezePaneAtRange's address
+    autofit: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # rows first..last
 
     def sheet(self, name: str) -> dict[str, Any]:
         for s in self.payload["sheets"]:
@@ -256,6 +268,33 @@ def _rect(a: dict[str, Any]) -> list[tuple[int, int]]:
     return [
         (r, c) for r in range(r0, r0 + a["row_count"]) for c in range(c0, c0 + a["column_count"])
     ]
+
+
+#: a border side of a range -> (the cell side it draws, which cells: edge or inside)
+_BORDER_SIDES = {
+    "edge_top": [("top", "first_row")],
+    "edge_bottom": [("bottom", "last_row")],
+    "edge_left": [("left", "first_col")],
+    "edge_right": [("right", "last_col")],
+    "inside_horizontal": [("top", "not_first_row"), ("bottom", "not_last_row")],
+    "inside_vertical": [("left", "not_first_col"), ("right", "not_last_col")],
+}
+
+
+def _border_cells(a: dict[str, Any], which: str) -> list[tuple[int, int]]:
+    r0, c0 = a["start_row"] + 1, a["start_column"] + 1
+    r1, c1 = r0 + a["row_count"] - 1, c0 + a["column_count"] - 1
+    keep = {
+        "first_row": lambda r, c: r == r0,
+        "last_row": lambda r, c: r == r1,
+        "first_col": lambda r, c: c == c0,
+        "last_col": lambda r, c: c == c1,
+        "not_first_row": lambda r, c: r != r0,
+        "not_last_row": lambda r, c: r != r1,
+        "not_first_col": lambda r, c: c != c0,
+        "not_last_col": lambda r, c: c != c1,
+    }[which]
+    return [(r, c) for r, c in _rect(a) if keep(r, c)]
 
 
 def _set(values: list[list[Any]], row: int, col: int, v: Any) -> None:
@@ -302,6 +341,41 @@ def replay(state: dict[str, Any] | Workbook, actions: list[dict[str, Any]]) -> W
         elif func == "setNumberFormat":
             for r, c in _rect(a):
                 wb.formats[(name, r, c)] = a["args"][0]
+        elif func == "setFontProperty":
+            attr, value = a["args"]
+            for r, c in _rect(a):
+                wb.fonts.setdefault((name, r, c), {})[attr] = value
+        elif func in ("setHorizontalAlignment", "setVerticalAlignment", "setWrapText"):
+            key = {"setHorizontalAlignment": "h", "setVerticalAlignment": "v"}.get(func, "wrap")
+            value = a["args"][0] if isinstance(a["args"], list) else a["args"]
+            for r, c in _rect(a):
+                wb.align.setdefault((name, r, c), {})[key] = value
+        elif func == "setBorderProperty":
+            side, attr, value = a["args"]
+            for cell_side, which in _BORDER_SIDES.get(side, []):
+                for r, c in _border_cells(a, which):
+                    sides = wb.borders.setdefault((name, r, c), {})
+                    sides.setdefault(cell_side, {})[attr] = value
+        elif func == "setColumnWidth":
+            width = a["args"][0] if isinstance(a["args"], list) else a["args"]
+            for c in range(a["start_column"] + 1, a["start_column"] + a["column_count"] + 1):
+                wb.widths[(name, c)] = width
+        elif func == "setColumnHidden":
+            for c in range(a["start_column"] + 1, a["start_column"] + a["column_count"] + 1):
+                wb.hidden[(name, c)] = a["args"][0]
+        elif func == "setRowHeight":
+            height = a["args"][0] if isinstance(a["args"], list) else a["args"]
+            for r in range(a["start_row"] + 1, a["start_row"] + a["row_count"] + 1):
+                wb.heights[(name, r)] = height
+        elif func == "rangeMerge":
+            r0, c0 = a["start_row"] + 1, a["start_column"] + 1
+            rect = (r0, c0, r0 + a["row_count"] - 1, c0 + a["column_count"] - 1)
+            wb.merged.setdefault(name, []).append(rect)
+        elif func == "freezePaneAtRange":
+            wb.frozen[name] = a["args"][0]
+        elif func == "setAutofit" and a["args"] in ("rows", ["rows"]):
+            r0 = a["start_row"] + 1
+            wb.autofit.setdefault(name, []).append((r0, r0 + a["row_count"] - 1))
         elif func == "addNote":
             r, c = address_key(a["args"][0])
             sheets[sp]["notes"].append({"address": a["args"][0]})
@@ -317,16 +391,22 @@ def replay(state: dict[str, Any] | Workbook, actions: list[dict[str, Any]]) -> W
         elif func == "addSheet":
             ix, new = a["args"]
             sheets.insert(ix, sheet_json(new, [[]]))
-        elif func == "sheetClear":
+        elif func == "sheetClear":  # contents and formats; widths and heights stay
             sheets[sp]["values"] = [[]]
             sheets[sp]["notes"] = []
-            for store in (wb.fills, wb.notes, wb.formats):
+            for store in (wb.fills, wb.notes, wb.formats, wb.fonts, wb.align, wb.borders):
                 for key in [k for k in store if k[0] == name]:
                     del store[key]
+            wb.merged.pop(name, None)
         elif func == "sheetDelete":
-            for store in (wb.fills, wb.notes, wb.formats):
+            for store in (wb.fills, wb.notes, wb.formats, wb.fonts, wb.align, wb.borders):
                 for key in [k for k in store if k[0] == name]:
                     del store[key]
+            for per_line in (wb.widths, wb.hidden, wb.heights):
+                for key in [k for k in per_line if k[0] == name]:
+                    del per_line[key]
+            for per_sheet in (wb.merged, wb.frozen, wb.autofit):
+                per_sheet.pop(name, None)
             del sheets[sp]
         elif func == "setSheetVisibility":
             sheets[sp]["visibility"] = a["args"][0]

@@ -24,6 +24,7 @@ from perfsheet.batch.duplicates import table_key
 from perfsheet.batch.models import ConvertReport
 from perfsheet.batch.naming import CONSOLIDATED_NAME, REPORT_NAME
 from perfsheet.batch.worker import FAULTS_ENV
+from perfsheet.io.user_files import TEMPLATE_FILE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -211,6 +212,18 @@ def test_own_output_names(tmp_path: Path) -> None:
         assert entry is not None and entry.reason_code == "own-output", name
         assert entry.reason and "perfsheet" in entry.reason
     for name in ("绩效汇总.xlsx", "2025年绩效汇总表.xlsx", "a_绩效汇总.xls"):
+        (tmp_path / name).write_bytes(b"PK")
+        assert classify(tmp_path / name) is None, name
+
+
+def test_the_add_in_template_is_skipped_not_converted(tmp_path: Path) -> None:
+    """perfsheet.template.xlsx sits with the workbooks it formats: it is not an input."""
+    for name in (TEMPLATE_FILE_NAME, "PerfSheet.Template.xlsx"):
+        (tmp_path / name).write_bytes(b"PK")
+        entry = classify(tmp_path / name)
+        assert entry is not None and entry.reason_code == "template", name
+        assert entry.reason and TEMPLATE_FILE_NAME in entry.reason
+    for name in ("perfsheet.template (2).xlsx", "汇总模板.xlsx"):
         (tmp_path / name).write_bytes(b"PK")
         assert classify(tmp_path / name) is None, name
 

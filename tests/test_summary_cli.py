@@ -156,7 +156,7 @@ def test_template_option(example: Path, tmp_path: Path) -> None:
     broken = write_user_template(tmp_path / "缺表模板.xlsx", drop=SHEET_PROJECTS)
     res = invoke("summary", str(example), "--template", str(broken), "-o", str(tmp_path / "x.xlsx"))
     assert res.exit_code == 2
-    assert "缺少工作表：「项目汇总」" in res.output
+    assert "缺少工作表「项目汇总」" in res.output
     assert "Traceback" not in res.output and not (tmp_path / "x.xlsx").exists()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,10 +25,12 @@ from perfsheet.errors import InputError, UsageError
 from perfsheet.io.template import (
     builtin_template,
     fill_placeholders,
+    find_template_file,
     load_template,
     read_template,
     spec_json,
 )
+from perfsheet.io.user_files import TEMPLATE_FILE_NAME
 from summary_helpers import ROOT, TEMPLATE, write_user_template
 
 BUILD = ROOT / "templates" / "build_template.py"
@@ -116,7 +119,7 @@ def test_template_without_a_required_sheet_is_refused_in_chinese(
     path = write_user_template(tmp_path / "缺表.xlsx", drop=missing)
     with pytest.raises(UsageError) as err:
         read_template(path)
-    assert f"缺少工作表：「{missing}」" in str(err.value)
+    assert f"缺少工作表「{missing}」" in str(err.value)
 
 
 def test_template_sheet_without_header_is_refused(tmp_path: Path) -> None:
@@ -177,3 +180,46 @@ def test_with_columns_adds_the_batch_columns_once() -> None:
         default_layout(SHEET_FINDINGS)
     )
     assert [c.key for c in base.sheets[SHEET_DETAIL].columns] == default_layout(SHEET_DETAIL)
+
+
+def test_the_add_in_template_is_found_next_to_the_workbook_then_in_home(tmp_path: Path) -> None:
+    """The buttons' template: ``perfsheet.template.xlsx`` beside the workbook wins over the one
+    in the home folder; no workbook folder (xlwings Lite, an unsaved book): home only."""
+    book_dir, home = tmp_path / "预算 2025", tmp_path / "home"
+    book_dir.mkdir()
+    home.mkdir()
+    book = book_dir / "协作办.xlsx"
+    assert find_template_file(book, home=home) is None
+    assert load_template(find_template_file(book, home=home)) is builtin_template()
+    shutil.copy(TEMPLATE, home / TEMPLATE_FILE_NAME)
+    assert find_template_file(book, home=home) == home / TEMPLATE_FILE_NAME
+    assert find_template_file(None, home=home) == home / TEMPLATE_FILE_NAME
+    shutil.copy(TEMPLATE, book_dir / TEMPLATE_FILE_NAME)
+    assert find_template_file(book, home=home) == book_dir / TEMPLATE_FILE_NAME
+    assert load_template(find_template_file(book, home=home)).source == TEMPLATE_FILE_NAME
+    (book_dir / TEMPLATE_FILE_NAME).unlink()
+    (book_dir / TEMPLATE_FILE_NAME).mkdir()  # a folder of that name is not a template
+    assert find_template_file(book, home=home) == home / TEMPLATE_FILE_NAME
+
+
+def test_template_errors_name_the_file(tmp_path: Path) -> None:
+    """A template that is no workbook, or whose parts are not XML, is an InputError; one
+    without a standard sheet a TemplateError; each names the file (CLI and add-in alike)."""
+    import zipfile
+
+    from perfsheet.errors import TemplateError
+
+    broken = tmp_path / "坏" / TEMPLATE_FILE_NAME
+    broken.parent.mkdir()
+    with zipfile.ZipFile(TEMPLATE) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for name in zin.namelist():
+            data = b"<not xml" if name == "xl/workbook.xml" else zin.read(name)
+            zout.writestr(name, data)
+    with pytest.raises(InputError) as err:
+        read_template(broken)
+    assert str(broken) in str(err.value) and "ParseError" in str(err.value)
+    missing = write_user_template(tmp_path / "缺表.xlsx", drop=SHEET_PROJECTS)
+    with pytest.raises(TemplateError) as info:
+        read_template(missing)
+    assert info.value.path == str(missing)
+    assert str(info.value).startswith(f"模板 {missing}：缺少工作表「项目汇总」")

@@ -58,6 +58,7 @@ _API_NAMES = frozenset(
         "count_table",
         "default_rules",
         "find_rules_file",
+        "find_template_file",
         "load_rules",
         "read_workbook",
         "summarize",

@@ -13,7 +13,8 @@ what they return. The names are re-exported by :mod:`perfsheet` itself::
 Errors are :class:`~perfsheet.errors.PerfsheetError` subclasses with a Chinese message:
 :class:`~perfsheet.errors.InputError` (a file that cannot be read as a table),
 :class:`~perfsheet.errors.OutputError` (an output that cannot be written),
-:class:`~perfsheet.errors.UsageError` (bad arguments),
+:class:`~perfsheet.errors.UsageError` (bad arguments; :class:`~perfsheet.errors.TemplateError`
+for a summary template without a standard sheet),
 :class:`~perfsheet.io.rules_file.RulesFileError` (a rules file with a mistake, file and line).
 """
 
@@ -39,6 +40,7 @@ from perfsheet.core.pipeline import analyze
 from perfsheet.errors import InputError, OutputError, PerfsheetError, UsageError
 from perfsheet.io.readers import read_workbook
 from perfsheet.io.rules_file import RulesFileError, find_rules_file, load_rules
+from perfsheet.io.template import find_template_file
 from perfsheet.summary import SummaryReport, summarize
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "count_table",
     "default_rules",
     "find_rules_file",
+    "find_template_file",
     "load_rules",
     "read_workbook",
     "summarize",

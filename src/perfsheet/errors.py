@@ -31,6 +31,16 @@ class UsageError(PerfsheetError):
     """Bad arguments or options (exit code 2)."""
 
 
+class TemplateError(UsageError):
+    """A summary template that was read but cannot be used: a standard sheet or its header row
+    is missing (exit code 2). ``path`` names the file as it was given or found."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"模板 {path}：{reason}")
+
+
 class OutputError(PerfsheetError):
     """An output cannot be created or replaced: a read-only or missing folder, a file where a
     folder should be, a full disk, a file Excel holds open (exit code 2).

@@ -2,9 +2,10 @@
 
 Folders are scanned (recursively with ``--recursive``, never following links to folders, never
 descending into hidden folders or into OUTDIR itself); Excel lock files (``~$*``), hidden files,
-other extensions, non-regular files and perfsheet's own outputs by their names
+other extensions, non-regular files, perfsheet's own outputs by their names
 (``…_绩效汇总.xlsx``, ``绩效汇总_合并.xlsx``; outputs renamed since are recognised by their
-sheets, in the worker) are reported as *skipped* with a reason. Each workbook gets
+sheets, in the worker) and the add-in's summary template ``perfsheet.template.xlsx`` (kept with
+the workbooks it formats) are reported as *skipped* with a reason. Each workbook gets
 a relative output path built only from sanitized names; outputs that would collide (``a.xls``
 next to ``a.xlsx``, ``A.xlsx`` next to ``a.xlsx`` on a case-insensitive disk, two files given from
 different folders) are told apart deterministically.
@@ -31,6 +32,7 @@ from perfsheet.batch.naming import (
     relative_parts,
 )
 from perfsheet.errors import UsageError
+from perfsheet.io.user_files import TEMPLATE_FILE_NAME
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".pdf")  # .pdf: perfsheet.io.pdf
 
@@ -84,6 +86,9 @@ def classify(path: Path) -> FileEntry | None:
     own = own_output_reason(name)
     if own is not None:
         return _skip(path, "own-output", own)
+    if unicodedata.normalize("NFC", name).casefold() == TEMPLATE_FILE_NAME:
+        reason = f"perfsheet 汇总模板（{TEMPLATE_FILE_NAME}），不转换，已跳过"
+        return _skip(path, "template", reason)
     return None
 
 

@@ -29,6 +29,7 @@ ReasonCode = Literal[
     "not-workbook",
     "not-a-file",
     "own-output",
+    "template",
     "interrupted",
     "input-error",
     "no-table",

@@ -9,7 +9,11 @@ Plain functions taking an ``xw.Book`` — the same code for the classic add-in
    found next to the workbook or in the user's home),
 3. writes the core's output plan back — the very plans the file writers apply:
    :func:`perfsheet.core.annotations.annotation_plan` (helper columns, marks) and
-   :class:`perfsheet.core.summary_rows.SummaryPlan` (the rows of the standard sheets),
+   :class:`perfsheet.core.summary_rows.SummaryPlan` (the rows of the standard sheets), the
+   standard sheets laid out and formatted by the summary template as the file writer does
+   (``perfsheet.template.xlsx`` next to the workbook or in the user's home, else the built-in
+   one: :func:`perfsheet.io.template.find_template_file`; the file writer's
+   :class:`~perfsheet.io.template.TemplateSpec`, applied with what xlwings can set),
 4. ends with a short Chinese message box and returns an :class:`ActionResult`.
 
 No parsing or checking happens here. Problems that stop an action are
@@ -40,6 +44,7 @@ What the actions own, and therefore the only things they change (issue 8 §2):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,7 +64,6 @@ from perfsheet.core.sheets import (
     SHEET_PROJECTS,
     SHEETS_FACT,
     STANDARD_SHEETS,
-    TOTAL_ROW_LOOK,
     own_sheets,
     standard_sheet_names,
 )
@@ -71,20 +75,26 @@ from perfsheet.excel.live_book import (
     LiveBookError,
     add_note,
     alert,
+    apply_styles,
+    autofit_rows,
     book_path,
     delete_note,
     find_sheet,
-    freeze_rows,
+    freeze_panes,
     fresh_sheet,
     has_note,
+    hide_columns,
     letters,
+    merge_cells,
     read_active,
     read_sheet,
     replace_note,
     set_column_widths,
     set_fills,
+    set_font_colors,
     set_number_formats,
-    style_row,
+    set_row_heights,
+    show_gridlines,
     write_block,
 )
 
@@ -92,7 +102,7 @@ if TYPE_CHECKING:
     from xlwings import Book, Sheet
 
     from perfsheet.core.summary_rows import QualityScorer
-    from perfsheet.io.template import SheetSpec, TemplateSpec
+    from perfsheet.io.template import ColumnSpec, SheetSpec, Style, TemplateSpec
 
 #: the hidden sheet listing the cells 校验合计 marked (sheet, cell, whether we added the note)
 MARKS_SHEET = "perfsheet标记"
@@ -146,6 +156,7 @@ class _Live:
     names: dict[str, str]  # standard sheet -> the name it has (or gets) in this workbook
     scorer: QualityScorer
     quality_doc: str | None
+    spec: TemplateSpec  # the summary template (the built-in one for 解析指标, which needs none)
 
     @property
     def counts(self) -> Counts:
@@ -173,11 +184,25 @@ def _ownership(book: Book) -> tuple[set[str], dict[str, str]]:
     return own, standard_sheet_names([g.name for g in grids], own)
 
 
-def _analyze(book: Book) -> _Live:
-    """Read the active sheet once (and the 说明 sheets, for ownership); run the core."""
+def _template(book: Book) -> TemplateSpec:
+    """The summary template of the buttons: ``perfsheet.template.xlsx`` next to the workbook
+    or in the user's home, else the built-in one (also where the workbook's folder is unknown:
+    xlwings Lite, an unsaved book). A template that cannot be used raises the reader's error,
+    which names the file (:class:`~perfsheet.errors.TemplateError`,
+    :class:`~perfsheet.errors.InputError`)."""
+    from perfsheet.io.template import find_template_file, load_template
+
+    return load_template(find_template_file(book_path(book)))
+
+
+def _analyze(book: Book, *, template: bool = False) -> _Live:
+    """Read the active sheet once (and the 说明 sheets, for ownership); find the rules file
+    (and, with ``template``, read the user's summary template: a bad one stops the action
+    before anything is written); run the core."""
     from perfsheet.core.pipeline import analyze
     from perfsheet.io.rules_file import find_rules_file
     from perfsheet.io.safety import time_limit
+    from perfsheet.io.template import builtin_template
     from perfsheet.summary import audit_hooks
 
     sheet, wb = read_active(book)
@@ -188,6 +213,7 @@ def _analyze(book: Book) -> _Live:
             f"当前工作表「{sheet.name}」是 perfsheet 生成的表，请先切换到原始的绩效目标表"
         )
     rules, scorer, doc = audit_hooks(find_rules_file(book_path(book)))
+    spec = _template(book) if template else builtin_template()
     try:
         # the same time limit as the commands (Excel calls us from its own threads: the
         # limit's watchdog works there); nothing has been written yet when it stops
@@ -205,16 +231,16 @@ def _analyze(book: Book) -> _Live:
         names=names,
         scorer=scorer,
         quality_doc=doc,
+        spec=spec,
     )
 
 
 def _summary_plan(live: _Live) -> tuple[SummaryPlan, TemplateSpec]:
-    """The summary plan the file writer would use for this input (built-in template)."""
+    """The summary plan the file writer would use for this input and template."""
     from perfsheet import __version__
     from perfsheet.io.summary_writer import layout_from_spec
-    from perfsheet.io.template import builtin_template
 
-    spec = builtin_template()
+    spec = live.spec
     plan = SummaryPlan(
         layout=layout_from_spec(spec),
         amount_unit=pick_amount_unit([live.result]),
@@ -223,6 +249,7 @@ def _summary_plan(live: _Live) -> tuple[SummaryPlan, TemplateSpec]:
         quality=live.scorer,
         quality_doc=live.quality_doc,
         sources=[live.book.name],
+        template=spec.source,
         sheet_names=live.names,
     )
     return plan, spec
@@ -422,7 +449,7 @@ def apply_marks(book: Book, sheet: Sheet, marks: list[CellMark]) -> _MarkOutcome
 def check_totals(book: Book) -> ActionResult:
     """校验合计: fill + note on every cell with an error finding, and the 校验结果 sheet
     (with the 说明 sheet that explains it and marks it as perfsheet's)."""
-    live = _analyze(book)
+    live = _analyze(book, template=True)
     marks = [m for t in live.result.tables for m in annotation_plan(t, live.grid).marks]
     plan, spec = _summary_plan(live)
     source = live.book.name
@@ -519,6 +546,40 @@ def _row_fills(
     return fills
 
 
+def _title_cells(sheet_spec: SheetSpec, placeholders: dict[str, str]) -> dict[tuple[int, int], Any]:
+    """The template's title rows above the header (1-based cell -> value, ``{部门名称}`` etc.
+    filled in); a merged range's value is in its first cell, as the file writer writes it."""
+    from perfsheet.io.template import fill_placeholders
+
+    covered = {
+        (r, c)
+        for r1, c1, r2, c2 in sheet_spec.title_merges
+        for r in range(r1, r2 + 1)
+        for c in range(c1, c2 + 1)
+        if (r, c) != (r1, c1)
+    }
+    out: dict[tuple[int, int], Any] = {}
+    for cell in sheet_spec.title_cells:
+        if (cell.row, cell.col) in covered:
+            continue
+        value = cell.value
+        if isinstance(value, str):
+            value = fill_placeholders(value, placeholders)
+        out[(cell.row + 1, cell.col + 1)] = value
+    return out
+
+
+def _title_styles(sheet_spec: SheetSpec) -> dict[tuple[int, int], Style]:
+    """The title cells' styles (1-based); every cell of a merged range has its first cell's."""
+    styles = {(c.row + 1, c.col + 1): c.style for c in sheet_spec.title_cells}
+    for r1, c1, r2, c2 in sheet_spec.title_merges:
+        style = styles.get((r1 + 1, c1 + 1), {})
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                styles[(r + 1, c + 1)] = style
+    return styles
+
+
 def _write_standard_sheet(
     book: Book,
     name: str,
@@ -526,55 +587,88 @@ def _write_standard_sheet(
     spec: TemplateSpec,
     plan: SummaryPlan,
     rows: list[tuple],
+    placeholders: dict[str, str],
     footer: list[TotalCell] | None = None,
 ) -> bool:
-    """Fill the standard sheet ``key`` (called ``name`` here) from the plan's rows, laid
-    out and formatted by the template; returns whether the sheet was added."""
+    """Fill the standard sheet ``key`` (called ``name`` here) from the plan's rows, laid out
+    and formatted by the template as the file writer does
+    (:class:`~perfsheet.io.summary_writer.StandardSheets`), with what xlwings can set: title
+    rows, header text and style, the data cells' styles (link cells in the link colour), the
+    template's error/warning rows as fills, the total row, widths, hidden columns, row
+    heights, frozen panes, gridlines. Returns whether the sheet was added."""
+    from perfsheet.io.template import LINK_COLOR
+
     sheet_spec = spec.sheets[key]
     columns = sorted(sheet_spec.columns, key=lambda c: c.index)
     width = max((c.index for c in columns), default=-1) + 1
     order = [c.index for c in sheet_spec.columns]  # plan tuples follow the spec's order
     header_row = sheet_spec.header_row + 1
     first, last = header_row + 1, header_row + len(rows)
+    bottom = last + (1 if footer else 0)
+    titles = _title_cells(sheet_spec, placeholders)
+    span = max([width, *(c for _r, c in titles)])
 
-    header: list[Any] = [None] * width
+    # one block: title rows, header, data rows, total row
+    block: list[list[Any]] = [[None] * span for _ in range(header_row)]
+    for (r, c), value in titles.items():
+        block[r - 1][c - 1] = value
     for c in sheet_spec.columns:
-        header[c.index] = plan.header_text(key, c.key, c.header)
-    block: list[list[Any]] = [header]
-    for row in rows:
-        line: list[Any] = [None] * width
+        block[header_row - 1][c.index] = plan.header_text(key, c.key, c.header)
+    links: dict[tuple[int, int], str] = {}
+    for n, row in enumerate(rows):
+        line: list[Any] = [None] * span
         for i, v in zip(order, row, strict=False):
             line[i] = _out(v)
+            if isinstance(v, Link):
+                links[(first + n, i + 1)] = LINK_COLOR
         block.append(line)
     if footer:
         positions = {c.key: c.index for c in sheet_spec.columns if c.key}
-        total: list[Any] = [None] * width
+        total: list[Any] = [None] * span
         for i, v in _total_row(footer, positions, first, last).items():
             total[i] = v
         block.append(total)
 
     sheet, created = fresh_sheet(book, name)
-    write_block(sheet, header_row, 1, block)
+    write_block(sheet, 1, 1, block)
 
+    # styles; a cell whose style names no font keeps the workbook's default font, as the
+    # standard sheets the file writer adds to a copy of the user's workbook do
     by_index = {c.index: c for c in columns}
-    style_row(
-        sheet,
-        header_row,
-        1,
-        [by_index[i].header_style if i in by_index else {} for i in range(width)],
-    )
-    formats = [
-        sheet_spec.number_format(by_index[i]) if i in by_index else None for i in range(width)
-    ]
-    bottom = last + (1 if footer else 0)
-    set_number_formats(sheet, first, bottom, 1, formats)
-    if footer and width:
-        total_range = sheet.range((bottom, 1), (bottom, width))
-        total_range.color = str(TOTAL_ROW_LOOK["bg_color"])
-        total_range.font.bold = bool(TOTAL_ROW_LOOK["bold"])
-    set_fills(book, sheet, _row_fills(sheet_spec, block[1 : 1 + len(rows)], first))
+
+    def per_column(style_of: Callable[[ColumnSpec], Style]) -> list[Style]:
+        return [style_of(by_index[i]) if i in by_index else {} for i in range(width)]
+
+    title_styles = _title_styles(sheet_spec)
+    for r in sorted({r for r, _c in title_styles}):
+        line_styles = [title_styles.get((r, c), {}) for c in range(1, span + 1)]
+        apply_styles(sheet, r, r, 1, line_styles)
+    for r1, c1, r2, c2 in sheet_spec.title_merges:
+        merge_cells(sheet, r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+    heights = {r + 1: h for r, h in sheet_spec.title_heights.items()}
+    if sheet_spec.header_height:
+        heights[header_row] = sheet_spec.header_height
+    set_row_heights(sheet, heights)
+
+    apply_styles(sheet, header_row, header_row, 1, per_column(lambda c: c.header_style))
+    apply_styles(sheet, first, last, 1, per_column(sheet_spec.body_style))
+    set_font_colors(sheet, links)
+    data = block[header_row : header_row + len(rows)]
+    set_fills(book, sheet, _row_fills(sheet_spec, data, first))
+    if footer:
+        apply_styles(sheet, bottom, bottom, 1, per_column(sheet_spec.total_style))
+    if any(sheet_spec.body_style(c).get("text_wrap") for c in columns):
+        autofit_rows(sheet, first, last, width)
+
     set_column_widths(book, sheet, {c.index + 1: c.width for c in columns if c.width is not None})
-    freeze_rows(sheet, header_row)
+    # a replaced sheet may have columns an earlier template hid
+    hide_columns(sheet, {c.index + 1: c.hidden for c in columns if c.hidden or not created})
+    frozen_rows, frozen_cols = (
+        sheet_spec.freeze if sheet_spec.freeze is not None else (header_row, 0)
+    )
+    freeze_panes(sheet, frozen_rows, frozen_cols)
+    if not sheet_spec.gridlines or not created:
+        show_gridlines(sheet, sheet_spec.gridlines)
     return created
 
 
@@ -606,7 +700,10 @@ def _write_sheets(
     """Write the standard sheets in ``content`` and the 说明 sheet (whose facts list every
     sheet perfsheet generated here: that is how the next run — live or file — knows them).
     Own sheets of those kinds left under another name are deleted."""
+    from perfsheet.io.summary_writer import placeholders_for
+
     done = _SheetsWritten([], [], [])
+    placeholders = placeholders_for(plan, [live.result])
     kinds = [*content, SHEET_NOTES]
     for name in sorted(live.own):
         kind = _family(name)
@@ -616,7 +713,9 @@ def _write_sheets(
                 sheet.delete()
                 done.deleted.append(name)
     for key, (rows, footer) in content.items():
-        created = _write_standard_sheet(book, live.names[key], key, spec, plan, rows, footer)
+        created = _write_standard_sheet(
+            book, live.names[key], key, spec, plan, rows, placeholders, footer
+        )
         (done.added if created else done.replaced).append(live.names[key])
 
     generated: list[str] = []
@@ -627,7 +726,9 @@ def _write_sheets(
             if _family(name) == std and name not in done.deleted and name not in generated:
                 generated.append(name)
     notes = _note_rows(plan, generated)
-    created = _write_standard_sheet(book, live.names[SHEET_NOTES], SHEET_NOTES, spec, plan, notes)
+    created = _write_standard_sheet(
+        book, live.names[SHEET_NOTES], SHEET_NOTES, spec, plan, notes, placeholders
+    )
     (done.added if created else done.replaced).append(live.names[SHEET_NOTES])
     return done
 
@@ -650,7 +751,7 @@ def _note_rows(plan: SummaryPlan, generated: list[str]) -> list[tuple]:
 
 def generate_summary(book: Book) -> ActionResult:
     """生成汇总: the standard sheets added to (or replaced in) the active workbook."""
-    live = _analyze(book)
+    live = _analyze(book, template=True)
     plan, spec = _summary_plan(live)
     source = live.book.name
     detail = list(plan.detail_rows(live.result, source))
@@ -713,18 +814,21 @@ def batch_convert(book: Book, folder: str | Path) -> ActionResult:
     """批量转换: every workbook directly in ``folder`` -> ``<folder>/绩效汇总输出``.
 
     :func:`perfsheet.batch.command.convert` does the work, exactly as
-    ``perfsheet convert <folder> -o <folder>/绩效汇总输出`` would (same rules file lookup as
-    the other buttons); the report it returns is summarized in the message box.
+    ``perfsheet convert <folder> -o <folder>/绩效汇总输出 [--rules …] [--template …]`` would,
+    with the rules file and the summary template the other buttons use (found next to this
+    workbook or in the user's home); the report it returns is summarized in the message box.
     """
     from perfsheet.batch.command import convert
     from perfsheet.batch.naming import CONSOLIDATED_NAME, REPORT_NAME
     from perfsheet.io.rules_file import find_rules_file
+    from perfsheet.io.template import find_template_file
 
     root = Path(folder)
     if not root.is_dir():
         raise LiveBookError(f"找不到文件夹：{root}")
     outdir = root / OUTPUT_FOLDER
-    report = convert([root], outdir, rules=find_rules_file(book_path(book)))
+    here = book_path(book)
+    report = convert([root], outdir, rules=find_rules_file(here), template=find_template_file(here))
     s = report.summary
     lines = [
         f"批量转换完成：{root}",

@@ -11,9 +11,13 @@ client replays after Python returns. Hence the rules this module follows:
 - **write in blocks**: values go out as whole 2-D blocks (one ``setValues`` action each),
   fills as one ``set_colors`` matrix per block (``...`` keeps a cell's fill), number formats
   and fonts per contiguous run of columns;
-- **only the portable subset**: values, fills, fonts, number formats, column widths, notes,
-  add / clear / hide sheets. What an engine lacks (notes outside Office.js, freeze panes in
-  classic xlwings) is skipped and reported, never faked.
+- **only the portable subset**: values, fills, fonts (name, size, bold, italic, colour),
+  number formats, alignment, wrapping, borders, column widths and visibility, row heights,
+  merged title cells, freeze panes, gridlines, notes, add / clear / hide sheets. What an
+  engine lacks (notes outside Office.js, freeze panes in classic xlwings,
+  alignments outside Office.js clients) is skipped, never faked; what xlwings cannot set at
+  all (tab colour, zoom, autofilter, print setup, conditional formats, underline) is left out
+  (docs/excel-usage.md says so).
 
 Merged ranges: neither engine reports them with the values (the remote payload has none;
 classic xlwings would need one call per cell), so live grids have no merged ranges. The core
@@ -27,6 +31,7 @@ become a formula (issue 8 §3). Formulas of our own are :class:`Formula` instanc
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -285,22 +290,178 @@ def set_number_formats(
         sheet.range((first_row, first_col + a), (last_row, first_col + b)).number_format = fmt
 
 
-def style_row(
+#: XlsxWriter's border index -> (xlwings line style, weight): Excel's 13 border styles
+BORDER_STYLES: dict[int, tuple[str, str | None]] = {
+    1: ("continuous", "thin"),
+    2: ("continuous", "medium"),
+    3: ("dash", "thin"),
+    4: ("dot", "thin"),
+    5: ("continuous", "thick"),
+    6: ("double", None),
+    7: ("continuous", "hairline"),
+    8: ("dash", "medium"),
+    9: ("dash_dot", "thin"),
+    10: ("dash_dot", "medium"),
+    11: ("dash_dot_dot", "thin"),
+    12: ("dash_dot_dot", "medium"),
+    13: ("slant_dash_dot", "medium"),
+}
+#: XlsxWriter's alignments -> xlwings'
+H_ALIGN: dict[str, str] = {
+    "left": "left",
+    "center": "center",
+    "right": "right",
+    "fill": "fill",
+    "justify": "justify",
+    "center_across": "center_across_selection",
+    "distributed": "distributed",
+}
+V_ALIGN: dict[str, str] = {
+    "top": "top",
+    "vcenter": "center",
+    "bottom": "bottom",
+    "vjustify": "justify",
+    "vdistributed": "distributed",
+}
+#: a cell's side -> the sides of a range of such cells that draw it
+_RANGE_SIDES: dict[str, tuple[str, str]] = {
+    "top": ("edge_top", "inside_horizontal"),
+    "bottom": ("edge_bottom", "inside_horizontal"),
+    "left": ("edge_left", "inside_vertical"),
+    "right": ("edge_right", "inside_vertical"),
+}
+#: format properties the live book cannot set (no xlwings API): left as Excel's default
+UNSUPPORTED_STYLE = frozenset({"underline", "font_strikeout", "indent", "rotation", "shrink"})
+
+_Border = tuple[tuple[str, int, str | None], ...]  # (side, XlsxWriter index, colour) per side
+
+
+def _cell_borders(style: Mapping[str, Any]) -> _Border | None:
+    every, every_color = style.get("border"), style.get("border_color")
+    sides = []
+    for side in _RANGE_SIDES:
+        index = style.get(side, every)
+        if index in BORDER_STYLES:
+            sides.append((side, int(index), _hex(style.get(f"{side}_color", every_color))))
+    return tuple(sides) or None
+
+
+def _draw_borders(rng: Any, borders: _Border, n_rows: int, n_cols: int) -> None:
+    """Every cell of ``rng`` gets ``borders``: a cell's top side is the range's top edge and,
+    between two rows, the inside horizontal line, which its bottom side is too (where a cell's
+    top and bottom differ, the bottom one is drawn between the rows; left/right alike)."""
+    sides: dict[str, dict[str, Any]] = {}
+    for side, index, color in borders:
+        edge, inside = _RANGE_SIDES[side]
+        line, weight = BORDER_STYLES[index]
+        attrs: dict[str, Any] = {"line_style": line}
+        if weight is not None:
+            attrs["weight"] = weight
+        if color is not None:
+            attrs["color"] = color
+        sides[edge] = attrs
+        if (n_rows if side in ("top", "bottom") else n_cols) > 1:
+            sides[inside] = attrs
+    for side, attrs in sides.items():
+        rng.borders.set([side], **attrs)
+
+
+def apply_styles(
     sheet: Sheet,
-    row: int,
+    first_row: int,
+    last_row: int,
     first_col: int,
     styles: Sequence[Mapping[str, Any]],
 ) -> None:
-    """Fill, bold and font colour of one row of cells, from XlsxWriter-style dicts."""
-    fills = [_hex(s.get("bg_color")) for s in styles]
-    for a, b, color in column_runs(fills):
-        sheet.range((row, first_col + a), (row, first_col + b)).color = color
-    bold = [True if s.get("bold") else None for s in styles]
-    for a, b, _v in column_runs(bold):
-        sheet.range((row, first_col + a), (row, first_col + b)).font.bold = True
-    colors = [_hex(s.get("font_color")) for s in styles]
-    for a, b, color in column_runs(colors):
-        sheet.range((row, first_col + a), (row, first_col + b)).font.color = color
+    """XlsxWriter format properties, one dict per column, over rows first..last: number format,
+    fill, font (name, size, bold, italic, colour), alignment, wrapping and borders, one action
+    per property and run of columns that share it. :data:`UNSUPPORTED_STYLE` are left out; an
+    engine without alignments (Office.js-only in xlwings' remote engine) keeps Excel's."""
+    if last_row < first_row or not styles:
+        return
+
+    def rng(a: int, b: int) -> Any:
+        return sheet.range((first_row, first_col + a), (last_row, first_col + b))
+
+    def runs(key: str, convert: Any = None) -> list[tuple[int, int, Any]]:
+        values = [s.get(key) for s in styles]
+        return column_runs([v if v is None or convert is None else convert(v) for v in values])
+
+    set_number_formats(sheet, first_row, last_row, first_col, [s.get("num_format") for s in styles])
+    for a, b, color in runs("bg_color", _hex):
+        rng(a, b).color = color
+    for a, b, name in runs("font_name", str):
+        rng(a, b).font.name = name
+    for a, b, size in runs("font_size", float):
+        rng(a, b).font.size = size
+    for key in ("bold", "italic"):
+        for a, b, _on in runs(key, lambda v: True if v else None):
+            setattr(rng(a, b).font, key, True)
+    for a, b, color in runs("font_color", _hex):
+        rng(a, b).font.color = color
+    for a, b, wrap in runs("text_wrap", lambda v: True if v else None):
+        rng(a, b).wrap_text = wrap
+    with contextlib.suppress(NotImplementedError, AttributeError):
+        for a, b, align in runs("align", H_ALIGN.get):
+            rng(a, b).horizontal_alignment = align
+        for a, b, align in runs("valign", V_ALIGN.get):
+            rng(a, b).vertical_alignment = align
+    n_rows = last_row - first_row + 1
+    for a, b, borders in column_runs([_cell_borders(s) for s in styles]):
+        _draw_borders(rng(a, b), borders, n_rows, b - a + 1)
+
+
+def set_font_colors(sheet: Sheet, colors: Mapping[tuple[int, int], str]) -> None:
+    """The font colour of single cells (rectangles of one colour, one action each)."""
+    for r1, c1, r2, c2, color in fill_rectangles(colors):
+        sheet.range((r1, c1), (r2, c2)).font.color = color
+
+
+def set_row_heights(sheet: Sheet, heights: Mapping[int, float]) -> None:
+    """Row heights in points (the same unit in every engine)."""
+    for row, height in sorted(heights.items()):
+        try:
+            sheet.range((row, 1)).row_height = height
+        except (NotImplementedError, AttributeError):
+            return
+
+
+def autofit_rows(sheet: Sheet, first_row: int, last_row: int, width: int) -> None:
+    """Rows as high as their wrapped text (Excel does not always grow a row written to)."""
+    if last_row < first_row or width < 1:
+        return
+    with contextlib.suppress(NotImplementedError, AttributeError):
+        sheet.range((first_row, 1), (last_row, width)).rows.autofit()
+
+
+def merge_cells(sheet: Sheet, first_row: int, first_col: int, last_row: int, last_col: int) -> bool:
+    try:
+        sheet.range((first_row, first_col), (last_row, last_col)).merge()
+    except (NotImplementedError, AttributeError):
+        return False
+    return True
+
+
+def hide_columns(sheet: Sheet, hidden: Mapping[int, bool]) -> None:
+    """Hide (True) or show (False) whole columns."""
+    if not hidden:
+        return
+    first = min(hidden)
+    values = [hidden.get(c) for c in range(first, max(hidden) + 1)]
+    for a, b, hide in column_runs(values):
+        try:
+            sheet.range((1, first + a), (1, first + b)).columns.hidden = hide
+        except (NotImplementedError, AttributeError):
+            return
+
+
+def show_gridlines(sheet: Sheet, show: bool) -> bool:
+    """Gridlines on screen (xlwings' remote engine: Office.js clients only)."""
+    try:
+        sheet.show_gridlines = show
+    except (NotImplementedError, AttributeError):
+        return False
+    return True
 
 
 def set_column_widths(book: Book, sheet: Sheet, widths: Mapping[int, float]) -> None:
@@ -318,10 +479,18 @@ def set_column_widths(book: Book, sheet: Sheet, widths: Mapping[int, float]) -> 
             return
 
 
-def freeze_rows(sheet: Sheet, last_row: int) -> bool:
-    """Freeze rows 1..``last_row`` where the engine can (classic xlwings cannot)."""
+def freeze_panes(sheet: Sheet, rows: int, cols: int = 0) -> bool:
+    """Freeze the first ``rows`` rows and ``cols`` columns (none: unfreeze) where the engine
+    can (classic xlwings cannot)."""
     try:
-        sheet.freeze_panes.freeze_at(f"1:{last_row}")
+        if rows and cols:
+            sheet.freeze_panes.freeze_at(f"A1:{col_letter(cols)}{rows}")
+        elif rows:
+            sheet.freeze_panes.freeze_at(f"1:{rows}")
+        elif cols:
+            sheet.freeze_panes.freeze_at(f"A:{col_letter(cols)}")
+        else:
+            sheet.freeze_panes.unfreeze()
     except (NotImplementedError, AttributeError):
         return False
     return True

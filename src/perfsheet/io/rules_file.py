@@ -13,7 +13,6 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from pathlib import Path
 from typing import Any, Final, get_args
 
@@ -34,6 +33,7 @@ from perfsheet.core.audit_heuristics import canonical_category
 from perfsheet.core.models import Severity
 from perfsheet.core.rules import RULES
 from perfsheet.errors import PerfsheetError
+from perfsheet.io.user_files import RULES_FILE_NAME, find_user_file
 
 __all__ = [
     "RULES_FILE_NAME",
@@ -44,7 +44,6 @@ __all__ = [
     "rules_from_toml",
 ]
 
-RULES_FILE_NAME: Final = "perfsheet.rules.toml"
 _SEVERITIES: Final[tuple[str, ...]] = get_args(Severity)
 
 
@@ -267,16 +266,9 @@ def load_rules(path: Path | None) -> AuditRules:
 
 
 def find_rules_file(workbook_path: Path | None, home: Path | None = None) -> Path | None:
-    """``perfsheet.rules.toml`` next to the workbook, else in the user's home, else None."""
-    candidates: list[Path] = []
-    if workbook_path is not None:
-        candidates.append(Path(workbook_path).parent / RULES_FILE_NAME)
-    with suppress(RuntimeError):  # no home directory can be determined
-        candidates.append((home if home is not None else Path.home()) / RULES_FILE_NAME)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    return None
+    """``perfsheet.rules.toml`` next to the workbook, else in the user's home, else None
+    (:func:`perfsheet.io.user_files.find_user_file`)."""
+    return find_user_file(RULES_FILE_NAME, workbook_path, home)
 
 
 def resolve_rules(rules: AuditRules | str | os.PathLike[str] | None) -> AuditRules:

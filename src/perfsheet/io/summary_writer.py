@@ -146,16 +146,14 @@ class StandardSheets:
         for c in spec.columns:
             kind = kinds.get(c.key) if c.key else None
             body = spec.body_style(c)
-            link = {**body, "font_color": "#0563C1", "underline": 1}
-            total = spec.total_style(c)
             cols.append(
                 _Col(
                     index=c.index,
                     key=c.key,
                     kind=kind,
                     fmt=self._fmt(body) if body else None,
-                    link_fmt=self._fmt(link),
-                    total_fmt=self._fmt(total),
+                    link_fmt=self._fmt(spec.link_style(c)),
+                    total_fmt=self._fmt(spec.total_style(c)),
                     wrap=bool(body.get("text_wrap")),
                     width=c.width,
                 )

@@ -13,6 +13,14 @@ JSON-serializable, XlsxWriter format properties for styles). The built-in templa
 stored as JSON inside the package (``standard_template.json``, produced by
 ``templates/build_template.py`` from ``templates/标准汇总模板.xlsx``), so the fast ``--no-source``
 path never imports openpyxl.
+
+The Excel add-in's buttons use the template ``perfsheet.template.xlsx`` found next to the
+workbook or in the user's home folder (:func:`find_template_file`), else the built-in one.
+
+What every writer takes from a column of the spec is said here once: the style of its header
+cell (:attr:`ColumnSpec.header_style`), of its data cells (:meth:`SheetSpec.body_style`), of
+its data cells holding a link (:meth:`SheetSpec.link_style`) and of its cell in the total row
+(:meth:`SheetSpec.total_style`).
 """
 
 from __future__ import annotations
@@ -36,10 +44,13 @@ from perfsheet.core.sheets import (
     TOTAL_ROW_LOOK,
     header_key,
 )
-from perfsheet.errors import InputError, UsageError
+from perfsheet.errors import InputError, TemplateError
 from perfsheet.io.private_api import first_font, loaded_theme
+from perfsheet.io.user_files import TEMPLATE_FILE_NAME, find_user_file
 
 BUILTIN_SPEC = "standard_template.json"
+#: the colour of a link's text (Excel's Hyperlink cell style)
+LINK_COLOR = "#0563C1"
 
 Style = dict[str, Any]  # XlsxWriter format properties
 
@@ -113,17 +124,21 @@ class SheetSpec(_Model):
     def body_style(self, column: ColumnSpec) -> Style:
         """The format of a column's data cells: the template's body style with the column's
         number format (:meth:`number_format`). Every writer of the standard sheets formats
-        its data cells with it (the summary workbook, the consolidated workbook)."""
+        its data cells with it (the summary workbook, the consolidated workbook, the live book)."""
         body = dict(column.body_style)
         fmt = self.number_format(column)
         if fmt is not None:
             body["num_format"] = fmt
         return body
 
+    def link_style(self, column: ColumnSpec) -> Style:
+        """A data cell holding a link (来源位置, 位置): the body style in the link colour,
+        underlined."""
+        return {**self.body_style(column), "font_color": LINK_COLOR, "underline": 1}
+
     def total_style(self, column: ColumnSpec) -> Style:
-        """The format of a column's cell in the total row: its body style (without a font
-        colour or underline) in the look of every total row
-        (:data:`~perfsheet.core.sheets.TOTAL_ROW_LOOK`: bold, grey fill, double rule)."""
+        """A column's cell in the total row of 项目汇总: the body style without a font colour
+        or underline, in the total row's look (:data:`~perfsheet.core.sheets.TOTAL_ROW_LOOK`)."""
         body = self.body_style(column)
         total = {k: v for k, v in body.items() if k not in ("font_color", "underline")}
         total.update(TOTAL_ROW_LOOK)
@@ -160,6 +175,13 @@ def load_template(path: Path | str | None) -> TemplateSpec:
     if path is None:
         return builtin_template()
     return read_template(Path(path))
+
+
+def find_template_file(workbook_path: Path | None, home: Path | None = None) -> Path | None:
+    """``perfsheet.template.xlsx`` next to the workbook, else in the user's home, else None:
+    the template of the Excel add-in's buttons, found as the rules file is
+    (:func:`perfsheet.io.user_files.find_user_file`)."""
+    return find_user_file(TEMPLATE_FILE_NAME, workbook_path, home)
 
 
 def spec_json(spec: TemplateSpec) -> str:
@@ -443,13 +465,13 @@ def _conditional(ws: Any, header_row: int, colors: _Colors) -> list[ConditionalS
     return out
 
 
-def _sheet_spec(ws: Any, sheet: str, colors: _Colors, default_font: Style) -> SheetSpec:
+def _sheet_spec(ws: Any, sheet: str, colors: _Colors, default_font: Style, path: Path) -> SheetSpec:
     from openpyxl.utils.cell import range_boundaries
 
     header_row = _find_header_row(ws, sheet)
     if header_row is None:
         known = "、".join(c.key for c in COLUMNS[sheet][:4])
-        raise UsageError(f"模板工作表「{sheet}」中找不到表头行（应包含 {known} 等列名）")
+        raise TemplateError(str(path), f"工作表「{sheet}」中找不到表头行（应包含 {known} 等列名）")
 
     widths: dict[int, tuple[float | None, bool]] = {}
     for dim in ws.column_dimensions.values():
@@ -576,7 +598,11 @@ def _sheet_spec(ws: Any, sheet: str, colors: _Colors, default_font: Style) -> Sh
 
 
 def read_template(path: Path) -> TemplateSpec:
-    """Read a template workbook (any layout following the rules above) into a spec."""
+    """Read a template workbook (any layout following the rules above) into a spec.
+
+    Raises :class:`~perfsheet.errors.InputError` for a file that is missing or not a readable
+    .xlsx and :class:`~perfsheet.errors.TemplateError` for one without a standard sheet or its
+    header row; both name ``path``."""
     import zipfile
 
     import openpyxl
@@ -585,13 +611,15 @@ def read_template(path: Path) -> TemplateSpec:
         raise InputError(str(path), "模板文件不存在")
     try:
         wb = openpyxl.load_workbook(path, rich_text=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as err:
+    # SyntaxError: xml.etree's ParseError, a part that is not XML
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as err:
         raise InputError(str(path), f"不是可读取的 .xlsx 模板（{type(err).__name__}）") from None
     missing = [s for s in REQUIRED_SHEETS if s not in wb.sheetnames]
     if missing:
-        raise UsageError(
-            f"模板 {path.name} 缺少工作表：{'、'.join(f'「{s}」' for s in missing)}"
-            f"（标准汇总模板须包含 {'、'.join(REQUIRED_SHEETS)}）"
+        raise TemplateError(
+            str(path),
+            f"缺少工作表{'、'.join(f'「{s}」' for s in missing)}"
+            f"（标准汇总模板须包含 {'、'.join(REQUIRED_SHEETS)}）",
         )
     colors = _Colors(loaded_theme(wb))
     default_font: Style = {"font_name": "Calibri", "font_size": 11.0}
@@ -602,7 +630,7 @@ def read_template(path: Path) -> TemplateSpec:
     for name in STANDARD_SHEETS:
         if name not in wb.sheetnames:
             continue
-        sheets[name] = _sheet_spec(wb[name], name, colors, default_font)
+        sheets[name] = _sheet_spec(wb[name], name, colors, default_font, path)
     if SHEET_NOTES not in sheets:
         sheets[SHEET_NOTES] = builtin_template().sheets[SHEET_NOTES]
     return TemplateSpec(source=path.name, default_font=default_font, sheets=sheets)
