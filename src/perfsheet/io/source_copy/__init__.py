@@ -23,7 +23,9 @@ Every part of the input is copied as its compressed bytes (:meth:`ZipOut.add_raw
   项目汇总 the active tab. A macro-enabled workbook keeps ``vbaProject.bin`` and its
   relationship and content type; only the workbook part's own content type becomes the
   .xlsx one, because the output is an .xlsx and Excel refuses to open an .xlsx whose workbook
-  part says it is macro-enabled.
+  part says it is macro-enabled;
+* ``docProps/app.xml``: its list of sheets (Excel ignores it, other readers show it) names the
+  output's worksheets, the standard sheets included; the rest of it stays.
 
 Nothing here loads a whole user worksheet: the big parts are streamed (regular expressions on
 bounded chunks, as the rest of the package code does); the small ones (workbook, relationships,
@@ -35,6 +37,7 @@ Modules, from the entry point down (each imports only those below it):
 
 - ``assembly``    the plan and the assembly of the output: :func:`write_with_source_copy`
 - ``workbook``    ``workbook.xml``, relationships parts, ``[Content_Types].xml``
+- ``doc_props``   ``docProps/app.xml``: the list of sheets that other readers show
 - ``standard``    the standard sheets, embedded with their style indices past the user's
 - ``sheet_edit``  one worksheet streamed with its helper cells, marks, widths and selection
 - ``notes``       the comments part and VML drawing of an annotated sheet

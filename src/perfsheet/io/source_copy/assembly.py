@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 from perfsheet.core.annotations import AnnotationPlan
 from perfsheet.core.sheets import SHEET_PROJECTS
 from perfsheet.errors import PerfsheetError
+from perfsheet.io.source_copy.doc_props import _app_props
 from perfsheet.io.source_copy.markup import _ATTRS, SourceCopyError, _drop, _get, _text
 from perfsheet.io.source_copy.notes import _read_notes, _vml, _vml_blocks
 from perfsheet.io.source_copy.package import (
@@ -255,6 +256,8 @@ def _assemble(prep: _Plan, package: Path, spools: Any, path: Path, active: str) 
             if ext and ct:
                 defaults.append((ext, ct))
         ct = _content_types(pkg, prep.drop | prep.ct_drop, overrides, defaults)
+        worksheets = [s.name for s in prep.kept if s.kind == "worksheet"]
+        app = _app_props(pkg, worksheets + [n for n, _, _ in std.sheets])
 
         out = ZipOut(fp)
         for info in pkg.z.infolist():
@@ -267,6 +270,8 @@ def _assemble(prep: _Plan, package: Path, spools: Any, path: Path, active: str) 
                 out.add_bytes(name, wb_xml.encode("utf-8"))
             elif name == pkg.wb_rels_part:
                 out.add_bytes(name, wb_rels.encode("utf-8"))
+            elif app is not None and name == app[0]:
+                out.add_bytes(name, app[1])
             elif name in prep.edits:
                 _write_sheet(prep, prep.edits[name], out)
             else:
