@@ -33,6 +33,8 @@ M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+EP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+VT = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
 TABLE_SHEET = "成本明细"
 TABLE_ROWS = [
     ["科目", "金额", "占比"],
@@ -389,6 +391,45 @@ def assert_vml_kept(a: bytes, b: bytes) -> None:
         assert m.group(0) in ours, m.group(0)[:200]
 
 
+def app_lists(xml: bytes) -> tuple[list[tuple[str, int]], list[str]]:
+    """``docProps/app.xml``'s list of sheets: its ``HeadingPairs`` entries (label, count) and
+    its ``TitlesOfParts``; empty without them."""
+    root = ET.fromstring(xml)
+    heads, titles = root.find(EP + "HeadingPairs"), root.find(EP + "TitlesOfParts")
+    if heads is None or titles is None:
+        return [], []
+    values = [v[0].text or "" for v in heads.iter(VT + "variant")]
+    pairs = [(values[i], int(values[i + 1])) for i in range(0, len(values), 2)]
+    return pairs, [t.text or "" for t in titles.iter(VT + "lpstr")]
+
+
+_APP_LISTS = re.compile(
+    rb"<HeadingPairs>.*?</HeadingPairs>|<TitlesOfParts>.*?</TitlesOfParts>", re.S
+)
+
+
+def assert_app_kept(a: bytes, b: bytes, worksheets: list[str]) -> None:
+    """``docProps/app.xml``: the input's bytes but for the list of sheets, whose first entry
+    (the worksheets) counts and lists ``worksheets``; the other entries (charts, named ranges)
+    and their titles as they were. Without a list of sheets, the input's part."""
+    pairs_a, titles_a = app_lists(a)
+    if not pairs_a:
+        assert a == b
+        return
+    pairs_b, titles_b = app_lists(b)
+    assert _APP_LISTS.sub(b"", a) == _APP_LISTS.sub(b"", b)
+    assert [label for label, _ in pairs_b] == [label for label, _ in pairs_a]
+    assert pairs_b[0][1] == len(worksheets) and pairs_b[1:] == pairs_a[1:]
+    assert titles_b == worksheets + titles_a[pairs_a[0][1] :]
+    size = ET.fromstring(b).find(f"{EP}TitlesOfParts/{VT}vector")
+    assert size is not None and size.get("size") == str(len(titles_b))
+
+
+def worksheet_names(z: zipfile.ZipFile) -> list[str]:
+    """The package's worksheets (no chart sheets), in workbook order."""
+    return [name for name, part in sheet_parts(z).items() if "/worksheets/" in part]
+
+
 def assert_parts_kept(
     src: Path,
     out: Path,
@@ -409,6 +450,7 @@ def assert_parts_kept(
             "xl/_rels/workbook.xml.rels": assert_list_kept,
             "xl/styles.xml": assert_styles_appended,
             rels_name(sheet): assert_list_kept,
+            "docProps/app.xml": lambda x, y: assert_app_kept(x, y, worksheet_names(zb)),
         }
         for kind, t in rel_targets(za, sheet):
             if kind == "comments":

@@ -282,13 +282,14 @@ def test_existing_output_replaced_only_as_a_whole(
 
     # the writer dies half way (a bug, a full disk, Ctrl-C), in each of the three ways of
     # writing: the old output stays whole and no temporary file is left in the folder
-    from perfsheet.io import source_copy, summary_writer
+    from perfsheet.io import summary_writer
+    from perfsheet.io.source_copy import assembly
 
     xls = to_xls(EXAMPLE, tmp_path / "xls")
     names = listing()
     cases = [
         (summary_writer.StandardSheets, "finish", ["--no-source"], EXAMPLE),
-        (source_copy, "_assemble", [], EXAMPLE),  # the source copy, after the standard sheets
+        (assembly, "_assemble", [], EXAMPLE),  # the source copy, after the standard sheets
         (summary_writer, "_write_grid_sheet", [], xls),  # .xls rebuilt from values
     ]
     for owner, attr, extra, src in cases:

@@ -364,11 +364,12 @@ def test_source_copy_failing_late_rebuilds_like_before(
     the input is read and analyzed again and its sheets rebuilt, as the whole-result path
     does."""
     from perfsheet.io import source_copy
+    from perfsheet.io.source_copy import assembly
 
     def fail(*_args: Any, **_kwargs: Any) -> None:
         raise source_copy.SourceCopyError("测试")
 
-    monkeypatch.setattr(source_copy, "_assemble", fail)
+    monkeypatch.setattr(assembly, "_assemble", fail)
     src = _fragments_and_units(tmp_path / "in.xlsx")
     whole, stream = _both_copies(src, tmp_path)
     assert _cells_of(whole) == _cells_of(stream)
