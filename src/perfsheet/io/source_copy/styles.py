@@ -182,13 +182,16 @@ class _Styles:
             tag = _set(tag, k, v)
         return self._add("cellXfs", tag + xf[m.end() :])
 
+    def _filled(self, s: int, rgb: str, memo: dict[int, int]) -> int:
+        out = memo.get(s)
+        if out is None:
+            fill = self._add("fills", _prefixed(_solid(rgb), self.p))
+            out = memo[s] = self._derive(s, fillId=str(fill), applyFill="1")
+        return out
+
     def mark(self, s: int) -> int:
         """Cell format ``s`` with the red error fill."""
-        out = self._mark.get(s)
-        if out is None:
-            fill = self._add("fills", _prefixed(_solid(ERROR_FILL), self.p))
-            out = self._mark[s] = self._derive(s, fillId=str(fill), applyFill="1")
-        return out
+        return self._filled(s, ERROR_FILL, self._mark)
 
     def has_error_fill(self, s: int) -> bool:
         fill = _get(self._xf(s), "fillId")
@@ -203,11 +206,7 @@ class _Styles:
 
     def header(self, s: int) -> int:
         """A helper header: the table's header format ``s`` with the helper fill."""
-        out = self._header.get(s)
-        if out is None:
-            fill = self._add("fills", _prefixed(_solid(HELPER_FILL), self.p))
-            out = self._header[s] = self._derive(s, fillId=str(fill), applyFill="1")
-        return out
+        return self._filled(s, HELPER_FILL, self._header)
 
     def font(self, s: int) -> int:
         f = _get(self._xf(s), "fontId") if s else None
