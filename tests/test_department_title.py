@@ -6,10 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfsheet.core.department import department_from_title, same_value
+from perfsheet.core.grid import SheetGrid, WorkbookGrid
+from perfsheet.core.layouts import build_tables
+from workbooks import STD_HEADER
+
+PACKED = "1、1-产出指标；11-数量指标；检查次数；实施周期指标值:≥12次；年度指标值:≥12次。"
 
 
 @pytest.mark.parametrize(
@@ -142,3 +147,23 @@ def test_never_raises_nor_returns_what_is_no_department(title: str) -> None:
     assert "项目支出" not in got and "绩效目标" not in got
     assert not re.match(r"^(?:注|说明|填报说明|填表说明|备注)", got)
     assert "".join(got.split()) == got
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title_dept=NAME, label_dept=NAME, year=st.sampled_from(YEARS),
+       label=st.sampled_from(["部门名称：", "部门：", "预算单位：", "编制单位："]))  # fmt: skip
+def test_a_label_wins_over_the_title(
+    title_dept: str, label_dept: str, year: str, label: str
+) -> None:
+    rows: list[list[object]] = [
+        [f"{year}{title_dept}项目支出绩效目标表"],
+        [f"{label}{label_dept}", None, None, None, None, None, "单位：万元"],
+        list(STD_HEADER),
+        ["监督检查经费", 12, 12, None, None, "完成检查。", PACKED],
+    ]
+    wb = WorkbookGrid(path="t.xlsx", sheets=[SheetGrid(name="表1", rows=rows)])
+    (table,) = build_tables(wb)
+    assert table.department == label_dept
+    rows[1] = ["填报日期：2025年1月10日"]
+    (table,) = build_tables(WorkbookGrid(path="t.xlsx", sheets=[SheetGrid("表1", rows)]))
+    assert table.department == title_dept
