@@ -193,13 +193,20 @@ CATALOGUE: tuple[HeaderEntry, ...] = (
         exact="年度目标 项目目标 目标 总体目标 年度绩效目标 项目绩效目标 绩效目标内容 年度总体目标",
         contains="绩效目标",
     ),
-    # --- other known columns (kept as extra columns, never money)
+    # --- other known columns (kept as extra columns, never money). A department column gives
+    # the table's department, a unit column each project's unit (core/department.py).
+    _e(
+        "department",
+        "主管部门",
+        "other",
+        exact="部门名称 部门 主管部门 主管部门名称 主管部门及代码 主管部门(及代码) 预算部门 "
+        "预算部门名称 部门(单位)名称",
+    ),
     _e(
         "unit",
         "单位",
         "other",
-        exact="预算单位 预算单位名称 实施单位 部门名称 主管部门 单位 填报单位 "
-        "主管部门及代码 主管部门(及代码)",
+        exact="预算单位 预算单位名称 实施单位 实施单位名称 项目实施单位 单位 填报单位",
     ),
     _e(
         "note",
@@ -238,7 +245,7 @@ FORM_YEAR_MONEY = re.compile(r"^(?:年度|本年|当年)(?:资金)?(?:总额|预
 
 
 #: Roles whose columns are never read as money, even when they hold numbers.
-NOT_MONEY = frozenset({"seq", "code", "weight", "unit", "note"})
+NOT_MONEY = frozenset({"seq", "code", "weight", "department", "unit", "note"})
 
 _EXACT: dict[str, HeaderEntry] = {}
 for _entry in CATALOGUE:

@@ -6,7 +6,8 @@ project's indicator rows, repeated on every row, or written on the project's fir
 blanks below. Decisions:
 
 - **A project starts** at a row whose 项目名称 cell holds a name of its own (not the lower part
-  of a merged cell) that differs from the current project's name, or whose unit cell changes.
+  of a merged cell) that differs from the current project's name, or whose unit (or
+  department) cell changes.
   A repeated name continues the project (exports repeat it on every row); a blank name (and no
   amounts of its own) continues it too (blank-below). A row with amounts but no name is a
   project without a name (``project-unnamed``).
@@ -34,7 +35,6 @@ from perfsheet.core import categories as cat
 from perfsheet.core import checks
 from perfsheet.core.amounts import BLANK
 from perfsheet.core.grid import CellValue, cell_ref
-from perfsheet.core.headers import classify
 from perfsheet.core.models import Finding, Indicator
 from perfsheet.core.table import (
     _GRAND_NAMES,
@@ -51,6 +51,7 @@ from perfsheet.core.table import (
     _Sheet,
     _text,
     join_text,
+    unit_columns,
 )
 from perfsheet.core.targets import (
     MULTI_TARGET_WARNING,
@@ -183,18 +184,10 @@ class _Proj:
     unit: str | None
     rows: list[int]
     items: list[_Item] = field(default_factory=list)
+    department: str | None = None
     findings: list[Finding] = field(default_factory=list)
     goal: str | None = None
     categories: tuple[str | None, str | None] = (None, None)  # 一级/二级 carried down
-
-
-def _unit_col(header: _Header) -> int | None:
-    """The unit column of a row list: 单位名称 / 预算单位 / 实施单位… beside 项目名称."""
-    for col in header.extras.values():
-        entry = classify(header.texts.get(col))
-        if entry is not None and entry.role in ("unit", "name"):
-            return col
-    return None
 
 
 def read_rows(sh: _Sheet, header: _Header) -> GridRead:
@@ -202,11 +195,12 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
     sheet = sh.grid.name
     roles = header.roles
     name_col = roles["name"]
-    unit_col = _unit_col(header)
+    unit_col, dept_col = unit_columns(header)
     grid_cols = {r: roles[r] for r in ("level1", "level2", *CELL_ROLES) if r in roles}
     is_export = any(r in roles for r in EXPORT_ROLES)
     first_grid = min(grid_cols.values())
-    ind_extras = {k: c for k, c in header.extras.items() if c > first_grid and c != unit_col}
+    ind_extras = {k: c for k, c in header.extras.items()
+                  if c > first_grid and c not in (unit_col, dept_col)}  # fmt: skip
     proj_extras = {k: c for k, c in header.extras.items() if k not in ind_extras and c != unit_col}
     goal_col = roles.get("goal")
     records: list[_Row] = []
@@ -258,6 +252,9 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
         unit = _name_text(sh.resolved(r, unit_col)) if unit_col else None
         if not unit and cur is not None:
             unit = cur.unit  # an empty unit cell (a merged block cut at a page break)
+        dept = _name_text(sh.resolved(r, dept_col)) if dept_col else None
+        if not dept and cur is not None:
+            dept = cur.department
         total_word = _plain(name) or next(
             (_plain(_text(sh.resolved(r, c))) for c in range(1, name_col + 1)
              if _plain(_text(sh.resolved(r, c)))), "",
@@ -270,7 +267,12 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
             continue
         new_project = False
         if name and not merged_name:
-            new_project = cur is None or name != cur.rec.name or (unit or None) != cur.unit
+            new_project = (
+                cur is None
+                or name != cur.rec.name
+                or (unit or None) != cur.unit
+                or (dept or None) != cur.department
+            )
         elif (
             not name
             and not merged_name
@@ -290,13 +292,13 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
                 # indicators (decided with the packed list's rule)
                 rec = _Row(r, "cand", name, amounts, {}, {})
                 records.append(rec)
-                cur = _Proj(rec, unit or None, [r])
+                cur = _Proj(rec, unit or None, [r], department=dept or None)
                 projects.append(cur)
                 continue
             rec = _Row(r, "project", name, amounts, {}, {
                 k: sh.resolved(r, c) for k, c in proj_extras.items()})  # fmt: skip
             records.append(rec)
-            cur = _Proj(rec, unit or None, [r])
+            cur = _Proj(rec, unit or None, [r], department=dept or None)
             if goal_col:
                 cur.goal = _cell_text(sh.resolved(r, goal_col))
             projects.append(cur)
@@ -319,7 +321,9 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
     read = GridRead("rows", records, {})
     for p in projects:
         indicators = _indicators(p, is_export)
-        read.projects[p.rec.row] = GridProject(p.rows, indicators, p.unit, p.findings, p.goal)
+        read.projects[p.rec.row] = GridProject(
+            p.rows, indicators, p.unit, p.findings, p.goal, p.department
+        )
     return read
 
 

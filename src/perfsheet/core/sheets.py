@@ -78,9 +78,17 @@ def standard_amounts(a: Amounts) -> list[float | None]:
     return [a.total, a.fiscal, a.special, other]
 
 
+_DEPARTMENT_DOC = (
+    "表格的部门：标题上方的「部门名称：…」「部门：…」「预算单位：…」等；没有时取主管部门（部门名称）列"
+    "（各行相同时）、标题中的部门（如「2025年度XX局项目支出绩效目标表」），或各行相同的预算单位列"
+)
+_UNIT_DOC = (
+    "项目所属的资金使用单位：单位小计行、预算单位（单位名称）列或表单的实施单位；都没有时为空"
+)
+
 DETAIL_COLUMNS: tuple[ColumnDef, ...] = (
-    _c("部门名称", "text", 18, "表头中的部门名称（「部门名称：…」「预算单位：…」等）"),
-    _c("资金使用单位", "text", 22, "项目所属的资金使用单位（单位小计行）；原表没有单位行时为空"),
+    _c("部门名称", "text", 18, _DEPARTMENT_DOC),
+    _c("资金使用单位", "text", 22, _UNIT_DOC),
     _c("项目名称", "text", 30, "项目名称，分页碎片已并入"),
     _c(
         "总计",
@@ -121,8 +129,8 @@ DETAIL_COLUMNS: tuple[ColumnDef, ...] = (
 )
 
 PROJECT_COLUMNS: tuple[ColumnDef, ...] = (
-    _c("部门名称", "text", 18, "表头中的部门名称"),
-    _c("资金使用单位", "text", 22, "项目所属的资金使用单位；原表没有单位行时为空"),
+    _c("部门名称", "text", 18, _DEPARTMENT_DOC),
+    _c("资金使用单位", "text", 22, _UNIT_DOC),
     _c("项目名称", "text", 36, "项目名称"),
     _c("总计", "amount", 13, _AMOUNT_DOCS["总计"]),
     _c("财政拨款", "amount", 13, _AMOUNT_DOCS["财政拨款"]),

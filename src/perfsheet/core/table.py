@@ -15,7 +15,13 @@ Decisions (see also docs/json.md):
   are skipped.
 - **Title block** (rows above the header): the title (the text with 绩效目标表, else 表, else
   the first text), the department (``部门名称：``, ``部门：``, ``预算单位：``…) and the amount
-  unit (``单位：万元``, ``金额单位：元``…, or ``（万元）`` in a header text).
+  unit (``单位：万元``, ``金额单位：元``…, or ``（万元）`` in a header text). Without a
+  department label, the department comes from a 主管部门 column, the title or a 预算单位 column
+  (:mod:`perfsheet.core.department`).
+- **Unit and department columns** (``预算单位``/``单位名称``…, ``主管部门``/``部门名称``…): each
+  project row carries its unit; without unit rows, consecutive projects of one unit form one
+  unit (as in a row list). A department column whose values differ groups the projects the
+  same way when there is no unit column.
 - **Row roles**: the grand total (``合计``/``总计`` in the name column); unit rows (a name and
   amounts, no 绩效目标/绩效指标, followed by a project); project rows (a name and text); and
   fragments (no name, no amounts, only text). Without unit rows, all projects form one unit
@@ -34,6 +40,7 @@ from dataclasses import dataclass, field
 from perfsheet import limits
 from perfsheet.core import checks, headers, rules
 from perfsheet.core.amounts import Amount, parse_amount, special_amount
+from perfsheet.core.department import department_from_title, same_value
 from perfsheet.core.grid import CellValue, SheetGrid, cell_ref, col_letter, relabel_findings
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import (
@@ -456,6 +463,28 @@ def _find_headers(sh: _Sheet) -> list[_Header]:
         found.append(h)
         r = h.last_row + 1
     return found
+
+
+def unit_columns(header: _Header) -> tuple[int | None, int | None]:
+    """(unit column, department column) of a list, each the leftmost of its kind among the
+    extra columns left of the money and the indicator grid (a ``单位`` right of them is a
+    计量单位): a unit column is 预算单位 / 实施单位 / 单位名称… (a name column that lost the
+    project name to 项目名称 included), a department column 主管部门 / 部门名称…"""
+    unit = dept = None
+    right = [*header.money.values(),
+             *(c for r, c in header.roles.items() if r in headers.GRID_ROLES)]  # fmt: skip
+    limit = min(right, default=header.roles["name"] + 1_000_000)
+    for col in sorted(header.extras.values()):
+        if col > limit:
+            break
+        entry = headers.classify(header.texts.get(col))
+        if entry is None:
+            continue
+        if entry.role in ("unit", "name") and unit is None:
+            unit = col
+        elif entry.role == "department" and dept is None:
+            dept = col
+    return unit, dept
 
 
 # --------------------------------------------------------------------------------------------
@@ -941,6 +970,7 @@ class GridProject:
     unit: str | None = None
     findings: list[Finding] = field(default_factory=list)
     goal: str | None = None
+    department: str | None = None  # a row list's department column (主管部门…)
 
 
 @dataclass(slots=True)
@@ -1030,8 +1060,13 @@ def build_table(sh: _Sheet, header: _Header, grid: GridRead | None = None) -> De
 
     unit_models: list[Unit] = []
     texts: list[str | None] = []
+    # each project's unit and department columns (a form's 实施单位 is its unit)
     if grid is not None:
-        units = _grid_units(units, grid)
+        col_units = {row: gp.unit for row, gp in grid.projects.items()}
+        col_depts = {row: gp.department for row, gp in grid.projects.items()}
+    else:
+        col_units, col_depts = _column_values(sh, header, units)
+    units = _column_units(units, col_units, col_depts)
     for unit_rec, projs in units:
         project_models: list[Project] = []
         for p in projs:
@@ -1111,7 +1146,7 @@ def build_table(sh: _Sheet, header: _Header, grid: GridRead | None = None) -> De
         sheet=sheet,
         layout=grid.layout if grid is not None else "packed",  # type: ignore[arg-type]
         title=block.title,
-        department=(grid.department if grid is not None and grid.department else block.department),
+        department=_department(block, grid, col_units, col_depts),
         amount_unit=amount_unit,
         header_rows=header.rows,
         columns=cols_letters,
@@ -1139,19 +1174,63 @@ def build_table(sh: _Sheet, header: _Header, grid: GridRead | None = None) -> De
     return DeferredTable(table, checks.sort_findings(findings), texts)
 
 
-def _grid_units(
-    units: list[tuple[_Row | None, list[_Row]]], grid: GridRead
+def _column_values(
+    sh: _Sheet, header: _Header, units: list[tuple[_Row | None, list[_Row]]]
+) -> tuple[dict[int, str | None], dict[int, str | None]]:
+    """A packed list's unit and department column values, per project row (a blank cell below
+    a written one continues it: a unit written on its first project only)."""
+    unit_col, dept_col = unit_columns(header)
+    out: tuple[dict[int, str | None], dict[int, str | None]] = ({}, {})
+    for col, values in zip((unit_col, dept_col), out, strict=True):
+        if col is None:
+            continue
+        last: str | None = None
+        for _, projs in units:
+            for p in projs:
+                last = _name_text(sh.resolved(p.row, col)) or last
+                values[p.row] = last
+    return out
+
+
+def _department(
+    block: _TitleBlock,
+    grid: GridRead | None,
+    col_units: dict[int, str | None],
+    col_depts: dict[int, str | None],
+) -> str | None:
+    """The table's department (see :mod:`perfsheet.core.department`): the label (a form's
+    主管部门), else one name in the department column, else the title's, else one name in a
+    list's unit column."""
+    label = grid.department if grid is not None and grid.department else block.department
+    if label:
+        return label
+    from_units = same_value(col_units.values()) if grid is None or grid.layout != "form" else None
+    return same_value(col_depts.values()) or department_from_title(block.title) or from_units
+
+
+def _column_units(
+    units: list[tuple[_Row | None, list[_Row]]],
+    col_units: dict[int, str | None],
+    col_depts: dict[int, str | None],
 ) -> list[tuple[_Row | None, list[_Row]]]:
-    """Without unit rows, a grid layout's projects are grouped by their unit column (or a
-    form's 实施单位), consecutive projects of one unit forming one unit."""
+    """Without unit rows, the projects are grouped by their unit column (or a form's 实施单位),
+    consecutive projects of one unit forming one unit. Without a unit column, a department
+    column whose values differ (a list of several departments) groups them the same way; one
+    department throughout is the table's department, not a unit."""
     if any(u is not None for u, _ in units):
+        return units
+    names = col_units
+    if not any(col_units.values()):
+        if same_value(col_depts.values()) is not None:
+            return units
+        names = col_depts
+    if not any(names.values()):
         return units
     out: list[tuple[_Row | None, list[_Row]]] = []
     last: object = object()
     for _, projs in units:
         for p in projs:
-            gp = grid.projects.get(p.row)
-            name = gp.unit if gp is not None else None
+            name = names.get(p.row)
             if name != last or not out:
                 rec = _Row(p.row, "unitcol", name, {}, {}, {}) if name else None
                 out.append((rec, []))
