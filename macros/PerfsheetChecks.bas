@@ -28,8 +28,9 @@ Public Function ActionProblem(ByVal buttonTag As String, ByVal book As Object, B
         ' No workbook open, or only Protected View windows (ActiveWorkbook is Nothing then).
         ' RunPython needs the active workbook for every action, even a folder action.
         ActionProblem = Say("no_workbook", action)
-    ElseIf IsFolderTag(buttonTag) Then
-        ' A folder action converts the files in the chosen folder and leaves this workbook alone.
+    ElseIf IsFolderTag(buttonTag) Or action = "template" Then
+        ' A folder action converts the files in the chosen folder, and "template" writes a
+        ' file next to the workbook: both leave this workbook alone.
         ActionProblem = ""
     ElseIf sheet Is Nothing Then
         ActionProblem = Say("not_worksheet", action)

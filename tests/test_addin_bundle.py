@@ -91,6 +91,7 @@ def test_readme_is_utf8_with_bom() -> None:
     data = bundle.readme_text({"perfsheet": "0.1.0", "pythons": ["3.11", "3.12"]})
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     assert "Python 3.11、3.12" in data[3:].decode("utf-8")
+    assert "“导出模板”" in data[3:].decode("utf-8")  # the template: the ribbon, no command line
 
 
 # --------------------------------------------------------------------------- Windows markers

@@ -400,6 +400,12 @@ def test_libreoffice_runs_the_entry_points_and_their_handlers(tmp_path: Path) ->
         ("PerfsheetProbe", "Problem", ["summary", "active", "active"]),
         ("PerfsheetProbe", "Register", []),
         ("PerfsheetProbe", "Failure", []),
+        # 导出模板 writes a file next to the workbook: the sheet and the book's protection
+        # and a chart as the active sheet do not stop it; no workbook still does
+        ("PerfsheetProbe", "RunAction", ["template", "sheet", "0", ""]),
+        ("PerfsheetProbe", "RunAction", ["template", "book", "0", ""]),
+        ("PerfsheetProbe", "Problem", ["template", "active", "workbook"]),
+        ("PerfsheetProbe", "Problem", ["template", "", ""]),
     ]
     out = dict(zip(range(len(cases)), _run_in_libreoffice(tmp_path, project, cases), strict=True))
     assert not [o for o in out.values() if o.startswith("ESCAPED")], out
@@ -443,3 +449,6 @@ def test_libreoffice_runs_the_entry_points_and_their_handlers(tmp_path: Path) ->
     assert _outcome(out[14]) == (0, "", [])  # no MacroOptions here: handled, silent
     count, message, calls = _outcome(out[15])
     assert count == 1 and message.startswith("“校验合计”未能完成：Subscript out of range（错误 9）")
+    assert _outcome(out[16]) == _outcome(out[17]) == (0, "", [command.format("template")])
+    assert out[18] == ""
+    assert out[19].startswith("没有可用的工作簿。") and out[19].endswith("再点击“导出模板”。")

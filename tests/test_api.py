@@ -58,7 +58,8 @@ def test_import_perfsheet_loads_the_api_only_when_used() -> None:
 
 
 def test_signatures_are_typed_without_any() -> None:
-    for name in ("analyze_file", "summarize", "convert", "read_workbook", "analyze", "load_rules"):
+    names = ("analyze_file", "summarize", "convert", "read_workbook", "analyze", "load_rules")
+    for name in (*names, "export_template"):
         sig = inspect.signature(getattr(perfsheet, name))
         texts = [str(p.annotation) for p in sig.parameters.values()] + [str(sig.return_annotation)]
         assert all(t != inspect.Parameter.empty for t in texts), name

@@ -52,10 +52,11 @@ def test_schema_rejects_broken_variants(schema: xmlschema.XMLSchema, old: str, n
     assert not schema.is_valid(broken)
 
 
-def test_tab_and_four_large_buttons(buttons: list[ET.Element]) -> None:
+def test_tab_and_five_large_buttons(buttons: list[ET.Element]) -> None:
     tab = ET.parse(CUSTOM_UI).getroot().find(".//ui:tab", NS)
     assert tab is not None and tab.get("label") == "绩效指标"
-    assert [b.get("label") for b in buttons] == ["解析指标", "校验合计", "生成汇总", "批量转换"]
+    labels = [b.get("label") for b in buttons]
+    assert labels == ["解析指标", "校验合计", "生成汇总", "批量转换", "导出模板"]
     for button in buttons:
         assert button.get("size") == "large"
         assert button.get("imageMso")
@@ -72,6 +73,7 @@ def test_every_button_uses_the_one_callback_and_a_known_tag(buttons: list[ET.Ele
         action = (button.get("tag") or "").split(":", 1)[0]
         assert ribbon.LABELS[action] == button.get("label")
     assert [b.get("tag") for b in buttons if b.get("label") == "批量转换"] == ["convert:folder"]
+    assert [b.get("tag") for b in buttons if b.get("label") == "导出模板"] == ["template"]
 
 
 def _macro_sources() -> dict[str, str]:

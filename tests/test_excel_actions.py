@@ -581,6 +581,12 @@ def test_lite_scripts_run_the_same_actions(
         custom_scripts_call(lite_scripts, "perf_batch_convert", typehint_to_value={xw.Book: book})
     )
     assert alerts(book.json()["actions"]) == [lite_scripts.MSG_NO_FOLDERS]
+    # nor a folder for 导出模板: the ribbon's action says where a template can go
+    book = book_of(seed_payload())
+    asyncio.run(
+        custom_scripts_call(lite_scripts, "perf_export_template", typehint_to_value={xw.Book: book})
+    )
+    assert alerts(book.json()["actions"]) == [f"导出模板：{actions.MSG_NO_FOLDER}"]
 
 
 def test_rules_are_looked_up_next_to_a_saved_workbook(tmp_path: Path) -> None:

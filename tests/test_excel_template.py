@@ -450,3 +450,57 @@ def test_batch_convert_with_a_bad_template_writes_nothing(tmp_path: Path) -> Non
     (message,) = alerts(book.json()["actions"])
     assert message.startswith(f"批量转换：模板 {template}：缺少工作表「校验结果」")
     assert not (folder / actions.OUTPUT_FOLDER).exists()
+
+
+# --------------------------------------------------------------------------------------------
+# 导出模板
+# --------------------------------------------------------------------------------------------
+
+
+def test_export_template_writes_the_built_in_one_next_to_the_workbook_once(
+    tmp_path: Path,
+) -> None:
+    """The loop the button starts: export, change the copy in Excel, 生成汇总 uses it; a
+    second click keeps the changed copy. The workbook itself is never written to."""
+    folder = tmp_path / "处室 预算"
+    folder.mkdir()
+    target = folder / TEMPLATE_FILE_NAME
+    result, queued, _after = run("template", saved_payload(folder / "表.xlsx"))
+    assert result is not None and result.output == str(target)
+    assert [a["func"] for a in queued] == ["alert"]
+    (message,) = alerts(queued)
+    assert message.splitlines()[0] == f"已导出汇总模板：{target}"
+    assert "“生成汇总”“校验合计”“批量转换”" in message
+    assert target.read_bytes() == TEMPLATE.read_bytes()
+    assert sorted(p.name for p in folder.iterdir()) == [TEMPLATE_FILE_NAME]  # no temp left
+
+    wb = openpyxl.load_workbook(target)  # the user changes a header in Excel
+    assert wb[SHEET_PROJECTS]["C1"].value == "项目名称"
+    wb[SHEET_PROJECTS]["C1"] = "项目名称（全称）"
+    wb.save(target)
+    edited = target.read_bytes()
+
+    result, queued, _after = run("template", saved_payload(folder / "表.xlsx"))
+    assert result is not None and result.output == str(target)
+    assert [a["func"] for a in queued] == ["alert"]
+    (message,) = alerts(queued)
+    assert message.startswith(f"{target} 已经存在，没有覆盖。") and "\n" not in message
+    assert target.read_bytes() == edited
+
+    _r, _q, summary = run("summary", saved_payload(folder / "表.xlsx"))
+    assert summary.rows(SHEET_PROJECTS)[0][2] == "项目名称（全称）"
+
+
+def test_export_template_without_a_folder_says_where_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unsaved book, or xlwings Lite: the payload names no folder."""
+    monkeypatch.chdir(tmp_path)
+    result, queued, _after = run("template", seed_payload())
+    assert result is None
+    assert [a["func"] for a in queued] == ["alert"]
+    assert alerts(queued) == [f"导出模板：{actions.MSG_NO_FOLDER}"]
+    assert (
+        "请先保存工作簿" in actions.MSG_NO_FOLDER and "perfsheet template" in actions.MSG_NO_FOLDER
+    )
+    assert not list(tmp_path.rglob("*.xlsx"))  # neither here nor in the (test) home folder

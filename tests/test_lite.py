@@ -67,7 +67,8 @@ exec(open({str(LITE / "main.py")!r}, encoding="utf-8").read())
 import xlwings as xw
 from xlwings.server import custom_scripts_call
 import __main__
-for name in ("perf_parse_sheet", "perf_check_totals", "perf_generate_summary"):
+for name in ("perf_parse_sheet", "perf_check_totals", "perf_generate_summary",
+             "perf_export_template"):
     book = xw.Book(json=json.load(open({str(data)!r}, encoding="utf-8")))
     asyncio.run(custom_scripts_call(__main__, name, typehint_to_value={{xw.Book: book}}))
     assert book.json()["actions"][-1]["func"] == "alert"

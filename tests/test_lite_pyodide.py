@@ -13,11 +13,11 @@ path would fail.
 
 The workbook's main.py is addin/lite/main.py, as shipped. On the example's real cells (read here
 on CPython with the project's reader) the ``=PERF_*`` functions run through
-``custom_functions_call`` and the task-pane scripts 解析指标 / 校验合计 / 生成汇总 / 批量转换
-through ``custom_scripts_call`` on a payload of the example book (xlwings' remote engine, as in
-Lite). The same driver runs the same calls on CPython; the two outputs are compared cell for
-cell. Also checked in Pyodide: the time limit degrades to a check between projects (a limit of
-0.01 s stops a 900-project sheet with the Chinese message, and the normal runs are not
+``custom_functions_call`` and the task-pane scripts (解析指标 / 校验合计 / 生成汇总 / 批量转换 /
+导出模板) through ``custom_scripts_call`` on a payload of the example book (xlwings' remote
+engine, as in Lite). The same driver runs the same calls on CPython; the two outputs are compared
+cell for cell. Also checked in Pyodide: the time limit degrades to a check between projects (a
+limit of 0.01 s stops a 900-project sheet with the Chinese message, and the normal runs are not
 stopped), and a defect becomes one Chinese message box with nothing written.
 
 The wheels are downloaded once per test session (``PERFSHEET_PYODIDE_WHEELS``: a folder holding
@@ -214,6 +214,7 @@ def script_runs() -> list[list[Any]]:
         ["校验合计（已解析）", "perf_check_totals", parsed.payload],
         ["生成汇总", "perf_generate_summary", seed_payload(name=SEED_XLSX.name)],
         ["批量转换", "perf_batch_convert", seed_payload()],
+        ["导出模板", "perf_export_template", seed_payload()],
     ]
 
 
@@ -363,7 +364,15 @@ def test_functions_give_the_same_cells_as_on_cpython(
 
 @pytest.mark.parametrize(
     "label",
-    ["解析指标", "解析指标（再次）", "校验合计", "校验合计（已解析）", "生成汇总", "批量转换"],
+    [
+        "解析指标",
+        "解析指标（再次）",
+        "校验合计",
+        "校验合计（已解析）",
+        "生成汇总",
+        "批量转换",
+        "导出模板",
+    ],
 )
 def test_scripts_queue_the_same_actions_as_on_cpython(
     label: str, in_pyodide: dict[str, Any], in_cpython: dict[str, Any]
@@ -375,6 +384,7 @@ def test_scripts_queue_the_same_actions_as_on_cpython(
 
 def test_scripts_did_their_work(in_pyodide: dict[str, Any]) -> None:
     from live_payload import alerts, of
+    from perfsheet.excel.actions import MSG_NO_FOLDER
 
     scripts = in_pyodide["scripts"]
     (block,) = of(scripts["解析指标"], "setValues", 0)
@@ -384,6 +394,8 @@ def test_scripts_did_their_work(in_pyodide: dict[str, Any]) -> None:
     added = [a["args"][1] for a in of(scripts["生成汇总"], "addSheet")]
     assert added[:2] == ["绩效指标明细", "项目汇总"]
     assert alerts(scripts["批量转换"])[0].startswith("批量转换需要访问本机文件夹")
+    # no folder in Lite: 导出模板 says where a template can go, and writes nothing
+    assert alerts(scripts["导出模板"]) == ["导出模板：" + MSG_NO_FOLDER]
 
 
 def test_time_limit_is_a_check_between_projects_in_pyodide(

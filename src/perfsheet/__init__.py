@@ -57,6 +57,7 @@ _API_NAMES = frozenset(
         "count_result",
         "count_table",
         "default_rules",
+        "export_template",
         "find_rules_file",
         "find_template_file",
         "load_rules",

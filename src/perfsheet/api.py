@@ -40,7 +40,7 @@ from perfsheet.core.pipeline import analyze
 from perfsheet.errors import InputError, OutputError, PerfsheetError, UsageError
 from perfsheet.io.readers import read_workbook
 from perfsheet.io.rules_file import RulesFileError, find_rules_file, load_rules
-from perfsheet.io.template import find_template_file
+from perfsheet.io.template import export_template, find_template_file
 from perfsheet.summary import SummaryReport, summarize
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "count_result",
     "count_table",
     "default_rules",
+    "export_template",
     "find_rules_file",
     "find_template_file",
     "load_rules",

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from perfsheet import __version__
-from perfsheet.cli_help import CONTEXT_SETTINGS, ChineseCommand, ChineseGroup
+from perfsheet.cli_help import CONTEXT_SETTINGS, ChineseCommand, ChineseGroup, shell_arg
 from perfsheet.errors import PerfsheetError
 
 # Help pages are plain Chinese text rendered by perfsheet.cli_help (no rich, no markdown):
@@ -205,6 +205,40 @@ def convert(
     except PerfsheetError as err:
         _fail(err)
     raise typer.Exit(code)
+
+
+@app.command(cls=ChineseCommand)
+def template(
+    target: Annotated[
+        str | None,  # not Path: that would drop the trailing "/" of a folder yet to be made
+        typer.Argument(
+            help="写到这个 .xlsx 文件，或这个文件夹（已有的，或以 / 结尾的新文件夹）中的 "
+            "perfsheet.template.xlsx（默认：当前文件夹下的 perfsheet.template.xlsx）",
+            show_default=False,
+            metavar="目标路径",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="目标文件已存在时覆盖它")] = False,
+) -> None:
+    """导出内置的汇总模板，修改后供 --template 和 Excel 加载项使用。
+
+    模板中的列按表头文字匹配：可以调整列顺序、删除列、修改样式，可以在表头上方加标题行。
+    已有的文件不会被覆盖（除非加 --force）。
+    """
+    from perfsheet.io.template import export_template
+    from perfsheet.io.user_files import TEMPLATE_FILE_NAME
+
+    try:
+        path = export_template(target, force=force)
+    except PerfsheetError as err:
+        _fail(err)
+    typer.echo(f"已导出汇总模板：{path}")
+    command = f"perfsheet summary 文件 --template {shell_arg(path)}"
+    if path.name == TEMPLATE_FILE_NAME:
+        use = "放在绩效目标表所在的文件夹或用户主目录中（Excel 加载项的按钮会用它），或"
+    else:
+        use = f"改名为 {TEMPLATE_FILE_NAME} 放在绩效目标表旁边（供 Excel 加载项用），或"
+    typer.echo(f"下一步：在 Excel 中按需修改它，{use}在命令行指定：{command}")
 
 
 @addin_app.command("build", cls=ChineseCommand)

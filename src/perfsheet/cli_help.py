@@ -103,6 +103,12 @@ def _join_lines(text: str) -> list[str]:
     return paragraphs
 
 
+def shell_arg(path: object) -> str:
+    """``path`` as it can be pasted back on a command line (quoted when it holds a space)."""
+    text = str(path)
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
 def _terminal_width() -> int:
     return max(60, min(shutil.get_terminal_size((80, 24)).columns, 100)) - 2
 

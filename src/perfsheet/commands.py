@@ -19,6 +19,7 @@ from rich.text import Text
 
 from perfsheet import limits
 from perfsheet.analysis import analyze_file
+from perfsheet.cli_help import shell_arg
 from perfsheet.core.counts import count_result
 from perfsheet.core.grid import page_location
 from perfsheet.core.layouts import LAYOUT_NAMES
@@ -149,7 +150,7 @@ def run_parse(
         _table_overview(console, table)
     console.print(_summary_line(result), soft_wrap=True)
     c = count_result(result)
-    arg = _shell_arg(file)
+    arg = shell_arg(file)
     if c.errors or c.warnings or c.infos:
         step = (
             f"下一步：查看问题明细（错误 {c.errors} 个，警告 {c.warnings} 条）："
@@ -184,15 +185,9 @@ def run_check(
     return 1 if errors else 0
 
 
-def _shell_arg(path: Path) -> str:
-    """``path`` as it can be pasted back on a command line."""
-    text = str(path)
-    return f'"{text}"' if any(c.isspace() for c in text) else text
-
-
 def _check_next_step(file: Path, errors: int, warnings: int) -> str:
     """The last line of ``check``: what to do next."""
-    arg = _shell_arg(file)
+    arg = shell_arg(file)
     if errors:
         return (
             f"下一步：按上面的单元格地址改正 {errors} 个错误"

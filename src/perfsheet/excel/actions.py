@@ -1,4 +1,6 @@
-"""The ribbon actions on a live workbook: 解析指标, 校验合计, 生成汇总, 批量转换.
+"""The ribbon actions on a live workbook: 解析指标, 校验合计, 生成汇总, 批量转换 (and
+导出模板, which only writes the built-in summary template next to the workbook:
+:func:`export_template`).
 
 Plain functions taking an ``xw.Book`` — the same code for the classic add-in
 (:mod:`perfsheet.excel.ribbon`, through ``xw.Book.caller()``) and for xlwings Lite / Server
@@ -43,6 +45,7 @@ What the actions own, and therefore the only things they change (issue 8 §2):
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,7 +141,7 @@ class ActionResult(BaseModel):
     replaced_sheets: list[str] = Field(default_factory=list)
     deleted_sheets: list[str] = Field(default_factory=list)  # own sheets under an old name
     rows: dict[str, int] = Field(default_factory=dict)  # standard sheet -> data rows
-    output: str | None = None  # 批量转换: the output folder
+    output: str | None = None  # 批量转换: the output folder; 导出模板: the template file
 
 
 # --------------------------------------------------------------------------------------------
@@ -865,3 +868,50 @@ def batch_convert(book: Book, folder: str | Path) -> ActionResult:
         ),
         output=str(outdir),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# 导出模板
+# --------------------------------------------------------------------------------------------
+
+#: why 导出模板 cannot place the template: the engine does not know the workbook's folder
+MSG_NO_FOLDER = (
+    "不知道当前工作簿所在的文件夹（工作簿尚未保存，或在 xlwings Lite 中），无法放置模板："
+    "请先保存工作簿，再点击“导出模板”；xlwings Lite 中汇总表总是使用内置模板，"
+    "要自定义格式请使用桌面版 Excel 或命令行 perfsheet template"
+)
+
+
+def export_template(book: Book) -> ActionResult:
+    """导出模板: the built-in summary template as ``perfsheet.template.xlsx`` next to the
+    workbook, where the other buttons look for it first (:func:`perfsheet.export_template`).
+
+    A file of that name is never replaced: the message says it is there (it is the template
+    the buttons use already). The workbook itself is not touched. Without a folder (an unsaved
+    book, xlwings Lite) nothing is written and the message says where a template can go.
+    """
+    from perfsheet.io.template import export_template as write_template
+    from perfsheet.io.user_files import TEMPLATE_FILE_NAME
+
+    here = book_path(book)
+    if here is None:
+        raise LiveBookError(MSG_NO_FOLDER)
+    target = here.parent / TEMPLATE_FILE_NAME
+    if os.path.lexists(target):
+        message = (
+            f"{target} 已经存在，没有覆盖。“生成汇总”“校验合计”“批量转换”已在使用它，"
+            "在 Excel 中打开它修改即可；要从内置模板重新开始，请先删除或改名该文件，"
+            "再点击“导出模板”。"
+        )
+    else:
+        target = write_template(target)  # force=False: a file that appeared meanwhile stays
+        message = "\n".join(
+            [
+                f"已导出汇总模板：{target}",
+                "在 Excel 中打开并按需修改（列按表头文字匹配：可调整列顺序、删除列、修改样式，"
+                "可在表头上方加标题行）并保存；这个文件夹中工作簿的“生成汇总”“校验合计”"
+                "“批量转换”随后都按它生成汇总表。要对所有工作簿生效，把它移到用户主目录。",
+            ]
+        )
+    alert(book, message)
+    return ActionResult(action="template", message=message, output=str(target))

@@ -466,6 +466,8 @@ def readme_text(manifest: dict[str, object]) -> bytes:
         "  装好后重新启动 Excel，功能区出现“绩效指标”选项卡。",
         "升级：用新版本的安装包再运行一次 安装.bat。",
         "卸载：双击 卸载.bat（装在别处时：卸载.bat D:\\perfsheet）。",
+        "汇总表的格式：点“绩效指标”选项卡的“导出模板”，在工作簿旁得到 perfsheet.template.xlsx，"
+        "在 Excel 中修改它即可。",
         "",
         f"{WHEELS_DIR}\\：perfsheet 与全部依赖；"
         "perfsheet.xlam：与 安装.bat 安装的加载项相同（供核对）。",

@@ -37,6 +37,7 @@ ACTIONS: dict[str, str] = {
     "check": "check_totals",
     "summary": "generate_summary",
     "convert": "batch_convert",
+    "template": "export_template",
 }
 
 #: button labels, for messages (the ribbon XML carries the same labels)
@@ -45,6 +46,7 @@ LABELS: dict[str, str] = {
     "check": "校验合计",
     "summary": "生成汇总",
     "convert": "批量转换",
+    "template": "导出模板",
 }
 
 TITLE = "绩效指标"

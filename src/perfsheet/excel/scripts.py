@@ -19,7 +19,13 @@ from xlwings import script
 
 from perfsheet.excel.ribbon import dispatch
 
-__all__ = ["perf_batch_convert", "perf_check_totals", "perf_generate_summary", "perf_parse_sheet"]
+__all__ = [
+    "perf_batch_convert",
+    "perf_check_totals",
+    "perf_export_template",
+    "perf_generate_summary",
+    "perf_parse_sheet",
+]
 
 MSG_NO_FOLDERS = (
     "批量转换需要访问本机文件夹：请在 Windows/macOS 桌面版 Excel 的“绩效指标”选项卡中使用，"
@@ -49,3 +55,9 @@ def perf_generate_summary(book: xw.Book) -> None:
 def perf_batch_convert(book: xw.Book) -> None:
     """批量转换一个文件夹（仅桌面版；在浏览器中给出说明）。"""
     book.app.alert(MSG_NO_FOLDERS, title="绩效指标")
+
+
+@script(name="导出模板")
+def perf_export_template(book: xw.Book) -> None:
+    """把内置汇总模板导出到工作簿旁（Lite 中不知道工作簿所在的文件夹，只给出说明）。"""
+    dispatch(book, "template")

@@ -16,6 +16,9 @@ path never imports openpyxl.
 
 The Excel add-in's buttons use the template ``perfsheet.template.xlsx`` found next to the
 workbook or in the user's home folder (:func:`find_template_file`), else the built-in one.
+The built-in workbook itself is packaged in the wheel (``_assets/standard_template.xlsx`` beside
+this module, a copy of ``templates/标准汇总模板.xlsx``): :func:`export_template` writes a copy
+for users to start from (``perfsheet template``, the add-in's 导出模板).
 
 What every writer takes from a column of the spec is said here once: the style of its header
 cell (:attr:`ColumnSpec.header_style`), of its data cells (:meth:`SheetSpec.body_style`), of
@@ -27,7 +30,9 @@ from __future__ import annotations
 
 import colorsys
 import json
+import os
 import re
+import shutil
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -44,11 +49,16 @@ from perfsheet.core.sheets import (
     TOTAL_ROW_LOOK,
     header_key,
 )
-from perfsheet.errors import InputError, TemplateError
+from perfsheet.errors import InputError, TemplateError, UsageError
+from perfsheet.io.atomic import atomic_output
 from perfsheet.io.private_api import first_font, loaded_theme
 from perfsheet.io.user_files import TEMPLATE_FILE_NAME, find_user_file
 
 BUILTIN_SPEC = "standard_template.json"
+#: the built-in template workbook: its packaged copy (pyproject.toml force-includes
+#: ``templates/标准汇总模板.xlsx`` here) and its place in a source checkout
+BUILTIN_WORKBOOK = Path("_assets") / "standard_template.xlsx"
+REPO_WORKBOOK = Path("templates") / "标准汇总模板.xlsx"
 #: the colour of a link's text (Excel's Hyperlink cell style)
 LINK_COLOR = "#0563C1"
 
@@ -182,6 +192,50 @@ def find_template_file(workbook_path: Path | None, home: Path | None = None) -> 
     the template of the Excel add-in's buttons, found as the rules file is
     (:func:`perfsheet.io.user_files.find_user_file`)."""
     return find_user_file(TEMPLATE_FILE_NAME, workbook_path, home)
+
+
+def builtin_template_file() -> Path:
+    """The built-in template workbook: the copy packaged in the wheel, else the repository's
+    ``templates/标准汇总模板.xlsx`` (a source checkout or an editable install, where the
+    package is ``src/perfsheet``)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / BUILTIN_WORKBOOK
+    if packaged.is_file():
+        return packaged
+    repo = here.parents[2]
+    if (repo / "pyproject.toml").is_file() and (repo / REPO_WORKBOOK).is_file():
+        return repo / REPO_WORKBOOK
+    raise InputError(str(packaged), "内置汇总模板缺失（安装不完整），请重新安装 perfsheet")
+
+
+def export_template(path: Path | str | None = None, *, force: bool = False) -> Path:
+    """Write a copy of the built-in template workbook, byte for byte, and return its path.
+
+    ``path`` is a file (``.xlsx``) or a folder (an existing one, or one written with a
+    trailing separator, created as needed), which gets ``perfsheet.template.xlsx`` — the name
+    the Excel add-in looks for (:func:`find_template_file`); ``None``: that name in the current
+    folder. The returned path is absolute.
+
+    An existing file is never replaced unless ``force`` (:class:`~perfsheet.errors.UsageError`
+    otherwise, also for a file name that does not end in ``.xlsx``). The copy is written to a
+    temporary file and moved into place (:func:`~perfsheet.io.atomic.atomic_output`): a full
+    disk or a read-only folder raise :class:`~perfsheet.errors.OutputError` and leave nothing.
+    """
+    text = os.fspath(path) if path is not None else ""
+    out = Path(text or ".")
+    if not text or out.is_dir() or text.endswith(("/", os.sep)):
+        out = out / TEMPLATE_FILE_NAME
+    elif out.suffix.lower() != ".xlsx":
+        raise UsageError(
+            f"模板文件名须以 .xlsx 结尾：{out}（要放进一个新文件夹，请在路径末尾加 /）"
+        )
+    out = out.absolute()
+    if os.path.lexists(out) and not force:
+        raise UsageError(f"{out} 已存在，没有覆盖（要用内置模板覆盖它，请加 --force）")
+    source = builtin_template_file()
+    with atomic_output(out) as tmp:  # OutputError on the way out
+        shutil.copyfile(source, tmp)
+    return out
 
 
 def spec_json(spec: TemplateSpec) -> str:
