@@ -36,13 +36,12 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from perfsheet.core.annotations import ERROR_FILL, HELPER_FILL, NOTE_AUTHOR, AnnotationPlan
-from perfsheet.core.checks import FindingMerge
 from perfsheet.core.grid import SheetGrid, WorkbookGrid, quote_sheet
-from perfsheet.core.models import Finding, WorkbookResult
-from perfsheet.core.pipeline import ProjectAnalysis, TableAnalysis, drop_indicators
+from perfsheet.core.models import WorkbookResult
+from perfsheet.core.pipeline import ProjectAnalysis, TableAnalysis
 from perfsheet.core.sheets import (
     RATIO_FORMAT,
     SHEET_DETAIL,
@@ -52,7 +51,8 @@ from perfsheet.core.sheets import (
     STANDARD_SHEETS,
     ColumnKind,
 )
-from perfsheet.core.summary_rows import SummaryPlan, TableRows
+from perfsheet.core.summary_rows import SummaryPlan
+from perfsheet.core.summary_stream import AuditRecord, stream_tables
 from perfsheet.core.timestamps import format_timestamp
 from perfsheet.core.total_row import TotalCell, place_totals
 from perfsheet.io.private_api import close_row_data, xf_index
@@ -96,6 +96,39 @@ class _Sheet:
     spool: RowSpool
     by_key: dict[str, _Col] = field(default_factory=dict)
     render: RowRender | None = None  # for _write_rows, computed on first use
+
+
+class _FileSpool:
+    """A table's audit rows on disk until the table ends (the largest part of 校验结果)."""
+
+    def __init__(self, path: Path, pickled: bool) -> None:
+        self.path = path
+        self.dump, self.load = (
+            (pickle.dump, pickle.load) if pickled else (marshal.dump, marshal.load)
+        )
+        self.fh: IO[bytes] | None = None
+
+    def __enter__(self) -> _FileSpool:
+        self.fh = open(self.path, "w+b")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fh is not None:
+            self.fh.close()
+        self.path.unlink(missing_ok=True)
+
+    def put(self, records: list[AuditRecord]) -> None:
+        assert self.fh is not None
+        self.dump(records, self.fh)
+
+    def batches(self) -> Iterator[list[AuditRecord]]:
+        assert self.fh is not None
+        self.fh.seek(0)
+        while True:
+            try:
+                yield self.load(self.fh)
+            except EOFError:
+                return
 
 
 class StandardSheets:
@@ -257,88 +290,21 @@ class StandardSheets:
         each: Callable[[int, ProjectAnalysis], None] | None = None,
     ) -> None:
         """The same rows as :meth:`add` of the analyzed result, produced project by project
-        (:class:`~perfsheet.core.pipeline.TableAnalysis`): each project's 绩效指标明细 rows and
-        项目汇总 row are written and its indicators dropped before the next one is parsed.
-        ``each(k, done)`` sees every completed project of ``analyses[k]`` before its
-        indicators are dropped (the source copy's helper columns are built from them).
+        in their final order by :func:`~perfsheet.core.summary_stream.stream_tables` and
+        sunk here sheet by sheet (each project's indicators are dropped once its rows are
+        out). ``each(k, done)`` sees every completed project of ``analyses[k]`` first (the
+        source copy's helper columns are built from them). A table's audit rows wait in a
+        scratch file until its end."""
+        for name in (SHEET_DETAIL, SHEET_PROJECTS, SHEET_FINDINGS):  # add()'s format order
+            self._render(self.sheets[name])
+        # (marshal is fast; a Link, with the source kept, needs pickle)
+        pickled = self.plan.source_in_workbook
 
-        校验结果 keeps the order of :func:`~perfsheet.core.pipeline.analyze`: the structural
-        findings merged with each project's indicator findings (sheet order), then the table's
-        audit findings, spooled to a scratch file until the table ends (the speculative
-        ``indicator-legacy`` ones are dropped there when the table is not new-scheme; that is
-        exact only when those findings are ``info``, or when ``exact_scheme`` decided the
-        scheme before the first project: see :func:`streaming_needs_exact_scheme`).
-        """
-        p = self.plan
-        detail = self.sheets[SHEET_DETAIL]
-        projects = self.sheets[SHEET_PROJECTS]
-        findings = self.sheets[SHEET_FINDINGS]
-        for sheet in (detail, projects, findings):  # formats registered in add()'s order
-            self._render(sheet)
-        # a batch's audit rows are one record (marshal is fast; a Link needs pickle)
-        dump, load = (
-            (pickle.dump, pickle.load) if p.source_in_workbook else (marshal.dump, marshal.load)
-        )
-        for k, analysis in enumerate(analyses):
-            table = analysis.table
-            p.start_table(table)
-            rows = p.table_rows(table, source_file, analysis.structural)
-            merge = FindingMerge(analysis.structural)
-            audit_path = self.spools.folder / f"audit{k}.bin"
-            with open(audit_path, "w+b") as audit_fh:
-                for batch in analysis.batches():
-                    own = [d.indicator_findings + d.audit_findings for d in batch]
-                    for found in own:
-                        rows.add(found)
-                    self._write_rows(
-                        detail,
-                        (r for d in batch for r in rows.detail_rows(d.unit.name, d.project)),
-                    )
-                    self._write_rows(
-                        projects,
-                        [
-                            rows.project_row(d.unit.name, d.project, found)
-                            for d, found in zip(batch, own, strict=True)
-                        ],
-                    )
-                    due: list[Finding] = []
-                    audited: list[tuple] = []
-                    for d in batch:
-                        due += merge.take(d.indicator_findings)
-                        audited += [
-                            (f.severity, f.rule, rows.finding_row(f)) for f in d.audit_findings
-                        ]
-                        rows.done(d.project)
-                        if each is not None:
-                            each(k, d)
-                        drop_indicators(d.project)  # written: the parsed indicators can go
-                    self._write_findings(findings, rows, due)
-                    if audited:
-                        dump(audited, audit_fh)
-                self._write_findings(findings, rows, merge.rest())
-                audit_fh.seek(0)
-                self._write_rows(findings, self._audit_rows(audit_fh, load, analysis))
-            audit_path.unlink()
+        def spool(k: int) -> _FileSpool:
+            return _FileSpool(self.spools.folder / f"audit{k}.bin", pickled)
 
-    def _write_findings(self, sheet: _Sheet, rows: TableRows, found: Sequence[Finding]) -> None:
-        count = self.plan.count_finding
-        for f in found:
-            count(f.severity)
-        self._write_rows(sheet, [rows.finding_row(f) for f in found])
-
-    def _audit_rows(self, fh: Any, load: Any, analysis: TableAnalysis) -> Iterator[tuple]:
-        """The spooled audit rows of one table that stand (counted as they are produced)."""
-        count = self.plan.count_finding
-        keep = analysis.keep_audit_rule
-        while True:
-            try:
-                records = load(fh)
-            except EOFError:
-                return
-            for severity, rule, row in records:
-                if keep(rule):
-                    count(severity)
-                    yield row
+        for name, rows in stream_tables(self.plan, analyses, source_file, spool=spool, each=each):
+            self._write_rows(self.sheets[name], rows)
 
     # -- the end ------------------------------------------------------------------------------
 
