@@ -40,6 +40,7 @@ from perfsheet.core.table import (
     _text,
     _TitleBlock,
     build_table,
+    skip_row,
 )
 
 _NAME_LABELS = headers.FORM_LABELS["name"]
@@ -110,15 +111,35 @@ def _grid_header(sh: _Sheet, first: int, last: int) -> tuple[int, dict[str, int]
     return None
 
 
-def _stop_row(sh: _Sheet, r: int, cols: dict[str, int]) -> bool:
-    """Where the grid of a form ends: a page line, a new title, an opinion box…"""
+def _grid_header_row(sh: _Sheet, r: int) -> bool:
+    texts = sh.row_texts(r)
+    return len(texts) >= 2 and _roles_of(texts).grid
+
+
+def _grid_resumes(sh: _Sheet, r: int, end: int, title: str | None) -> bool:
+    """The form's grid goes on after row ``r - 1``: past blank rows and page furniture, the
+    next row repeats the grid's header (a page top)."""
+    for k in range(r, end + 1):
+        cells = sh.row_texts(k, resolved=False)
+        if not cells or skip_row(cells.values(), title):
+            continue
+        return _grid_header_row(sh, k)
+    return False
+
+
+def _stop_row(sh: _Sheet, r: int, cols: dict[str, int], end: int, title: str | None = None) -> bool:
+    """Where the grid of a form ends: a new title (not one repeated at a page top, above the
+    grid's header repeated), a note, an opinion box… Page numbers and print stamps between
+    the grid's rows do not end it (they are skipped: :func:`~perfsheet.core.table.skip_row`)."""
     cells = sh.row_texts(r, resolved=False)
     if not cells:
         return False
     if len(cells) == 1:
         only = _plain(_text(next(iter(cells.values()))))
-        if _NOTE_ROW.match(only) or "绩效目标表" in only or "申报表" in only:
+        if _NOTE_ROW.match(only):
             return True
+        if "绩效目标表" in only or "申报表" in only:
+            return not _grid_resumes(sh, r + 1, end, title)
     first_grid = min(cols.values())
     return any(
         c < first_grid and isinstance(v, str) and ("意见" in v or "审核" in v or "备注" in v)
@@ -257,8 +278,11 @@ def _read_form(
     if grid is not None:
         gr, cols = grid
         for r in range(gr + 1, end + 1):
-            if _stop_row(sh, r, cols):
+            if _stop_row(sh, r, cols, end, block.title):
                 break
+            raw = sh.row_texts(r, resolved=False)
+            if skip_row(raw.values(), block.title) or _grid_header_row(sh, r):
+                continue  # page furniture, the grid's header repeated at a page top
             cells: dict[str, str] = {}
             for role, col in cols.items():
                 v = sh.value(r, col) if sh.anchor_of(r, col) is None else sh.resolved(r, col)

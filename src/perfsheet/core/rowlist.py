@@ -38,7 +38,6 @@ from perfsheet.core.grid import CellValue, cell_ref
 from perfsheet.core.models import Finding, Indicator
 from perfsheet.core.table import (
     _GRAND_NAMES,
-    _NOTE_ROW,
     _SUBTOTAL_NAMES,
     GridProject,
     GridRead,
@@ -50,7 +49,9 @@ from perfsheet.core.table import (
     _Row,
     _Sheet,
     _text,
+    _title_block,
     join_text,
+    skip_row,
     unit_columns,
 )
 from perfsheet.core.targets import (
@@ -214,6 +215,7 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
     money_items = list(header.money.items())
     no_amounts = {key: BLANK for key, _ in money_items}
     special = g.special
+    title = _title_block(sh, header.rows[0], header.top).title
     for r in range(header.last_row + 1, last + 1):
         i = r - o_row
         line = grid_rows[i] if 0 <= i < len(grid_rows) else ()
@@ -234,8 +236,8 @@ def read_rows(sh: _Sheet, header: _Header) -> GridRead:
             and all(_header_key(v) in header.keys.get(c, ()) for c, v in vals.items())
         ):
             continue  # the header repeated at a page top
-        if len(vals) == 1 and _NOTE_ROW.match(_plain(_text(next(iter(vals.values()))))):
-            continue
+        if skip_row(vals.values(), title):
+            continue  # page furniture (第1页，共2页 in any column), a note under the table
         name = _name_text(vals.get(name_col))
         merged_name = sh.anchor_of(r, name_col) is not None
         if any(col in vals or (r, col) in special for _, col in money_items):

@@ -12,7 +12,8 @@ Decisions (see also docs/json.md):
   A second header row is used when it adds columns (``资金来源`` merged over 财政拨款 /
   财政专户拨款 / 其他资金). Merged header cells apply to every column they span. Other named
   columns are kept as extra columns by header text. Rows repeating the header (PDF page tops)
-  are skipped.
+  are skipped, and so are page furniture rows (page numbers, print stamps, the title or
+  ``单位：万元`` repeated at a page top, in any column: :mod:`perfsheet.core.furniture`).
 - **Title block** (rows above the header): the title (the text with 绩效目标表, else 表, else
   the first text), the department (``部门名称：``, ``部门：``, ``预算单位：``…) and the amount
   unit (``单位：万元``, ``金额单位：元``…, or ``（万元）`` in a header text). Without a
@@ -39,8 +40,9 @@ from dataclasses import dataclass, field
 
 from perfsheet import limits
 from perfsheet.core import checks, headers, rules
-from perfsheet.core.amounts import Amount, parse_amount, special_amount
+from perfsheet.core.amounts import BLANK, Amount, parse_amount, special_amount
 from perfsheet.core.department import department_from_title, same_value
+from perfsheet.core.furniture import is_furniture_row, is_page_line
 from perfsheet.core.grid import CellValue, SheetGrid, cell_ref, col_letter, relabel_findings
 from perfsheet.core.indicators import parse_indicators
 from perfsheet.core.models import (
@@ -87,10 +89,8 @@ _DEPARTMENT = re.compile(
     r"\s*[:：]\s*(?P<value>.*)"
 )
 _VALUE_END = re.compile(r"\s{2,}|[(（]?\s*(?:金额|货币)?单位\s*[:：]|\t")
-_NOTE_ROW = re.compile(
-    r"^(?:注|说明|备注|填表说明|填报说明)\s*[:：\d、.]|^第\s*\d+\s*页|^共\s*\d+\s*页"
-    r"|^[-－—]\s*\d+\s*[-－—]$|^\d+\s*/\s*\d+$"
-)
+# a note under the table (page lines: :mod:`perfsheet.core.furniture`)
+_NOTE_ROW = re.compile(r"^(?:注|说明|备注|填表说明|填报说明)\s*[:：\d、.]")
 _GRAND_NAMES = frozenset({"合计", "总计", "合计数", "总合计", "全部合计", "合计金额", "总计金额"})
 _SUBTOTAL_NAMES = frozenset({"小计", "本页小计", "本页合计", "分页小计", "分页合计", "本页总计"})
 _PROJECT_SUFFIX = re.compile(r"(?:经费|资金|项目|费|补助|补贴|工程|专项|资助|奖励|支出)$")
@@ -415,7 +415,10 @@ def _title_like(sh: _Sheet, r: int) -> bool:
     if not cells or len(cells) > 3:
         return False
     return all(
-        isinstance(v, str) and not parse_amount(v).value and not _NOTE_ROW.match(_plain(v))
+        isinstance(v, str)
+        and not parse_amount(v).value
+        and not _NOTE_ROW.match(_plain(v))
+        and not is_page_line(v)
         for v in cells.values()
     )
 
@@ -453,7 +456,8 @@ def _find_headers(sh: _Sheet) -> list[_Header]:
             or not own_title  # data rows of the table above, not a title block
             or (
                 (block.title or None) == first_block.title
-                and (block.department or None) == first_block.department
+                # a page top repeats the title (and 单位：万元), seldom the department line
+                and (block.department or None) in (None, first_block.department)
             )
         ):
             r = h.last_row + 1  # the header repeated at a page top: same table
@@ -565,11 +569,23 @@ def _amount(sh: _Sheet, row: int, col: int) -> Amount:
     value = sh.value(row, col)
     if value is None and (row, col) in sh.grid.special:
         return special_amount(sh.grid.special[(row, col)])
+    if isinstance(value, str) and is_page_line(value):
+        return BLANK  # a page number in a money cell (- 2 -) is never an amount
     return parse_amount(value)
 
 
-def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
-    """One data row, or None when it is blank or repeats the header."""
+def skip_row(values: Iterable[CellValue], title: str | None) -> bool:
+    """A data row that is not part of the table: page furniture (every cell a page number, a
+    print stamp, ``单位：万元`` or the ``title`` repeated) or a lone note (注：…)."""
+    vals = [v for v in values if v is not None and (not isinstance(v, str) or _plain(v))]
+    if len(vals) == 1 and isinstance(vals[0], str) and _NOTE_ROW.match(_plain(vals[0])):
+        return True
+    return is_furniture_row(vals, title)
+
+
+def _read_row(sh: _Sheet, header: _Header, r: int, title: str | None = None) -> _Row | None:
+    """One data row, or None when it is blank, repeats the header or is page furniture
+    (:func:`skip_row`; ``title``: the table's)."""
     roles = header.roles
     money = header.money
     cells: dict[int, CellValue] = {}
@@ -585,6 +601,8 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
         _header_key(v) in header.keys.get(col, ()) for col, v in cells.items()
     ):
         return None
+    if skip_row(cells.values(), title):
+        return None
     name = _name_text(cells.get(roles["name"]))
     amounts = {key: _amount(sh, r, col) for key, col in money.items()}
     texts: dict[str, str] = {}
@@ -599,10 +617,6 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
             texts[label] = _text(v)
     has_amounts = any(not a.is_blank for a in amounts.values())
     has_goal_or_ind = any(role in texts for role in TEXT_ROLES)
-    if not has_amounts and len(cells) == 1:
-        (only,) = cells.values()
-        if _NOTE_ROW.match(_plain(_text(only))):
-            return None  # a note under the table or a page number
     if not name and has_amounts and money:
         # a total row labelled in another column left of the money (合计 under 预算单位 or
         # 序号): the label counts as the row's name, as it would in the name column
@@ -619,7 +633,7 @@ def _read_row(sh: _Sheet, header: _Header, r: int) -> _Row | None:
         elif _plain(name) in _SUBTOTAL_NAMES:
             kind = "subtotal"
         elif not has_amounts and not has_goal_or_ind and _NOTE_ROW.match(_plain(name)):
-            return None
+            return None  # a note in the name column, beside cells of no column role
         elif has_goal_or_ind:
             kind = "project"
         else:
@@ -1002,7 +1016,7 @@ def build_table(sh: _Sheet, header: _Header, grid: GridRead | None = None) -> De
     records: list[_Row] = []
     if grid is None:
         for r in range(header.rows[-1] + 1, (header.end or sh.n_rows) + 1):
-            rec = _read_row(sh, header, r)
+            rec = _read_row(sh, header, r, block.title)
             if rec is not None:
                 records.append(rec)
     else:

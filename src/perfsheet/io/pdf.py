@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import Any
 
 from perfsheet import limits as L
+from perfsheet.core.furniture import is_page_line
 from perfsheet.core.grid import CellValue, MergedRange, SheetGrid, WorkbookGrid
 from perfsheet.core.headers import classify
 from perfsheet.core.table import join_text
@@ -734,12 +735,12 @@ def _unruled(
         head = _header(band)
         if head is not None:
             start = i
-            body = [b for b in bands[i + 1 :] if not _PAGE_NUMBER.match(_band_text(b))]
+            body = [b for b in bands[i + 1 :] if not _page_number(_band_text(b))]
             xs = _columns(head, body, edges)
             break
     if start is None and carry is not None:
         for i, band in enumerate(bands):
-            if not _PAGE_NUMBER.match(_band_text(band)) and _lined_up(band, carry):
+            if not _page_number(_band_text(band)) and _lined_up(band, carry):
                 start, xs = i, list(carry)
                 break
     if start is None or xs is None:
@@ -748,7 +749,7 @@ def _unruled(
     for k, b in enumerate(bands[start:]):
         if k and _paragraph(b, xs):
             break  # text across the columns below the table (注：…): not a row
-        if not _PAGE_NUMBER.match(_band_text(b)):
+        if not _page_number(_band_text(b)):
             rows.append(b)
     inside = {id(ch) for b in rows for ch in b.chars}
     outside = [ch for ch in chars if id(ch) not in inside]
@@ -794,7 +795,7 @@ def _without_page_numbers(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     drop: set[int] = set()
     for k, line in enumerate(lines[:1] + lines[-1:]):
         text = _line_text(line).strip()
-        if not _PAGE_NUMBER.match(text) or (k == 0 and len(lines) > 1 and text.isdigit()):
+        if not _page_number(text) or (k == 0 and len(lines) > 1 and text.isdigit()):
             continue
         drop.update(id(ch) for ch in line.chars)
         lo, hi = line.chars[0]["top"] - 0.5, line.chars[0]["bottom"] + 0.5
@@ -828,11 +829,15 @@ def _unruled_texts(pages: Sequence[_Page]) -> None:
 # --------------------------------------------------------------------------------------------
 # pages -> one grid
 
-_PAGE_NUMBER = re.compile(
-    r"^(?:第\s*\d+\s*页(?:\s*[,，/、]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页(?:\s*第\s*\d+\s*页)?"
-    r"|[-－—–]\s*\d+\s*[-－—–]|\d+\s*/\s*\d+|\d{1,4}|page\s*\d+(?:\s*of\s*\d+)?)$",
-    re.IGNORECASE,
-)
+_BARE_PAGE = re.compile(r"\d{1,4}")
+
+
+def _page_number(text: str) -> bool:
+    """A page number line outside the tables: the core's recogniser
+    (:func:`~perfsheet.core.furniture.is_page_line`), or a bare number (a footer here)."""
+    return is_page_line(text) or _BARE_PAGE.fullmatch(text.strip()) is not None
+
+
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 
@@ -862,7 +867,7 @@ def _furniture(pages: list[_Page]) -> set[tuple[int, int]]:
     drop: set[tuple[int, int]] = set()
     for p in pages:
         for i, line in enumerate(p.lines):
-            if _PAGE_NUMBER.match(line.text.strip()):
+            if _page_number(line.text.strip()):
                 drop.add((p.number, i))
                 continue
             key = keys.get((p.number, i))
