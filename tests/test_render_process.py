@@ -30,6 +30,12 @@ def test_crc32_combine_equals_the_crc_of_the_whole(a: bytes, b: bytes) -> None:
     assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
 
 
+@pytest.mark.parametrize("size", [1 << 20, (1 << 22) + 12_345])
+def test_crc32_combine_over_megabytes(size: int) -> None:
+    a, b = b"<row/>" * 7, bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.binary(max_size=5000), min_size=1, max_size=4), st.binary(max_size=500))
 def test_a_member_built_from_deflated_pieces_reads_back(

@@ -10,12 +10,14 @@ it is written (the spliced rows of a standard sheet are hundreds of megabytes of
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Sequence
 from types import TracebackType
 from typing import BinaryIO
 
@@ -36,7 +38,7 @@ _DOS_TIME = 0
 _ZIP64 = 45
 
 
-def _gf2_times(matrix: list[int], vector: int) -> int:
+def _gf2_times(matrix: Sequence[int], vector: int) -> int:
     total, i = 0, 0
     while vector:
         if vector & 1:
@@ -46,32 +48,29 @@ def _gf2_times(matrix: list[int], vector: int) -> int:
     return total
 
 
-def _gf2_square(matrix: list[int]) -> list[int]:
+def _gf2_square(matrix: Sequence[int]) -> list[int]:
     return [_gf2_times(matrix, row) for row in matrix]
+
+
+@functools.cache
+def _zero_bytes(k: int) -> tuple[int, ...]:
+    """The operator that carries a CRC-32 through 2**k zero bytes."""
+    if k == 0:
+        one_bit = [0xEDB88320] + [1 << n for n in range(31)]
+        return tuple(_gf2_square(_gf2_square(_gf2_square(one_bit))))  # 8 bits
+    return tuple(_gf2_square(list(_zero_bytes(k - 1))))
 
 
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     """The CRC-32 of ``a + b`` from ``crc32(a)``, ``crc32(b)`` and ``len(b)`` (zlib has this
     function, Python's zlib module does not expose it): ``crc1`` is carried through ``len2``
-    zero bytes by squaring the one-zero-bit operator, in O(log len2) steps."""
-    if len2 <= 0:
-        return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
-    even = _gf2_square(odd)  # two zero bits
-    odd = _gf2_square(even)  # four zero bits
-    while True:
-        even = _gf2_square(odd)  # the first square is one zero byte
+    zero bytes by the operators for the powers of two in ``len2`` (made once, cached)."""
+    k = 0
+    while len2 > 0:
         if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(_zero_bytes(k), crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = _gf2_square(even)
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
+        k += 1
     return (crc1 ^ crc2) & 0xFFFFFFFF
 
 
