@@ -148,6 +148,9 @@ def sheet_looks(spec: TemplateSpec | None = None) -> dict[str, SheetLook]:
     return looks
 
 
+_HEIGHTS_KEPT = 20_000  # row heights remembered per sheet (bounded: the parent stays flat)
+
+
 @dataclass(slots=True)
 class _Sheet:
     base: str
@@ -157,6 +160,7 @@ class _Sheet:
     rows: int = 0  # data rows over all parts
     widths: list[float] = field(default_factory=list)  # of every part
     line_heights: list[float] = field(default_factory=list)  # points per line, per column
+    heights: dict[str, float | None] = field(default_factory=dict)  # wrap info -> row height
 
 
 @dataclass(slots=True)
@@ -270,6 +274,15 @@ class _Builder:
         (LibreOffice 7.4 converting headless to PDF stopped at two lines)."""
         if not wrap:
             return None
+        known = sh.heights.get(wrap, False)
+        if known is not False:  # the same texts (an indicator name, a rule) recur in many rows
+            return known
+        if len(sh.heights) >= _HEIGHTS_KEPT:  # the parent's memory stays flat
+            sh.heights.clear()
+        height = sh.heights[wrap] = self._height(sh, wrap)
+        return height
+
+    def _height(self, sh: _Sheet, wrap: str) -> float | None:
         widths, heights = sh.widths, sh.line_heights
         tallest, wrapped = 0.0, False
         for c, ws in parse_wrap_info(wrap).items():
