@@ -76,7 +76,7 @@ def _started_and_ready(monkeypatch: pytest.MonkeyPatch, *, kill: bool = False) -
         assert helper.wait_ready(60)
         if kill:
             helper.proc.kill()
-            helper.proc.join()
+            helper.proc.wait()
         started.append(helper)
         return helper
 
@@ -141,7 +141,7 @@ def test_an_error_in_the_render_process_is_raised_here(tmp_path: Path) -> None:
     spools.write(spool, _render(), EXCEL_MAX_ROWS - 1, [("乙", 2.0), ("丙", 3.0)])
     with pytest.raises(TooManyRowsError, match=r"明细.*超出 Excel 工作表的行数上限"):
         spools.finish()
-    assert not helper.proc.is_alive()
+    assert helper.proc.poll() is not None  # it ended
 
 
 def test_no_render_process_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,3 +198,39 @@ def test_rows_written_by_both_processes_follow_each_other(tmp_path: Path) -> Non
     assert sheet["A2"].hyperlink.location == "'目标'!A1"
     assert sheet["A4"].hyperlink.location == "'目标'!B2"
     assert len(spool.segments) == 2 and len(spool.link_files) == 2
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
+    """A library user's script that calls summarize() at its top level (no ``if __name__ ==
+    "__main__"``) is not run again by the render process (a spawned multiprocessing child
+    would re-run it, and summarize twice)."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "runs.log"
+    script = tmp_path / "用户脚本.py"
+    script.write_text(
+        f"""
+import perfsheet
+from perfsheet.io import render_process as rp, xlsx_splice
+with open({str(log)!r}, "a") as fh:
+    fh.write("run\\n")
+real_start = rp.RenderProcess.start
+def start():
+    helper = real_start()
+    assert helper is not None and helper.wait_ready(60)
+    return helper
+rp.RenderProcess.start = staticmethod(start)
+xlsx_splice.START_RENDER_PROCESS_ROWS = 0
+perfsheet.summarize({str(PACKED)!r}, {str(tmp_path / "out.xlsx")!r}, with_source=False)
+""",
+        encoding="utf-8",
+    )
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "PYTHONPATH": src}
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == ["run"]
+    assert (tmp_path / "out.xlsx").is_file()

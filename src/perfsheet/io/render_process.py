@@ -6,14 +6,16 @@ other on one core. :class:`~perfsheet.io.xlsx_splice.RowSpools` starts this proc
 output has proven large, and from the moment it is ready sends it every row instead of
 rendering it: the analysis goes on here while the rows are rendered there.
 
-The rows travel as they are (tuples of cell values; marshal, or pickle when a row holds a
-link) through a pipe, in messages of at most :data:`_BATCH` rows; the pipe's buffer is the
-only queue, so a slow render process slows the sender instead of filling memory. The process
-writes each spool's next segments in the scratch folder and says, at the end, what it wrote
-(:meth:`~perfsheet.io.xlsx_splice.RowSpool.result`). A process that cannot start leaves the
-rows to this one; one that dies raises :class:`RenderProcessError` (the caller may run again
-without it: :func:`~perfsheet.io.xlsx_splice.render_process`). ``spawn`` everywhere, as
-the batch converter's workers, so Linux runs what Windows runs.
+The process is ``python -m perfsheet.io.render_process`` (the same interpreter), not a
+``multiprocessing`` child: a spawned child re-runs the caller's main script, and a library
+user's script without a ``__main__`` guard would then summarize twice. The rows travel as they
+are (tuples of cell values; marshal, or pickle when a row holds a link) through its stdin, in
+length-prefixed messages of at most :data:`_BATCH` rows; the pipe's buffer is the only queue,
+so a slow render process slows the sender instead of filling memory. Its stdout carries two
+messages back (ready; at the end, what it wrote: :meth:`~perfsheet.io.xlsx_splice.RowSpool.
+result`, or the first error), read by a thread so that asking whether it is ready never waits.
+A process that cannot start leaves the rows to this one; one that dies raises
+:class:`RenderProcessError` (:func:`perfsheet.summary.summarize` then runs again without it).
 """
 
 from __future__ import annotations
@@ -21,21 +23,26 @@ from __future__ import annotations
 import contextlib
 import itertools
 import marshal
-import multiprocessing as mp
+import os
 import pickle
+import queue
 import signal
+import struct
+import subprocess
+import sys
+import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from perfsheet.errors import PerfsheetError
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-
     from perfsheet.io.xlsx_splice import RowRender, RowSpool
 
 _BATCH = 2_000  # rows per message (≈ 150 KB)
 _READY = b"ready"
+_LENGTH = struct.Struct("<I")
 
 
 class RenderProcessError(PerfsheetError):
@@ -53,56 +60,93 @@ def _loads(data: bytes) -> Any:
     return marshal.loads(data[1:]) if data[:1] == b"M" else pickle.loads(data[1:])
 
 
+def _write_frame(fh: IO[bytes], data: bytes) -> None:
+    fh.write(_LENGTH.pack(len(data)))
+    fh.write(data)
+    fh.flush()
+
+
+def _read_frame(fh: IO[bytes]) -> bytes | None:
+    """One message, or None at the end of the stream."""
+    head = fh.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    (n,) = _LENGTH.unpack(head)
+    data = fh.read(n)
+    return data if len(data) == n else None
+
+
+def _died() -> RenderProcessError:
+    return RenderProcessError("行渲染进程意外退出")
+
+
 class RenderProcess:
     """The parent's end: :meth:`write` sends rows, :meth:`finish` takes the spools back."""
 
-    def __init__(self, proc: Any, conn: Connection) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
-        self.conn = conn
         self.is_ready = False
         self.spools: dict[int, RowSpool] = {}  # id(spool) -> spool handed over
+        self.replies: queue.Queue[bytes | None] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, name="perfsheet-render", daemon=True)
+        self.reader.start()
 
     @classmethod
     def start(cls) -> RenderProcess | None:
-        """A new render process, or None when this platform cannot start one."""
-        ctx = mp.get_context("spawn")
-        parent, child = ctx.Pipe(duplex=True)
+        """A new render process, or None when this interpreter cannot start one."""
+        if getattr(sys, "frozen", False) or not sys.executable:
+            return None  # (a frozen application has no ``python -m``)
+        package_root = str(Path(__file__).resolve().parents[2])  # where perfsheet is imported from
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # Windows: no console window
         try:
-            proc = ctx.Process(target=_main, args=(child,), name="perfsheet-render", daemon=True)
-            proc.start()
-        except (OSError, RuntimeError, ValueError, AttributeError, ImportError, AssertionError):
-            # (a daemonic process may not have children; a frozen or embedded interpreter
-            # may have no executable to spawn)
-            parent.close()
-            child.close()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "perfsheet.io.render_process"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                creationflags=flags,
+            )
+        except (OSError, ValueError):
             return None
-        child.close()
-        return cls(proc, parent)
+        return cls(proc)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        with contextlib.suppress(OSError, ValueError):
+            while (data := _read_frame(self.proc.stdout)) is not None:
+                self.replies.put(data)
+        self.replies.put(None)
+
+    def _reply(self, timeout: float | None) -> bytes | None:
+        """The next message of the process; raises when it ended without one."""
+        data = self.replies.get(timeout=timeout) if timeout else self.replies.get_nowait()
+        if data is None:
+            self.replies.put(None)  # (it stays ended)
+            raise _died()
+        return data
 
     def ready(self) -> bool:
         """Whether the process has started and takes rows (never waits)."""
         if not self.is_ready:
-            try:
-                if self.conn.poll() and self.conn.recv_bytes() == _READY:
-                    self.is_ready = True
-            except (EOFError, OSError) as err:
-                raise RenderProcessError("行渲染进程意外退出") from err
+            with contextlib.suppress(queue.Empty):
+                self.is_ready = self._reply(None) == _READY
         return self.is_ready
 
     def wait_ready(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the process to take rows."""
-        try:
-            if not self.is_ready and self.conn.poll(timeout):
-                return self.ready()
-        except (EOFError, OSError) as err:
-            raise RenderProcessError("行渲染进程意外退出") from err
+        if not self.is_ready:
+            with contextlib.suppress(queue.Empty):
+                self.is_ready = self._reply(timeout) == _READY
         return self.is_ready
 
     def _send(self, message: tuple) -> None:
         try:
-            self.conn.send_bytes(_dumps(message))
-        except (BrokenPipeError, EOFError, OSError) as err:
-            raise RenderProcessError("行渲染进程意外退出") from err
+            assert self.proc.stdin is not None
+            _write_frame(self.proc.stdin, _dumps(message))
+        except (OSError, ValueError) as err:
+            raise _died() from err
 
     def write(self, spool: RowSpool, render: RowRender, start: int, rows: Iterable[tuple]) -> int:
         """Send ``rows`` of ``spool`` from 0-based row ``start``; returns their number."""
@@ -122,9 +166,10 @@ class RenderProcess:
         written."""
         self._send(("end",))
         try:
-            reply = _loads(self.conn.recv_bytes())
-        except (EOFError, OSError) as err:
-            raise RenderProcessError("行渲染进程意外退出") from err
+            while True:  # short waits: a time limit (a watchdog on Windows) can stop this
+                with contextlib.suppress(queue.Empty):
+                    reply = _loads(self._reply(0.5) or b"")
+                    break
         finally:
             self.stop()
         if isinstance(reply, BaseException):
@@ -133,33 +178,38 @@ class RenderProcess:
             self.spools[key].take(result)
 
     def stop(self, *, at_once: bool = False) -> None:
-        """End the process: it exits when it sees the pipe closed (after its reply), or is
-        killed ``at_once`` (a run that failed, or a process that was never used)."""
-        with contextlib.suppress(OSError):
-            self.conn.close()
+        """End the process: it exits when its input ends (after its reply), or is killed
+        ``at_once`` (a run that failed, or a process that was never used)."""
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.proc.stdin.close()
         if not at_once:
-            self.proc.join(timeout=5)
-        if self.proc.is_alive():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
+        if self.proc.poll() is None:
             self.proc.kill()
-        self.proc.join()
+        self.proc.wait()
+        self.reader.join(timeout=5)
+        if self.proc.stdout is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.proc.stdout.close()
 
 
-def _main(conn: Connection) -> None:
+def _main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     """The render process: spools resumed from the parent's state, rows rendered into them,
     what was written sent back (or the first error, after the rest was read and dropped)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from perfsheet.io.xlsx_splice import RowRender, RowSpool, render_rows
 
-    conn.send_bytes(_READY)
+    _write_frame(outbox, _READY)
     spools: dict[int, tuple[RowSpool, RowRender]] = {}
     error: BaseException | None = None
     while True:
-        try:
-            message = _loads(conn.recv_bytes())
-        except EOFError:  # the parent is gone
+        data = _read_frame(inbox)
+        if data is None:  # the parent is gone
             for spool, _render in spools.values():
                 spool.discard()
             return
+        message = _loads(data)
         kind = message[0]
         if kind == "end":
             break
@@ -184,4 +234,13 @@ def _main(conn: Connection) -> None:
         reply: Any = [(key, spool.result()) for key, (spool, _r) in spools.items()]
     else:
         reply = error
-    conn.send_bytes(_dumps(reply))
+    _write_frame(outbox, _dumps(reply))
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # the protocol owns the real stdout; anything printed by mistake goes to stderr
+    _protocol = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _main(sys.stdin.buffer, _protocol)
+    _protocol.close()
