@@ -209,16 +209,19 @@ plan = summary_plan(spec, shell, "x", with_source=False, scorer=scorer, quality_
 del shell
 # the render process's peak, sampled from /proc (its ru_maxrss would count this process's
 # pages it had between fork and exec)
-import multiprocessing, threading
-peak, stop = [0], threading.Event()
+import os, threading
+peak, stop, me = [0], threading.Event(), os.getpid()
 def sample():
     while not stop.wait(0.02):
-        for child in multiprocessing.active_children():
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
             try:
-                with open(f"/proc/{child.pid}/status") as fh:
-                    kb = next(int(l.split()[1]) for l in fh if l.startswith("VmRSS:"))
-                peak[0] = max(peak[0], kb)
-            except (OSError, StopIteration, ValueError):
+                with open(f"/proc/{pid}/status") as fh:
+                    status = dict(l.split(":", 1) for l in fh if ":" in l)
+                if int(status["PPid"]) == me:  # our child: the render process
+                    peak[0] = max(peak[0], int(status["VmRSS"].split()[0]))
+            except (OSError, KeyError, ValueError):
                 pass
 sampler = threading.Thread(target=sample, daemon=True); sampler.start()
 t = time.perf_counter()
