@@ -12,8 +12,9 @@ user's script without a ``__main__`` guard would then summarize twice. The rows 
 are (tuples of cell values; marshal, or pickle when a row holds a link) through its stdin, in
 length-prefixed messages of at most :data:`_BATCH` rows; the pipe's buffer is the only queue,
 so a slow render process slows the sender instead of filling memory. Its stdout carries two
-messages back (ready; at the end, what it wrote: :meth:`~perfsheet.io.xlsx_splice.RowSpool.
-result`, or the first error), read by a thread so that asking whether it is ready never waits.
+messages back (ready; at the end, what it wrote, see
+:meth:`~perfsheet.io.xlsx_splice.RowSpool.result`, or the first error), read by a thread so
+that asking whether it is ready never waits.
 A process that cannot start leaves the rows to this one; one that dies raises
 :class:`RenderProcessError` (:func:`perfsheet.summary.summarize` then runs again without it).
 """
